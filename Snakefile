@@ -1,0 +1,27 @@
+# snpgen: phenotype-supervised synthetic genotype cohorts (two-stage conditional latent diffusion).
+# Entry point: configuration + schema validation, the rule files, and the default target.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/simulate.smk"
+include: "workflow/rules/validate.smk"
+include: "workflow/rules/qc.smk"
+include: "workflow/rules/split.smk"
+include: "workflow/rules/gwas.smk"
+include: "workflow/rules/select.smk"
+
+
+localrules:
+    all,
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True

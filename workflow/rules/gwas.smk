@@ -1,0 +1,29 @@
+# GWAS on the training split only: plink2 --glm logistic (Firth fallback) with covariates.
+
+
+rule gwas:
+    input:
+        bed=f"{QC_BFILE}.bed",
+        bim=f"{QC_BFILE}.bim",
+        fam=f"{QC_BFILE}.fam",
+        train=f"{RESULTS}/{{disease}}/split/train.ids",
+        pheno=f"{RESULTS}/{{disease}}/split/pheno.tsv",
+        covariates=f"{RESULTS}/qc/covariates.tsv",
+    output:
+        glm=f"{RESULTS}/{{disease}}/gwas/gwas.PHENO.glm.logistic.hybrid",
+        summary=f"{RESULTS}/{{disease}}/gwas/gwas_summary.json",
+    params:
+        covariates=GWAS_COVARIATES,
+        firth=config["gwas"]["firth"],
+    log:
+        f"{RESULTS}/logs/{{disease}}/gwas.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{disease}}/gwas.tsv"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    conda:
+        "../../envs/plink2.yaml"
+    script:
+        "../scripts/gwas.py"

@@ -1,0 +1,32 @@
+# Quality control with plink2: call rates, MAF, HWE, relatedness (KING), ancestry PCs.
+
+
+rule qc:
+    input:
+        validated=f"{RESULTS}/inputs/validated.json",
+        fileset=cohort_fileset(),
+        phenotypes=PHENOTYPES,
+    output:
+        bed=f"{QC_BFILE}.bed",
+        bim=f"{QC_BFILE}.bim",
+        fam=f"{QC_BFILE}.fam",
+        eigenvec=f"{RESULTS}/qc/pcs.eigenvec",
+        covariates=f"{RESULTS}/qc/covariates.tsv",
+        summary=f"{RESULTS}/qc/qc_summary.json",
+    params:
+        bfile=COHORT_BFILE,
+        cohort=COHORT,
+        covariates=COVARIATES,
+        qc=config["qc"],
+    log:
+        f"{RESULTS}/logs/qc.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/qc.tsv"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    conda:
+        "../../envs/plink2.yaml"
+    script:
+        "../scripts/qc.py"

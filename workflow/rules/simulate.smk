@@ -1,0 +1,26 @@
+# The embedded demo cohort: used when cohort.bfile is null in config/config.yaml.
+
+
+rule simulate_cohort:
+    input:
+        params=config["cohort"]["demo_params"],
+    output:
+        bed=f"{RESULTS}/cohort/cohort.bed",
+        bim=f"{RESULTS}/cohort/cohort.bim",
+        fam=f"{RESULTS}/cohort/cohort.fam",
+        phenotypes=f"{RESULTS}/cohort/phenotypes.tsv",
+        truth=f"{RESULTS}/cohort/truth.json",
+    params:
+        seed=stage_seed(SEED, "simulate"),
+    log:
+        f"{RESULTS}/logs/simulate_cohort.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/simulate_cohort.tsv"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    conda:
+        "../../envs/python.yaml"
+    script:
+        "../scripts/simulate_cohort.py"

@@ -1,0 +1,27 @@
+# Input checks before any heavy work: file, column and key named in every message.
+
+
+rule validate_inputs:
+    input:
+        fileset=cohort_fileset(),
+        phenotypes=PHENOTYPES,
+    output:
+        f"{RESULTS}/inputs/validated.json",
+    params:
+        bfile=COHORT_BFILE,
+        cohort=COHORT,
+        covariates=COVARIATES,
+        diseases=DISEASES,
+        split=config["split"],
+    log:
+        f"{RESULTS}/logs/validate_inputs.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/validate_inputs.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../../envs/python.yaml"
+    script:
+        "../scripts/validate_inputs.py"

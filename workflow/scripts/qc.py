@@ -1,0 +1,21 @@
+"""Snakemake adapter: plink2 QC chain (snpgen.qc)."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # noqa: F821
+from snpgen import io  # noqa: E402
+from snpgen.logs import step_logging  # noqa: E402
+from snpgen.qc import run_qc  # noqa: E402
+
+sm = snakemake  # noqa: F821
+with step_logging(sm.log[0], "qc") as log:
+    cohort = sm.params.cohort
+    phen = io.read_phenotypes(sm.input.phenotypes, cohort["fid_column"], cohort["iid_column"],
+                              fam=io.read_fam(sm.params.bfile))
+    summary = run_qc(sm.params.bfile, phen, sm.params.covariates, sm.params.qc, sm.output.bed[: -len(".bed")],
+                     sm.output.eigenvec, sm.output.covariates, sm.output.summary,
+                     threads=sm.threads, memory_mb=sm.resources.mem_mb)
+    for step in summary["steps"]:
+        log.info("%-18s removed %d individuals, %d variants", step["step"], step["individuals_removed"],
+                 step["variants_removed"])
+    log.info("after QC: %d individuals, %d variants", summary["output"]["individuals"], summary["output"]["variants"])

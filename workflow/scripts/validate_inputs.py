@@ -1,0 +1,15 @@
+"""Snakemake adapter: input checks before any heavy work (snpgen.validate)."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # noqa: F821
+from snpgen import io  # noqa: E402
+from snpgen.logs import step_logging  # noqa: E402
+from snpgen.validate import validate_inputs  # noqa: E402
+
+sm = snakemake  # noqa: F821
+with step_logging(sm.log[0], "validate_inputs") as log:
+    report = validate_inputs(sm.params.bfile, sm.input.phenotypes, sm.params.cohort, sm.params.covariates,
+                             sm.params.diseases, sm.params.split)
+    io.write_json(sm.output[0], report)
+    log.info("inputs ok: %d individuals, %d variants", report["fileset"]["individuals"], report["fileset"]["variants"])

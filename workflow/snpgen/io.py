@@ -1,0 +1,204 @@
+"""Reading and writing genotypes, sample and variant tables.
+
+Allele-count convention (stated once, used everywhere): genotype matrices are
+int8 arrays of shape (individuals, variants) counting the allele in column 5
+of the .bim file (PLINK's A1; plink2 writes ALT there), 0/1/2, with -1 for a
+missing call. bed-reader with ``count_A1=True`` reads exactly that.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import polars as pl
+
+FAM_COLUMNS = ["FID", "IID", "PAT", "MAT", "SEX", "PHENO"]
+BIM_COLUMNS = ["CHR", "ID", "CM", "POS", "A1", "A2"]
+MISSING = -1
+
+
+def _read_whitespace_table(path: Path, columns: list[str], kind: str) -> pl.DataFrame:
+    rows = []
+    with open(path) as fh:
+        for lineno, line in enumerate(fh, 1):
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) != len(columns):
+                raise ValueError(
+                    f"{path}: line {lineno} has {len(parts)} columns, a {kind} file needs {len(columns)} "
+                    f"({' '.join(columns)})"
+                )
+            rows.append(parts)
+    df = pl.DataFrame(rows, schema=columns, orient="row") if rows else pl.DataFrame(schema=columns)
+    return df
+
+
+def read_fam(prefix: str | Path) -> pl.DataFrame:
+    df = _read_whitespace_table(Path(f"{prefix}.fam"), FAM_COLUMNS, ".fam")
+    return df.with_columns(pl.col("SEX").cast(pl.Int64, strict=False))
+
+
+def read_bim(prefix: str | Path) -> pl.DataFrame:
+    df = _read_whitespace_table(Path(f"{prefix}.bim"), BIM_COLUMNS, ".bim")
+    return df.with_columns(pl.col("POS").cast(pl.Int64), pl.col("CM").cast(pl.Float64))
+
+
+def read_genotypes(prefix: str | Path, sample_index: np.ndarray | None = None,
+                   variant_index: np.ndarray | None = None) -> np.ndarray:
+    """Read a PLINK .bed into an int8 (individuals x variants) A1-count matrix, -1 = missing."""
+    from bed_reader import open_bed
+
+    prefix = Path(prefix)
+    index = (sample_index if sample_index is not None else slice(None),
+             variant_index if variant_index is not None else slice(None))
+    with open_bed(f"{prefix}.bed", count_A1=True, num_threads=1) as bed:
+        g = bed.read(index=index, dtype="int8", order="C")
+    g[g < 0] = MISSING
+    return g
+
+
+@contextlib.contextmanager
+def atomic_prefix(prefix: str | Path, suffixes: list[str]) -> Iterator[Path]:
+    """Yield a temporary prefix; on success move ``tmp+suffix`` to ``prefix+suffix`` for each suffix.
+
+    A multi-file output (a PLINK fileset) is either complete or absent: on error the
+    temporary files are removed and nothing is moved into place.
+    """
+    prefix = Path(prefix)
+    prefix.parent.mkdir(parents=True, exist_ok=True)
+    tmpdir = Path(tempfile.mkdtemp(prefix=f".{prefix.name}.", dir=prefix.parent))
+    tmp = tmpdir / prefix.name
+    try:
+        yield tmp
+        for suf in suffixes:
+            src = Path(f"{tmp}{suf}")
+            if not src.exists():
+                raise FileNotFoundError(f"expected output {src} was not written")
+        for suf in suffixes:
+            os.replace(f"{tmp}{suf}", f"{prefix}{suf}")
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _public_mode(path: str) -> None:
+    """mkstemp creates files 0600; give them the mode a normal open() would (0666 & ~umask)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        _public_mode(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_json(path: str | Path, obj) -> None:
+    atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=_json_default) + "\n")
+
+
+def _json_default(o):
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(f"not JSON serialisable: {type(o)}")
+
+
+def write_tsv(path: str | Path, df: pl.DataFrame) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        df.write_csv(tmp, separator="\t")
+        _public_mode(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_ids(path: str | Path, fid_iid: pl.DataFrame) -> None:
+    """Write a plink --keep file (FID IID, no header)."""
+    lines = "".join(f"{f}\t{i}\n" for f, i in fid_iid.select("FID", "IID").iter_rows())
+    atomic_write_text(path, lines)
+
+
+def read_ids(path: str | Path) -> pl.DataFrame:
+    rows = [line.split()[:2] for line in Path(path).read_text().splitlines() if line.strip()]
+    return pl.DataFrame(rows, schema=["FID", "IID"], orient="row") if rows else pl.DataFrame(schema=["FID", "IID"])
+
+
+def write_bed(prefix: str | Path, genotypes: np.ndarray, fam: pl.DataFrame, bim: pl.DataFrame) -> None:
+    """Write an int8 A1-count matrix (-1 missing) as a PLINK 1 fileset, atomically.
+
+    ``fam`` needs FID, IID (SEX/PHENO optional); ``bim`` needs CHR, ID, POS, A1, A2 (CM optional).
+    """
+    from bed_reader import to_bed
+
+    g = np.asarray(genotypes)
+    if g.ndim != 2 or g.shape[0] != fam.height or g.shape[1] != bim.height:
+        raise ValueError(f"genotype matrix {g.shape} does not match fam ({fam.height}) x bim ({bim.height})")
+    val = g.astype(np.float32)
+    val[g < 0] = np.nan
+    props = {
+        "fid": fam["FID"].cast(pl.Utf8).to_list(),
+        "iid": fam["IID"].cast(pl.Utf8).to_list(),
+        "father": ["0"] * fam.height,
+        "mother": ["0"] * fam.height,
+        "sex": (fam["SEX"].cast(pl.Int32).to_list() if "SEX" in fam.columns else [0] * fam.height),
+        "pheno": (fam["PHENO"].cast(pl.Utf8).to_list() if "PHENO" in fam.columns else ["-9"] * fam.height),
+        "chromosome": bim["CHR"].cast(pl.Utf8).to_list(),
+        "sid": bim["ID"].cast(pl.Utf8).to_list(),
+        "cm_position": (bim["CM"].cast(pl.Float64).to_list() if "CM" in bim.columns else [0.0] * bim.height),
+        "bp_position": bim["POS"].cast(pl.Int64).to_list(),
+        "allele_1": bim["A1"].cast(pl.Utf8).to_list(),
+        "allele_2": bim["A2"].cast(pl.Utf8).to_list(),
+    }
+    with atomic_prefix(prefix, [".bed", ".bim", ".fam"]) as tmp:
+        to_bed(f"{tmp}.bed", val, properties=props, count_A1=True, num_threads=1)
+
+
+def read_phenotypes(path: str | Path, fid_column: str | None, iid_column: str,
+                    fam: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Read the phenotype table (tab-separated, header) as strings with FID/IID columns first.
+
+    When ``fid_column`` is None the FID is taken from ``fam`` by IID (or set to the IID).
+    """
+    path = Path(path)
+    df = pl.read_csv(path, separator="\t", infer_schema_length=0, null_values=[])
+    if iid_column not in df.columns:
+        raise ValueError(f"{path}: ID column '{iid_column}' not found (config key cohort.iid_column; "
+                         f"columns are: {', '.join(df.columns)})")
+    if fid_column is not None and fid_column not in df.columns:
+        raise ValueError(f"{path}: FID column '{fid_column}' not found (config key cohort.fid_column; "
+                         f"columns are: {', '.join(df.columns)})")
+    rest = [c for c in df.columns if c not in {fid_column, iid_column}]
+    if fid_column is None:
+        df = df.rename({iid_column: "IID"})
+        if fam is not None:
+            df = df.join(fam.select("FID", "IID"), on="IID", how="left").with_columns(pl.col("FID").fill_null(pl.col("IID")))
+        else:
+            df = df.with_columns(FID=pl.col("IID"))
+        return df.select("FID", "IID", *rest)
+    return df.select(pl.col(fid_column).alias("FID"), pl.col(iid_column).alias("IID"), *rest)

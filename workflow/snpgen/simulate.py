@@ -1,0 +1,157 @@
+"""The embedded demo cohort: msprime genotypes with realistic LD, written by plink2,
+phenotypes from a liability-threshold model with known causal SNPs, and a truth file.
+
+Two populations split ``split_time`` generations ago give a mixed-ancestry cohort (so
+ancestry PCs matter); a few QC artefacts (missing calls, bad samples and SNPs,
+HWE-violating SNPs, duplicates and relatives) are planted so that each QC step has
+something to remove.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from scipy.stats import norm
+
+from . import io, plink
+
+
+def simulate_genotypes(p: dict, seed: int) -> tuple[np.ndarray, pl.DataFrame, np.ndarray]:
+    """Return (G int8 individuals x SNPs of derived-allele counts, bim frame, population index)."""
+    import msprime
+
+    n = int(p["n_individuals"])
+    frac = float(p["ancestry_fractions"][0])
+    n_a = int(round(n * frac))
+    # Each daughter population grows exponentially from the ancestral size to present_size;
+    # a large present-day size keeps sampled individuals unrelated (as in a biobank).
+    growth = np.log(p["present_size"] / p["effective_size"]) / p["split_time"]
+    dem = msprime.Demography()
+    dem.add_population(name="A", initial_size=p["present_size"], growth_rate=growth)
+    dem.add_population(name="B", initial_size=p["present_size"], growth_rate=growth)
+    dem.add_population(name="ANC", initial_size=p["effective_size"])
+    dem.add_population_split(time=p["split_time"], derived=["A", "B"], ancestral="ANC")
+    rng = np.random.default_rng(seed)
+    blocks, bims = [], []
+    for c in range(1, int(p["n_chromosomes"]) + 1):
+        ts = msprime.sim_ancestry(
+            samples={"A": n_a, "B": n - n_a}, demography=dem,
+            sequence_length=float(p["chromosome_length_mb"]) * 1e6,
+            recombination_rate=p["recombination_rate"], random_seed=int(rng.integers(1, 2**31 - 1)),
+        )
+        ts = msprime.sim_mutations(ts, rate=p["mutation_rate"], random_seed=int(rng.integers(1, 2**31 - 1)))
+        n_mut = np.bincount(ts.tables.mutations.site, minlength=ts.num_sites)
+        hap = ts.genotype_matrix()  # sites x haploid samples (0 ancestral, >=1 derived)
+        g = (hap[:, 0::2] > 0).astype(np.int8) + (hap[:, 1::2] > 0).astype(np.int8)  # sites x individuals
+        f = g.mean(axis=1) / 2
+        keep = (n_mut == 1) & (np.minimum(f, 1 - f) >= p["min_maf"])
+        sites = ts.tables.sites
+        pos = sites.position.astype(np.int64)[keep] + 1
+        anc = np.array([ts.site(i).ancestral_state for i in np.flatnonzero(keep)])
+        first_mut = np.searchsorted(ts.tables.mutations.site, np.flatnonzero(keep))
+        der = np.array([ts.mutation(int(k)).derived_state for k in first_mut])
+        # msprime can place two sites at the same integer position: keep the first
+        _, first = np.unique(pos, return_index=True)
+        sel = np.sort(first)
+        blocks.append(g[keep][sel].T)
+        bims.append(pl.DataFrame({
+            "CHR": [str(c)] * len(sel), "ID": [f"{c}:{q}" for q in pos[sel]], "CM": [0.0] * len(sel),
+            "POS": pos[sel], "A1": der[sel], "A2": anc[sel],
+        }))
+    G = np.ascontiguousarray(np.concatenate(blocks, axis=1))
+    population = np.array([0] * n_a + [1] * (n - n_a), dtype=np.int8)
+    return G, pl.concat(bims), population
+
+
+def plant_artefacts(G: np.ndarray, a: dict, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+    """Plant QC artefacts in place of a clean matrix; returns (G with -1 missing, what was planted)."""
+    n, m = G.shape
+    G = G.copy()
+    order = rng.permutation(n)
+    dups = order[: a["duplicates"] * 2].reshape(-1, 2)
+    rels = order[a["duplicates"] * 2: a["duplicates"] * 2 + a["relatives"] * 2].reshape(-1, 2)
+    for i, j in dups:  # near-identical copy (genotyping a sample twice)
+        G[j] = G[i]
+        flip = rng.random(m) < 0.002
+        G[j, flip] = rng.integers(0, 3, flip.sum())
+    for i, j in rels:  # share one haplotype-equivalent in alternating blocks: kinship ~0.25
+        block = (np.arange(m) // 500) % 2 == 0
+        G[j, block] = G[i, block]
+    hwe_snps = rng.choice(m, a["hwe_snps"], replace=False)
+    G[:, hwe_snps] = np.where(rng.random((n, len(hwe_snps))) < 0.9, 1, G[:, hwe_snps])  # excess heterozygotes
+    G[rng.random(G.shape) < a["missing_rate"]] = -1
+    bad_samples = rng.choice(n, a["bad_samples"], replace=False)
+    G[np.ix_(bad_samples, np.arange(m))] = np.where(
+        rng.random((len(bad_samples), m)) < a["bad_sample_missing"], -1, G[bad_samples])
+    bad_snps = rng.choice(m, a["bad_snps"], replace=False)
+    G[:, bad_snps] = np.where(rng.random((n, len(bad_snps))) < a["bad_snp_missing"], -1, G[:, bad_snps])
+    planted = {"duplicates": len(dups), "relative_pairs": len(rels), "hwe_snps": len(hwe_snps),
+               "bad_samples": len(bad_samples), "bad_snps": len(bad_snps)}
+    return G, planted
+
+
+def liability_phenotype(G: np.ndarray, h2: float, prevalence: float, causal: np.ndarray,
+                        rng: np.random.Generator, shift: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Liability-threshold model (method.md): returns (case 0/1, beta on the standardised scale).
+
+    z_ij = (x_ij - 2p_j)/sqrt(2p_j(1-p_j)); beta ~ N(0, h2/M); G rescaled to Var h2;
+    L = G + e, e ~ N(0, 1-h2) (+ an optional ancestry shift); case when L > Phi^-1(1-K).
+    """
+    X = G[:, causal].astype(np.float64)
+    p = X.mean(axis=0) / 2
+    Z = (X - 2 * p) / np.sqrt(2 * p * (1 - p))
+    beta = rng.normal(0.0, np.sqrt(h2 / len(causal)), len(causal))
+    g = Z @ beta
+    scale = np.sqrt(h2 / g.var())
+    g *= scale
+    liability = g + rng.normal(0.0, np.sqrt(1 - h2), len(g))
+    if shift is not None:
+        liability = liability + shift
+    threshold = norm.ppf(1 - prevalence)
+    return (liability > threshold).astype(np.int8), beta * scale
+
+
+def simulate_cohort(params: dict, out_prefix: str | Path, phenotypes_path: str | Path,
+                    truth_path: str | Path, seed: int, threads: int = 1) -> dict:
+    """Simulate and write the demo cohort. Returns aggregate counts for the log."""
+    rng = np.random.default_rng(seed)
+    G, bim, population = simulate_genotypes(params, int(rng.integers(1, 2**31 - 1)))
+    n, m = G.shape
+    fid = [f"DEMO{i + 1:06d}" for i in range(n)]
+    sex = rng.integers(1, 3, n)
+    age = np.round(rng.normal(params["age_mean"], params["age_sd"], n), 1)
+
+    common = np.flatnonzero(np.minimum(G.mean(0) / 2, 1 - G.mean(0) / 2) >= 0.05)
+    pheno = {"FID": fid, "IID": fid, "sex": sex, "age": age}
+    truth = {"seed": seed, "n_individuals": n, "n_snps": m, "diseases": {}}
+    for name, d in params["diseases"].items():
+        causal = np.sort(rng.choice(common, d["n_causal"], replace=False))
+        shift = d.get("ancestry_shift", 0.0) * population
+        status, beta = liability_phenotype(G, d["h2"], d["prevalence"], causal, rng, shift)
+        col = status.astype(object)
+        col[rng.random(n) < params["artefacts"]["pheno_missing"]] = "NA"
+        pheno[name] = [str(v) for v in col]
+        ids = bim["ID"].to_list()
+        truth["diseases"][name] = {
+            "h2": d["h2"], "prevalence": d["prevalence"], "ancestry_shift": d.get("ancestry_shift", 0.0),
+            "n_causal": int(len(causal)), "observed_case_fraction": float(status.mean()),
+            "causal": [{"id": ids[j], "beta": float(b)} for j, b in zip(causal, beta)],
+        }
+
+    G, planted = plant_artefacts(G, params["artefacts"], rng)
+    truth["planted_artefacts"] = planted
+    fam = pl.DataFrame({"FID": fid, "IID": fid, "SEX": sex, "PHENO": ["-9"] * n})
+    out_prefix = Path(out_prefix)
+    raw = out_prefix.parent / ".raw" / "raw"
+    io.write_bed(raw, G, fam, bim)
+    # plink2 writes the delivered fileset (as a core's genotyping pipeline would)
+    with io.atomic_prefix(out_prefix, [".bed", ".bim", ".fam"]) as tmp:
+        plink.plink2(["--bfile", raw, "--make-bed"], tmp, threads=threads)
+    for suffix in (".bed", ".bim", ".fam"):
+        Path(f"{raw}{suffix}").unlink()
+    raw.parent.rmdir()
+    io.write_tsv(phenotypes_path, pl.DataFrame(pheno))
+    io.atomic_write_text(truth_path, json.dumps(truth, indent=2) + "\n")
+    return {"n_individuals": n, "n_snps": m, **planted}

@@ -1,0 +1,132 @@
+"""Input checks run before any heavy work. Every message names the file and the column,
+line or config key; messages about a sample give its line number, never its ID."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import polars as pl
+
+from . import io
+from .split import disease_status
+
+BED_MAGIC = bytes([0x6C, 0x1B, 0x01])
+ACGT = {"A", "C", "G", "T"}
+
+
+class InputError(ValueError):
+    """Bad input; the message names the file and the column/line/key."""
+
+
+def _dup_lines(values: list[str]) -> list[int]:
+    seen, dups = set(), []
+    for i, v in enumerate(values):
+        if v in seen:
+            dups.append(i + 1)
+        seen.add(v)
+    return dups
+
+
+def _lines(ix: list[int], offset: int = 0) -> str:
+    shown = ", ".join(str(i + offset) for i in ix[:5])
+    return shown + (", ..." if len(ix) > 5 else "")
+
+
+def check_fileset(prefix: str | Path) -> dict:
+    """Check a PLINK 1 fileset; returns counts (individuals, variants, non-ACGT variants)."""
+    prefix = Path(prefix)
+    for suffix in (".bed", ".bim", ".fam"):
+        if not Path(f"{prefix}{suffix}").exists():
+            raise InputError(f"{prefix}{suffix}: missing member of the PLINK fileset {prefix} (config key cohort.bfile)")
+    bed = Path(f"{prefix}.bed")
+    with open(bed, "rb") as fh:
+        magic = fh.read(3)
+    if magic != BED_MAGIC:
+        raise InputError(f"{bed}: not a PLINK 1 variant-major .bed file (first bytes {magic.hex()}, expected 6c1b01)")
+    try:
+        fam = io.read_fam(prefix)
+        bim = io.read_bim(prefix)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    except pl.exceptions.PolarsError as exc:
+        raise InputError(f"{prefix}.bim: column POS (4) or CM (3) is not numeric: {exc}") from None
+    n, m = fam.height, bim.height
+    expected = 3 + m * ((n + 3) // 4)
+    size = os.path.getsize(bed)
+    if size != expected:
+        raise InputError(f"{bed}: size {size} bytes does not match {n} individuals in {prefix}.fam x {m} variants "
+                         f"in {prefix}.bim (expected {expected} bytes)")
+    dup = _dup_lines([f"{a}\t{b}" for a, b in zip(fam["FID"], fam["IID"])])
+    if dup:
+        raise InputError(f"{prefix}.fam: {len(dup)} duplicate sample ID(s) (FID+IID) at line(s) {_lines(dup)}")
+    dup = _dup_lines(bim["ID"].to_list())
+    if dup:
+        raise InputError(f"{prefix}.bim: {len(dup)} duplicate variant ID(s) in column 2 at line(s) {_lines(dup)}")
+    non_acgt = bim.filter(~pl.col("A1").is_in(list(ACGT)) | ~pl.col("A2").is_in(list(ACGT))).height
+    return {"individuals": n, "variants": m, "non_acgt_variants_dropped_by_qc": non_acgt}
+
+
+def check_phenotypes(path: str | Path, cohort: dict, covariates: list[str], diseases: dict,
+                     fam: pl.DataFrame, min_cases: int = 1) -> dict:
+    """Check the phenotype table against the config and the .fam; returns aggregate counts."""
+    path = Path(path)
+    try:
+        phen = io.read_phenotypes(path, cohort["fid_column"], cohort["iid_column"], fam=fam)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    for col in covariates:
+        if col not in phen.columns:
+            raise InputError(f"{path}: covariate column '{col}' not found (config key cohort.covariates / "
+                             f"cohort.sex_column; columns: {', '.join(phen.columns)})")
+        values = phen[col].to_list()
+        bad = [i for i, v in enumerate(values)
+               if v not in (None, "", "NA", "nan") and not _is_number(v)]
+        if bad:
+            raise InputError(f"{path}: covariate column '{col}' has {len(bad)} non-numeric value(s) "
+                             f"(file line(s) {_lines(bad, 2)})")
+    dup = _dup_lines([f"{a}\t{b}" for a, b in zip(phen["FID"], phen["IID"])])
+    if dup:
+        raise InputError(f"{path}: {len(dup)} duplicate individual(s) at file line(s) {_lines(dup, 1)}")
+    in_fam = phen.join(fam.select("FID", "IID"), on=["FID", "IID"], how="semi").height
+    if in_fam == 0:
+        raise InputError(f"{path}: none of its {phen.height} individuals is in the .fam of the cohort "
+                         f"(check cohort.fid_column / cohort.iid_column)")
+    out = {"individuals": phen.height, "not_in_fam": phen.height - in_fam, "diseases": {}}
+    for name, d in diseases.items():
+        try:
+            status = disease_status(phen, d["phenotype_column"], d["case_code"], d["control_code"],
+                                    d["missing_codes"], source=str(path))
+        except ValueError as exc:
+            raise InputError(f"{exc} (diseases file, disease '{name}')") from None
+        status = status.join(fam.select("FID", "IID"), on=["FID", "IID"], how="semi")
+        cases = int(status["case"].sum())
+        controls = status.height - cases
+        if min(cases, controls) < min_cases:
+            raise InputError(f"{path}: disease '{name}' (column '{d['phenotype_column']}') has "
+                             f"{'<10' if min(cases, controls) < 10 else min(cases, controls)} "
+                             f"{'cases' if cases < controls else 'controls'} genotyped: fewer than "
+                             f"split.min_cases = {min_cases} per split")
+        out["diseases"][name] = {"with_status": status.height}
+    return out
+
+
+def _is_number(v: str) -> bool:
+    try:
+        float(v)
+        return True
+    except ValueError:
+        return False
+
+
+def validate_inputs(bfile: str | Path, phenotypes: str | Path, cohort: dict, covariates: list[str],
+                    diseases: dict, split: dict) -> dict:
+    fileset = check_fileset(bfile)
+    for name, d in diseases.items():
+        if d["n_snps"] > fileset["variants"]:
+            raise InputError(f"diseases file: {name}.n_snps = {d['n_snps']} is larger than the "
+                             f"{fileset['variants']} variants in {bfile}.bim")
+    fam = io.read_fam(bfile)
+    # each split needs min_cases: the whole cohort needs about min_cases / smallest fraction
+    min_total = int(split["min_cases"] / min(split["train"], split["val"], split["test"]))
+    phen = check_phenotypes(phenotypes, cohort, covariates, diseases, fam, min_total)
+    return {"fileset": fileset, "phenotypes": phen}
