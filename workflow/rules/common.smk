@@ -40,10 +40,6 @@ wildcard_constraints:
     split="train|val|test",
 
 
-def cohort_fileset():
-    return multiext(COHORT_BFILE, ".bed", ".bim", ".fam")
-
-
 def all_targets():
     targets = [f"{RESULTS}/qc/qc_summary.json"]
     for d in DISEASES:

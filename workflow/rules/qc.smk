@@ -4,7 +4,9 @@
 rule qc:
     input:
         validated=f"{RESULTS}/inputs/validated.json",
-        fileset=cohort_fileset(),
+        bed=f"{COHORT_BFILE}.bed",
+        bim=f"{COHORT_BFILE}.bim",
+        fam=f"{COHORT_BFILE}.fam",
         phenotypes=PHENOTYPES,
     output:
         bed=f"{QC_BFILE}.bed",
@@ -14,7 +16,6 @@ rule qc:
         covariates=f"{RESULTS}/qc/covariates.tsv",
         summary=f"{RESULTS}/qc/qc_summary.json",
     params:
-        bfile=COHORT_BFILE,
         cohort=COHORT,
         covariates=COVARIATES,
         qc=config["qc"],

@@ -3,12 +3,13 @@
 
 rule validate_inputs:
     input:
-        fileset=cohort_fileset(),
+        bed=f"{COHORT_BFILE}.bed",
+        bim=f"{COHORT_BFILE}.bim",
+        fam=f"{COHORT_BFILE}.fam",
         phenotypes=PHENOTYPES,
     output:
         f"{RESULTS}/inputs/validated.json",
     params:
-        bfile=COHORT_BFILE,
         cohort=COHORT,
         covariates=COVARIATES,
         diseases=DISEASES,

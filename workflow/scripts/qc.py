@@ -10,9 +10,10 @@ from snpgen.qc import run_qc  # noqa: E402
 sm = snakemake  # noqa: F821
 with step_logging(sm.log[0], "qc") as log:
     cohort = sm.params.cohort
+    bfile = sm.input.bed[: -len(".bed")]
     phen = io.read_phenotypes(sm.input.phenotypes, cohort["fid_column"], cohort["iid_column"],
-                              fam=io.read_fam(sm.params.bfile))
-    summary = run_qc(sm.params.bfile, phen, sm.params.covariates, sm.params.qc, sm.output.bed[: -len(".bed")],
+                              fam=io.read_fam(bfile))
+    summary = run_qc(bfile, phen, sm.params.covariates, sm.params.qc, sm.output.bed[: -len(".bed")],
                      sm.output.eigenvec, sm.output.covariates, sm.output.summary,
                      threads=sm.threads, memory_mb=sm.resources.mem_mb)
     for step in summary["steps"]:

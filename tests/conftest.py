@@ -1,0 +1,42 @@
+"""Shared test fixtures: the package on sys.path, and one real snakemake run of the tiny test config."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "workflow"))
+
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+TEST_CONFIG = ROOT / "tests" / "config" / "config.yaml"
+
+
+def run_snakemake(results: Path, *args: str, check: bool = True, configfile: Path = TEST_CONFIG,
+                  timeout: int = 1500) -> subprocess.CompletedProcess:
+    cmd = [SNAKEMAKE, "--cores", "2", "--configfile", str(configfile), "--config", f"results={results}",
+           "--workflow-profile", "none", *args]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "PYTHONHASHSEED": "0"})
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def workflow_run(tmp_path_factory) -> Path:
+    """The real workflow on the tiny test config, run once per test session; returns its results dir."""
+    results = tmp_path_factory.mktemp("e2e") / "results"
+    run_snakemake(results)
+    return results
+
+
+@pytest.fixture(scope="session")
+def plink2_available() -> bool:
+    if not shutil.which("plink2"):
+        pytest.skip("plink2 not installed (scripts/setup.sh installs it)")
+    return True

@@ -1,0 +1,119 @@
+"""End-to-end: the real snakemake on the tiny test config, outputs checked by content."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from conftest import ROOT, SNAKEMAKE, TEST_CONFIG, run_snakemake
+from snpgen import io
+from snpgen.gwas import read_glm
+
+pytestmark = pytest.mark.e2e
+DISEASES = ["cad", "t2d"]
+
+
+def _ids(path: Path) -> set[tuple[str, str]]:
+    return {tuple(line.split()[:2]) for line in path.read_text().splitlines() if line.strip()}
+
+
+def test_qc_summary_counts_come_from_the_data(workflow_run):
+    s = json.loads((workflow_run / "qc" / "qc_summary.json").read_text())
+    steps = {st["step"]: st for st in s["steps"]}
+    planted = json.loads((workflow_run / "cohort" / "truth.json").read_text())["planted_artefacts"]
+    # the planted artefacts are what each step removes (at least)
+    assert steps["variant_call_rate"]["variants_removed"] >= planted["bad_snps"]
+    assert steps["sample_call_rate"]["individuals_removed"] >= planted["bad_samples"]
+    assert steps["hwe"]["variants_removed"] >= planted["hwe_snps"] * 0.9
+    assert steps["relatedness"]["individuals_removed"] >= planted["duplicates"] + planted["relative_pairs"]
+    fam = io.read_fam(workflow_run / "qc" / "cohort")
+    assert s["output"]["individuals"] == fam.height
+    assert len(s["pca"]["eigenvalues"]) == 5
+
+
+@pytest.mark.parametrize("disease", DISEASES)
+def test_splits_disjoint_and_no_leakage_into_gwas_or_selection(workflow_run, disease):
+    split = workflow_run / disease / "split"
+    train, val, test = (_ids(split / f"{s}.ids") for s in ("train", "val", "test"))
+    assert train and val and test
+    assert not (train & val) and not (train & test) and not (val & test)
+    # GWAS saw the training split only: plink2's observation count per variant is <= |train|
+    glm = pl.read_csv(workflow_run / disease / "gwas" / "gwas.PHENO.glm.logistic.hybrid", separator="\t",
+                      null_values=["NA"])
+    assert glm["OBS_CT"].max() <= len(train)
+    assert glm["OBS_CT"].max() >= 0.95 * len(train)
+    log = (workflow_run / disease / "gwas" / "gwas.log").read_text()
+    m = re.search(r"(\d+) cases and (\d+) controls remaining after main filters", log)
+    assert m and int(m.group(1)) + int(m.group(2)) == len(train)
+    assert re.search(rf"--keep: {len(train)} samples remaining", log)
+    # the selected training fileset holds exactly the training individuals; val/test likewise
+    for name, ids in (("train", train), ("val", val), ("test", test)):
+        fam = io.read_fam(workflow_run / disease / "selection" / name)
+        assert set(zip(fam["FID"], fam["IID"])) == ids
+
+
+@pytest.mark.parametrize("disease", DISEASES)
+def test_selection_content(workflow_run, disease):
+    sel = workflow_run / disease / "selection"
+    snps = (sel / "snps.txt").read_text().split()
+    assert len(snps) == 128 and len(set(snps)) == 128
+    bim = io.read_bim(sel / "train")
+    assert bim["ID"].to_list() == snps
+    qc_bim = io.read_bim(workflow_run / "qc" / "cohort")
+    order = {s: i for i, s in enumerate(qc_bim["ID"].to_list())}
+    assert [order[s] for s in snps] == sorted(order[s] for s in snps), "not in genomic order"
+    # selected SNPs are the strongest of the training GWAS (clumping only removes, never adds)
+    glm = read_glm(workflow_run / disease / "gwas" / "gwas.PHENO.glm.logistic.hybrid")
+    p_sel = glm.filter(pl.col("ID").is_in(snps))["P"]
+    assert p_sel.median() < glm["P"].median() / 20
+    summary = json.loads((sel / "selection_summary.json").read_text())
+    recall = summary["causal_recall"]
+    # at the test cohort's power the strongest causal SNPs are found, directly or via LD
+    assert recall["recall_selected_or_tagged"] >= 0.3, recall
+    g = io.read_genotypes(sel / "train")
+    assert g.shape == (io.read_fam(sel / "train").height, 128)
+    assert set(io.read_fam(sel / "train")["PHENO"].unique().to_list()) == {"1", "2"}
+
+
+def test_summaries_are_aggregate_only(workflow_run):
+    ids = {line.split()[1] for line in (workflow_run / "cohort" / "cohort.fam").read_text().splitlines()}
+    shareable = [workflow_run / "qc" / "qc_summary.json"]
+    for d in DISEASES:
+        shareable += [workflow_run / d / "split" / "split_summary.json",
+                      workflow_run / d / "gwas" / "gwas_summary.json",
+                      workflow_run / d / "selection" / "selection_summary.json"]
+    shareable += list((workflow_run / "logs").rglob("*.log"))
+    for path in shareable:
+        text = path.read_text()
+        leaked = [i for i in ids if i in text]
+        assert not leaked, f"{path} contains real IDs"
+
+
+def test_selection_is_deterministic(workflow_run, tmp_path):
+    """Same config and seed: byte-identical selection outputs."""
+    again = tmp_path / "results"
+    run_snakemake(again, *(f"{again}/{d}/selection/selection_summary.json" for d in DISEASES))
+    for d in DISEASES:
+        for name in ("snps.txt", "train.bed", "train.bim", "train.fam", "test.fam"):
+            a = (workflow_run / d / "selection" / name).read_bytes()
+            b = (again / d / "selection" / name).read_bytes()
+            assert a == b, f"{d}/selection/{name} differs between two runs with the same seed"
+
+
+def test_lint_is_clean():
+    import subprocess
+    proc = subprocess.run([SNAKEMAKE, "--lint"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0 and "Congratulations" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+
+
+def test_dry_run_lists_every_rule(tmp_path):
+    proc = run_snakemake(tmp_path / "results", "-n", configfile=ROOT / "config" / "config.yaml")
+    included = re.findall(r'^include: "(.+)"', (ROOT / "Snakefile").read_text(), flags=re.M)
+    rules = set(re.findall(r"^rule (\w+):", "".join((ROOT / p).read_text() for p in included), flags=re.M))
+    rules.discard("all")
+    out = proc.stdout + proc.stderr
+    for rule in rules:
+        assert re.search(rf"^{rule}\s+\d+", out, flags=re.M), f"rule {rule} missing from the dry run"
