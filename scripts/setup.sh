@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 PY=${PYTHON:-python3}
 
-apt_pkgs=(plink2 plink1.9 ${SNPGEN_EXTRA_APT:-})
+apt_pkgs=(plink2 plink1.9 slurm-wlm slurmctld slurmd munge chromium ${SNPGEN_EXTRA_APT:-})
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
