@@ -19,6 +19,7 @@ rule qc:
         cohort=COHORT,
         covariates=COVARIATES,
         qc=config["qc"],
+        n_snps={d: v["n_snps"] for d, v in DISEASES.items()},
     log:
         f"{RESULTS}/logs/qc.log",
     benchmark:

@@ -15,7 +15,7 @@ with step_logging(sm.log[0], "qc") as log:
                               fam=io.read_fam(bfile))
     summary = run_qc(bfile, phen, sm.params.covariates, sm.params.qc, sm.output.bed[: -len(".bed")],
                      sm.output.eigenvec, sm.output.covariates, sm.output.summary,
-                     threads=sm.threads, memory_mb=sm.resources.mem_mb)
+                     threads=sm.threads, memory_mb=sm.resources.mem_mb, n_snps=sm.params.n_snps)
     for step in summary["steps"]:
         log.info("%-18s removed %d individuals, %d variants", step["step"], step["individuals_removed"],
                  step["variants_removed"])

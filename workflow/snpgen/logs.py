@@ -13,6 +13,15 @@ from pathlib import Path
 from typing import Iterator
 
 
+def _expected_errors() -> tuple[type[BaseException], ...]:
+    from .plink import PlinkError
+
+    return (ValueError, FileNotFoundError, PlinkError)
+
+
+EXPECTED_ERRORS = _expected_errors()
+
+
 @contextlib.contextmanager
 def step_logging(log_path: str | Path | None, name: str) -> Iterator[logging.Logger]:
     logger = logging.getLogger("snpgen")
@@ -33,6 +42,14 @@ def step_logging(log_path: str | Path | None, name: str) -> Iterator[logging.Log
     logger.info("%s: start", name)
     try:
         yield logger
+    except EXPECTED_ERRORS as exc:
+        # bad input or a failed tool run: a plain message on the console, the traceback in the log
+        logger.error("%s failed: %s", name, exc)
+        if log_path:
+            logger.removeHandler(err)
+            logger.debug("traceback", exc_info=True)
+            logger.exception("details")
+        raise SystemExit(1) from None
     except Exception as exc:
         logger.error("%s failed: %s", name, exc)
         raise

@@ -36,12 +36,24 @@ def read_eigenvec(path: str | Path, fam: pl.DataFrame) -> pl.DataFrame:
 
 def run_qc(bfile: str | Path, phenotypes: pl.DataFrame, covariates: list[str], qc: dict,
            out_prefix: str | Path, eigenvec_path: str | Path, covar_path: str | Path,
-           summary_path: str | Path, threads: int = 1, memory_mb: int | None = None) -> dict:
-    """Run the QC chain; write the QC'd fileset, PCs, covariate table and summary. Returns the summary."""
-    out_prefix = Path(out_prefix)
-    work = out_prefix.parent / "work"
+           summary_path: str | Path, threads: int = 1, memory_mb: int | None = None,
+           n_snps: dict[str, int] | None = None) -> dict:
+    """Run the QC chain; write the QC'd fileset, PCs, covariate table and summary. Returns the summary.
+
+    Intermediate filesets live in a scratch folder that is removed whether QC succeeds or not.
+    """
+    work = Path(out_prefix).parent / "work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
+    try:
+        return _run_qc(bfile, phenotypes, covariates, qc, Path(out_prefix), eigenvec_path, covar_path,
+                       summary_path, threads, memory_mb, n_snps or {}, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run_qc(bfile, phenotypes, covariates, qc, out_prefix: Path, eigenvec_path, covar_path, summary_path,
+            threads, memory_mb, n_snps: dict[str, int], work: Path) -> dict:
     steps = []
     n0, m0 = _counts(Path(bfile))
     summary = {"input": {"individuals": n0, "variants": m0}, "steps": steps}
@@ -69,6 +81,10 @@ def run_qc(bfile: str | Path, phenotypes: pl.DataFrame, covariates: list[str], q
     if n_final < 50 or m_final < 100:
         raise ValueError(f"QC left {n_final} individuals and {m_final} variants: too few to go on "
                          f"(check the qc.* thresholds in the config)")
+    for disease, k in n_snps.items():
+        if k > m_final:
+            raise ValueError(f"diseases file: {disease}.n_snps = {k} is larger than the {m_final} variants "
+                             f"left after QC (lower n_snps or relax the qc.* thresholds)")
     plink.plink2(["--bfile", cur, "--indep-pairwise", qc["prune_window"], qc["prune_step"], qc["prune_r2"]],
                  work / "prune", threads=threads, memory_mb=memory_mb)
     n_pruned = _count_lines(work / "prune.prune.in")
@@ -93,7 +109,6 @@ def run_qc(bfile: str | Path, phenotypes: pl.DataFrame, covariates: list[str], q
     Path(f"{eigenvec_path}.tmp").replace(eigenvec_path)
     io.write_tsv(covar_path, covar)
     io.write_json(summary_path, summary)
-    shutil.rmtree(work, ignore_errors=True)
     return summary
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -105,6 +106,17 @@ def run_selection(bfile: str | Path, glm_path: str | Path, keeps: dict[str, Path
     out_dir = Path(out_dir)
     work = out_dir / "work"
     work.mkdir(parents=True, exist_ok=True)
+    try:
+        return _select(bfile, glm_path, keeps, pheno, k, method, clump_r2, clump_kb, out_dir, work,
+                       truth_path, disease, threads)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _select(bfile, glm_path, keeps, pheno, k, method, clump_r2, clump_kb, out_dir, work, truth_path,
+            disease, threads) -> dict:
+    from .gwas import read_glm
+
     glm = read_glm(glm_path)
     bim = io.read_bim(bfile)
     if method == "clump":
@@ -123,8 +135,4 @@ def run_selection(bfile: str | Path, glm_path: str | Path, keeps: dict[str, Path
     io.atomic_write_text(snps, "".join(f"{s}\n" for s in selected["ID"].to_list()))
     extract_splits(bfile, snps, pheno, keeps, out_dir, threads=threads)
     truth = json.loads(Path(truth_path).read_text()) if truth_path else None
-    summary = selection_summary(selected, bim, method, candidates.height, truth, disease)
-    for f in work.iterdir():
-        f.unlink()
-    work.rmdir()
-    return summary
+    return selection_summary(selected, bim, method, candidates.height, truth, disease)

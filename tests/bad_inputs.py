@@ -1,0 +1,245 @@
+"""Bad-input cases: each one breaks a small valid cohort or config in one way.
+
+Used by tests/test_bad_inputs.py (each case runs the real workflow and must fail with a message
+naming the file and the column/line/key, leaving no result files) and by
+`python tests/bad_inputs.py` which prints the table in docs/input_errors.md from the real messages.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import polars as pl
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "workflow"))
+from snpgen import io  # noqa: E402
+
+N, M = 240, 400
+
+
+@dataclass
+class Case:
+    name: str
+    what: str                           # the bad input, in words
+    mutate: Callable[[Path], None]      # breaks the files under the case directory
+    expect: list[str]                   # substrings (regex) the error message must contain
+    outcome: str = "refused"            # or "dropped" (run goes on, counted)
+    tags: list[str] = field(default_factory=list)
+
+
+def make_valid(root: Path) -> None:
+    """A small valid cohort (PLINK fileset + phenotype table) and config under ``root``."""
+    rng = np.random.default_rng(0)
+    data = root / "data"
+    data.mkdir(parents=True)
+    p = rng.uniform(0.1, 0.5, M)
+    G = rng.binomial(2, p, size=(N, M)).astype(np.int8)
+    ids = [f"P{i:04d}" for i in range(N)]
+    fam = pl.DataFrame({"FID": ids, "IID": ids, "SEX": rng.integers(1, 3, N), "PHENO": ["-9"] * N})
+    bim = pl.DataFrame({"CHR": ["1"] * M, "ID": [f"rs{j}" for j in range(M)], "CM": [0.0] * M,
+                        "POS": [1000 * (j + 1) for j in range(M)], "A1": ["A"] * M, "A2": ["G"] * M})
+    io.write_bed(data / "cohort", G, fam, bim)
+    case = (G[:, :5].sum(1) + rng.normal(0, 1, N) > np.quantile(G[:, :5].sum(1), 0.6)).astype(int)
+    pl.DataFrame({"FID": ids, "IID": ids, "sex": fam["SEX"], "age": rng.normal(50, 5, N).round(1),
+                  "dis": [str(c) for c in case]}).write_csv(data / "pheno.tsv", separator="\t")
+    (root / "diseases.yaml").write_text(yaml.safe_dump({"dis": {"phenotype_column": "dis", "n_snps": 50,
+                                                                "synthetic_n": 100}}))
+    cfg = {"results": str(root / "results"), "diseases_file": str(root / "diseases.yaml"), "seed": 1,
+           "cohort": {"bfile": str(data / "cohort"), "phenotypes": str(data / "pheno.tsv")},
+           "qc": {"n_pcs": 3}, "gwas": {"n_pcs": 2}, "split": {"min_cases": 5}}
+    (root / "config.yaml").write_text(yaml.safe_dump(cfg))
+
+
+def _edit_yaml(path: Path, fn) -> None:
+    data = yaml.safe_load(path.read_text())
+    fn(data)
+    path.write_text(yaml.safe_dump(data))
+
+
+def cfg(fn):
+    return lambda root: _edit_yaml(root / "config.yaml", fn)
+
+
+def dis(fn):
+    return lambda root: _edit_yaml(root / "diseases.yaml", lambda d: fn(d["dis"]))
+
+
+def edit_lines(name: str, fn):
+    def mutate(root: Path):
+        path = root / "data" / name
+        lines = path.read_text().splitlines()
+        path.write_text("\n".join(fn(lines)) + "\n")
+    return mutate
+
+
+def set_line(i: int, value: str):
+    def fn(lines):
+        lines[i] = value
+        return lines
+    return fn
+
+
+def pheno(fn):
+    def mutate(root: Path):
+        path = root / "data" / "pheno.tsv"
+        df = pl.read_csv(path, separator="\t", infer_schema_length=0)
+        fn(df).write_csv(path, separator="\t")
+    return mutate
+
+
+def set_cell(col: str, row: int, value: str):
+    return pheno(lambda df: df.with_columns(
+        pl.when(pl.int_range(pl.len()) == row).then(pl.lit(value)).otherwise(pl.col(col)).alias(col)))
+
+
+def monomorphic_then_k(k: int):
+    """10 SNPs made monomorphic (QC's MAF filter removes them), then K set between the counts."""
+    def mutate(root: Path):
+        prefix = root / "data" / "cohort"
+        G = io.read_genotypes(prefix)
+        G[:, :10] = 0
+        io.write_bed(prefix, G, io.read_fam(prefix), io.read_bim(prefix))
+        _edit_yaml(root / "diseases.yaml", lambda d: d["dis"].update(n_snps=k))
+    return mutate
+
+
+def truncate_bed(root: Path):
+    bed = root / "data" / "cohort.bed"
+    bed.write_bytes(bed.read_bytes()[:-7])
+
+
+def bad_magic(root: Path):
+    bed = root / "data" / "cohort.bed"
+    data = bytearray(bed.read_bytes())
+    data[:3] = b"\x00\x00\x00"
+    bed.write_bytes(bytes(data))
+
+
+CASES = [
+    # --- configuration (validated at parse time, before any job) ---
+    Case("config_unknown_key", "unknown top-level key in config.yaml", cfg(lambda c: c.update(colour="red")),
+         [r"config", r"unknown key colour"], tags=["config"]),
+    Case("config_unknown_nested_key", "misspelt key inside a section", cfg(lambda c: c["qc"].update(mafx=0.1)),
+         [r"config", r"unknown key qc\.mafx"], tags=["config"]),
+    Case("config_wrong_type", "a number given as text", cfg(lambda c: c["qc"].update(maf="low")),
+         [r"config", r"qc\.maf", r"not of type"], tags=["config"]),
+    Case("config_out_of_range", "MAF threshold above 0.5", cfg(lambda c: c["qc"].update(maf=0.9)),
+         [r"config", r"qc\.maf", r"maximum"], tags=["config"]),
+    Case("config_split_sum", "split fractions not summing to 1", cfg(lambda c: c["split"].update(train=0.8)),
+         [r"config", r"split\.train \+ split\.val \+ split\.test must sum to 1"], tags=["config"]),
+    Case("config_only_bfile", "cohort.bfile set without cohort.phenotypes",
+         cfg(lambda c: c["cohort"].update(phenotypes=None)), [r"config", r"cohort\.bfile and cohort\.phenotypes"],
+         tags=["config"]),
+    Case("config_missing_diseases_file", "diseases_file points nowhere",
+         cfg(lambda c: c.update(diseases_file="/nonexistent/diseases.yaml")),
+         [r"/nonexistent/diseases\.yaml", r"diseases_file"], tags=["config"]),
+    Case("diseases_missing_required", "disease without phenotype_column",
+         dis(lambda d: d.pop("phenotype_column")), [r"diseases\.yaml", r"phenotype_column", r"required"],
+         tags=["config"]),
+    Case("diseases_k_zero", "K (n_snps) < 1", dis(lambda d: d.update(n_snps=0)),
+         [r"diseases\.yaml", r"dis\.n_snps", r"minimum"], tags=["config"]),
+    Case("diseases_case_fraction", "case fraction outside (0, 1)", dis(lambda d: d.update(synthetic_case_fraction=1.2)),
+         [r"diseases\.yaml", r"dis\.synthetic_case_fraction"], tags=["config"]),
+    Case("diseases_negative_n", "negative synthetic sample size", dis(lambda d: d.update(synthetic_n=-10)),
+         [r"diseases\.yaml", r"dis\.synthetic_n", r"minimum"], tags=["config"]),
+    Case("diseases_unknown_key", "unknown key in a disease entry", dis(lambda d: d.update(prevalance=0.1)),
+         [r"diseases\.yaml", r"unknown key dis\.prevalance"], tags=["config"]),
+    Case("diseases_k_above_snps", "K larger than the SNPs in the cohort", dis(lambda d: d.update(n_snps=5000)),
+         [r"dis\.n_snps = 5000", r"cohort\.bim"], tags=["input"]),
+    Case("diseases_k_above_qc_snps", "K larger than the SNPs left after QC", monomorphic_then_k(395),
+         [r"dis\.n_snps = 395", r"left after QC"], tags=["qc"]),
+    Case("diseases_column_absent", "phenotype column named in diseases.yaml absent",
+         dis(lambda d: d.update(phenotype_column="diabetes")), [r"pheno\.tsv", r"'diabetes' not found"], tags=["input"]),
+    # --- PLINK fileset ---
+    Case("plink_missing_member", "the .bim of the fileset is missing",
+         lambda root: (root / "data" / "cohort.bim").unlink(), [r"cohort\.bim"], tags=["input"]),
+    Case("plink_bad_magic", ".bed with wrong magic bytes", bad_magic, [r"cohort\.bed", r"magic|6c1b01"], tags=["input"]),
+    Case("plink_bed_size", ".bed size not matching .bim x .fam", truncate_bed,
+         [r"cohort\.bed", r"does not match 240 individuals", r"400 variants"], tags=["input"]),
+    Case("plink_fam_columns", ".fam line with 5 columns", edit_lines("cohort.fam", set_line(9, "P0009 P0009 0 0 1")),
+         [r"cohort\.fam", r"line 10 has 5 columns"], tags=["input"]),
+    Case("plink_bim_columns", ".bim line with 7 columns", edit_lines("cohort.bim", set_line(4, "1 rs4 0 5000 A G X")),
+         [r"cohort\.bim", r"line 5 has 7 columns"], tags=["input"]),
+    Case("plink_duplicate_samples", "duplicate sample ID in .fam",
+         edit_lines("cohort.fam", set_line(7, "P0003\tP0003\t0\t0\t1\t-9")),
+         [r"cohort\.fam", r"duplicate sample ID", r"line\(s\) 8"], tags=["input"]),
+    Case("plink_duplicate_variants", "duplicate variant ID in .bim",
+         edit_lines("cohort.bim", set_line(6, "1\trs2\t0\t7000\tA\tG")),
+         [r"cohort\.bim", r"duplicate variant ID", r"line\(s\) 7"], tags=["input"]),
+    Case("plink_non_acgt", "non-ACGT alleles (indel / 0 allele)",
+         edit_lines("cohort.bim", lambda ls: [set_line(3, "1\trs3\t0\t4000\tAT\tG")(ls)[i] if i != 8 else
+                                              "1\trs8\t0\t9000\t0\tG" for i in range(len(ls))]),
+         [r"non_acgt_variants_dropped_by_qc.: 2"], outcome="dropped", tags=["input"]),
+    # --- phenotype table ---
+    Case("pheno_missing_id_column", "phenotype table without the IID column",
+         pheno(lambda df: df.rename({"IID": "sample"})), [r"pheno\.tsv", r"ID column 'IID' not found", r"iid_column"],
+         tags=["input"]),
+    Case("pheno_no_overlap", "no phenotype ID is in the .fam",
+         pheno(lambda df: df.with_columns((pl.lit("X") + pl.col("FID")).alias("FID"),
+                                          (pl.lit("X") + pl.col("IID")).alias("IID"))),
+         [r"pheno\.tsv", r"none of its 240 individuals is in the \.fam"], tags=["input"]),
+    Case("pheno_partial_overlap", "some phenotype IDs absent from the .fam (counted)",
+         pheno(lambda df: df.with_columns(pl.when(pl.int_range(pl.len()) < 5).then(pl.lit("ZZ") + pl.col("IID"))
+                                          .otherwise(pl.col("IID")).alias("IID"))),
+         [r"not_in_fam.: 5"], outcome="dropped", tags=["input"]),
+    Case("pheno_bad_code", "disease column with a value other than the case/control/missing codes",
+         set_cell("dis", 11, "yes"), [r"pheno\.tsv", r"column 'dis'", r"file lines 13"], tags=["input"]),
+    Case("pheno_too_few_cases", "fewer cases than split.min_cases allows",
+         pheno(lambda df: df.with_columns(pl.when(pl.int_range(pl.len()) > 8).then(pl.lit("0"))
+                                          .otherwise(pl.col("dis")).alias("dis"))),
+         [r"pheno\.tsv", r"disease 'dis'", r"<10 cases", r"split\.min_cases"], tags=["input"]),
+    Case("pheno_covariate_text", "covariate with non-numeric values", set_cell("age", 20, "fifty"),
+         [r"pheno\.tsv", r"covariate column 'age'", r"line\(s\) 22"], tags=["input"]),
+    Case("pheno_covariate_absent", "covariate named in config absent from the table",
+         cfg(lambda c: c["cohort"].update(covariates=["age", "bmi"])), [r"pheno\.tsv", r"covariate column 'bmi' not found"],
+         tags=["input"]),
+    Case("pheno_duplicate_rows", "the same individual twice in the phenotype table",
+         pheno(lambda df: pl.concat([df, df[3:4]])), [r"pheno\.tsv", r"duplicate individual", r"line\(s\) 242"],
+         tags=["input"]),
+]
+
+
+def run_case(case: Case, root: Path, target: str = "qc") -> tuple[int, str, Path]:
+    """Apply the case to a fresh valid setup under root; run the workflow to ``target``."""
+    if root.exists():
+        shutil.rmtree(root)
+    make_valid(root)
+    case.mutate(root)
+    results = root / "results"
+    targets = {"qc": [str(results / "qc" / "qc_summary.json")]}[target]
+    proc = subprocess.run([str(Path(sys.executable).parent / "snakemake"), "--cores", "1", "--configfile",
+                           str(root / "config.yaml"), "--workflow-profile", "none", *targets],
+                          cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+    out = proc.stdout + proc.stderr
+    if case.outcome == "dropped" and (results / "inputs" / "validated.json").exists():
+        out += (results / "inputs" / "validated.json").read_text()
+    return proc.returncode, out, results
+
+
+def error_lines(output: str) -> str:
+    """The lines of snakemake's output that carry our message."""
+    keep = [ln.strip() for ln in output.splitlines()
+            if re.search(r"invalid configuration|ERROR|Error|error|unknown key|: key |Missing input", ln)
+            and "Traceback" not in ln and "Exiting because" not in ln]
+    return " / ".join(dict.fromkeys(keep))[:400]
+
+
+if __name__ == "__main__":  # print the docs/input_errors.md table from real runs
+    import tempfile
+    print("| case | bad input | outcome | message (from a real run) |\n|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for case in CASES:
+            rc, out, _ = run_case(case, Path(tmp) / case.name)
+            msg = error_lines(out) if case.outcome == "refused" else "run goes on; " + "; ".join(
+                m.group(0) for e in case.expect for m in [re.search(e, out)] if m)
+            msg = msg.replace(tmp, "…").replace("|", "\\|")
+            print(f"| `{case.name}` | {case.what} | {case.outcome} (exit {rc}) | {msg} |")
