@@ -1,0 +1,72 @@
+# Evaluation of each synthetic cohort (rule `evaluate`, per disease x generator) and the
+# clumping + thresholding PRS baseline from the same training GWAS (rule `prs`, per disease).
+# Metrics JSON layout: docs/metrics.md. Settings: config["evaluate"], thresholds: config["verdict"].
+
+GENERATORS = ["matched", "augmented", "baseline"]
+
+
+rule evaluate:
+    input:
+        train_bed=f"{RESULTS}/{{disease}}/selection/train.bed",
+        train_bim=f"{RESULTS}/{{disease}}/selection/train.bim",
+        train_fam=f"{RESULTS}/{{disease}}/selection/train.fam",
+        test_bed=f"{RESULTS}/{{disease}}/selection/test.bed",
+        test_bim=f"{RESULTS}/{{disease}}/selection/test.bim",
+        test_fam=f"{RESULTS}/{{disease}}/selection/test.fam",
+        syn_bed=f"{RESULTS}/{{disease}}/synthetic/{{gen}}.bed",
+        syn_bim=f"{RESULTS}/{{disease}}/synthetic/{{gen}}.bim",
+        syn_fam=f"{RESULTS}/{{disease}}/synthetic/{{gen}}.fam",
+        gwas=f"{RESULTS}/{{disease}}/gwas/gwas.PHENO.glm.logistic.hybrid",
+        truth=TRUTH or [],
+    output:
+        json=f"{RESULTS}/{{disease}}/metrics/{{gen}}.json",
+        figures=directory(f"{RESULTS}/{{disease}}/metrics/figures/{{gen}}"),
+    wildcard_constraints:
+        gen="|".join(GENERATORS),
+    params:
+        evaluate=config["evaluate"],
+        verdict=config["verdict"],
+        # one seed per disease, shared by the generators: the same real subsamples for each
+        seed=lambda wc: stage_seed(SEED, "evaluate", wc.disease),
+    log:
+        f"{RESULTS}/logs/{{disease}}/evaluate.{{gen}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{disease}}/evaluate.{{gen}}.tsv"
+    threads: 2
+    resources:
+        mem_mb=lambda wc, attempt: 8000 * attempt,
+        runtime=lambda wc, attempt: 120 * attempt,
+    conda:
+        "../../envs/python.yaml"
+    script:
+        "../scripts/evaluate.py"
+
+
+rule prs:
+    input:
+        cohort_bed=f"{QC_BFILE}.bed",
+        cohort_bim=f"{QC_BFILE}.bim",
+        cohort_fam=f"{QC_BFILE}.fam",
+        covariates=f"{RESULTS}/qc/covariates.tsv",
+        train_ids=f"{RESULTS}/{{disease}}/split/train.ids",
+        val_ids=f"{RESULTS}/{{disease}}/split/val.ids",
+        test_ids=f"{RESULTS}/{{disease}}/split/test.ids",
+        pheno=f"{RESULTS}/{{disease}}/split/pheno.tsv",
+        gwas=f"{RESULTS}/{{disease}}/gwas/gwas.PHENO.glm.logistic.hybrid",
+    output:
+        json=f"{RESULTS}/{{disease}}/metrics/prs.json",
+    params:
+        evaluate=config["evaluate"],
+        seed=lambda wc: stage_seed(SEED, "evaluate", wc.disease),
+    log:
+        f"{RESULTS}/logs/{{disease}}/prs.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{disease}}/prs.tsv"
+    threads: 2
+    resources:
+        mem_mb=lambda wc, attempt: 8000 * attempt,
+        runtime=lambda wc, attempt: 120 * attempt,
+    conda:
+        "../../envs/python.yaml"
+    script:
+        "../scripts/evaluate.py"

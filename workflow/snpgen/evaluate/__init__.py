@@ -1,0 +1,332 @@
+"""Evaluation of synthetic genotype cohorts: utility, fidelity, privacy, verdict, PRS baseline.
+
+Module map (pure numpy functions unless stated; the plink-calling functions are isolated and
+named ``run_*``):
+
+- :mod:`snpgen.evaluate.privacy`  chunked nearest-neighbour distances, identical matches, DCR,
+  NNAA, distance-based membership inference, KING kinship (``run_king``).
+- :mod:`snpgen.evaluate.fidelity` allele frequencies, LD windows and decay, PCA projection,
+  heterozygosity/HWE summaries (``run_het_hardy``), synthetic GWAS (``run_glm``) comparison.
+- :mod:`snpgen.evaluate.utility`  TSTR vs TRTR with logistic regression and gradient boosting,
+  bootstrap AUC confidence intervals.
+- :mod:`snpgen.evaluate.prs`      clumping + thresholding PRS (plink1.9 --clump, plink2 --score).
+- :mod:`snpgen.evaluate.verdict`  release checks against configurable thresholds.
+- :mod:`snpgen.evaluate.figures`  matplotlib (Agg) figures; never annotates individuals.
+
+The metrics JSON schema is documented in docs/metrics.md.
+"""
+from __future__ import annotations
+
+# Evaluation parameters (config["evaluate"]) and their defaults. Documented in docs/metrics.md.
+DEFAULT_EVALUATE: dict = {
+    "bootstrap_n": 1000,          # bootstrap replicates for AUC confidence intervals
+    "ci_level": 0.95,             # confidence level of bootstrap intervals
+    "models": ["logreg", "hgb"],  # TSTR/TRTR classifiers
+    "logreg_Cs": [0.001, 0.01, 0.1, 1.0],  # inverse L2 strengths tried by 3-fold CV within each training set
+    "logreg_cv": 3,
+    "hgb_max_iter": 200,
+    "hgb_learning_rate": 0.05,
+    "hgb_max_leaf_nodes": 15,
+    "hgb_l2_regularization": 1.0,
+    "ld_window": 50,              # SNPs per LD window (non-overlapping, within chromosome)
+    "ld_max_n": 20000,            # individuals used per cohort for LD (seeded subsample)
+    "ld_informative_r2": 0.1,     # real r2 above which a pair counts as informative
+    "ld_min_informative_pairs": 20,  # below this the LD check is "not applicable"
+    "ld_decay_bins_kb": [0, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000],
+    "n_pcs": 10,                  # PCs fitted on real train for the PCA comparison
+    "pca_max_n": 20000,           # individuals used to fit the PCA (seeded subsample)
+    "distance": "manhattan",      # manhattan | hamming (on 0/1/2 dosages, missing -> training mode)
+    "distance_chunk": 2048,       # rows per block in the nearest-distance computation
+    "privacy_max_n": 5000,        # cap on S, T and H (equal sizes) for DCR / NNAA / MIA
+    "nnaa_tie_weight": 0.5,       # weight of d_XY == d_XX ties in NNAA (0 = strict '>' as in Yale et al.)
+    "king_max_n": 5000,           # cap on synthetic and on real-train individuals in the KING table
+    "king_thresholds": [0.354, 0.177, 0.0884],  # duplicate/MZ, 1st degree, 2nd degree
+    "hwe_p": 1.0e-6,              # HWE p-value threshold for the "fraction failing" summary
+    "gwas_p_thresholds": [5.0e-8, "bonferroni"],  # causal-recovery significance levels (bonferroni = 0.05/K)
+    "min_cell_count": 10,         # counts below this that describe real individuals are suppressed
+    "prs_p_thresholds": [5.0e-8, 1.0e-6, 1.0e-4, 1.0e-3, 0.01, 0.05, 0.1, 0.5, 1.0],
+    "prs_clump_r2": 0.1,
+    "prs_clump_kb": 250,
+    "prs_n_pcs": 10,
+}
+
+SCHEMA_VERSION = 1
+
+
+def merged_params(cfg: dict | None) -> dict:
+    """DEFAULT_EVALUATE updated with config["evaluate"]; unknown keys are an error."""
+    cfg = dict(cfg or {})
+    unknown = sorted(set(cfg) - set(DEFAULT_EVALUATE))
+    if unknown:
+        raise ValueError(f"unknown config['evaluate'] keys: {unknown}; known: {sorted(DEFAULT_EVALUATE)}")
+    out = dict(DEFAULT_EVALUATE)
+    out.update(cfg)
+    return out
+
+
+def jsonable(obj):
+    """Plain-JSON copy: numpy scalars/arrays -> Python, NaN/inf -> None, tuples -> lists."""
+    import math
+
+    import numpy as np
+
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [jsonable(v) for v in obj.tolist()]
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        x = float(obj)
+        return x if math.isfinite(x) else None
+    return obj
+
+
+def _labels_from_fam(fam) -> "np.ndarray":
+    import numpy as np
+
+    ph = fam["PHENO"].cast(str).to_numpy()
+    y = np.full(ph.size, -1, dtype=np.int8)
+    y[np.isin(ph, ["2", "2.0"])] = 1
+    y[np.isin(ph, ["1", "1.0"])] = 0
+    return y
+
+
+def provenance(seed: int) -> dict:
+    """Software versions and the seed, for the metrics files."""
+    import platform
+
+    import numpy as np
+    import scipy
+    import sklearn
+
+    from ..plink import plink19_exe, plink2_exe, version
+
+    out = {"seed": int(seed), "python": platform.python_version(), "numpy": np.__version__,
+           "scipy": scipy.__version__, "scikit_learn": sklearn.__version__}
+    try:
+        import polars
+        out["polars"] = polars.__version__
+    except ImportError:  # pragma: no cover
+        pass
+    for name, fn in (("plink2", plink2_exe), ("plink1.9", plink19_exe)):
+        try:
+            out[name] = version(fn())
+        except Exception as e:  # noqa: BLE001 - recorded, not fatal
+            out[name] = f"unavailable ({e.__class__.__name__})"
+    return out
+
+
+def evaluate_generator(*, train: str, test: str, synthetic: str, real_gwas: str, figdir: str,
+                       workdir: str, params: dict, thresholds: dict, seed: int,
+                       truth_json: str | None = None, disease: str = "", generator: str = "",
+                       threads: int = 1, memory_mb: int | None = None, log=None) -> dict:
+    """All metrics of one synthetic cohort (prefixes of PLINK filesets over the selected SNPs).
+
+    Returns the metrics dict (JSON-ready, aggregate numbers only; layout in docs/metrics.md) and
+    writes the figures into ``figdir``. ``workdir`` holds temporary plink files.
+    """
+    import json
+    from pathlib import Path
+
+    import numpy as np
+
+    from .. import io
+    from . import fidelity, figures, privacy, utility
+    from .verdict import verdict
+
+    say = log or (lambda *_: None)
+    P = merged_params(params)
+
+    def rng(k: int) -> np.random.Generator:  # one independent stream per purpose and set
+        return np.random.default_rng([seed, k])
+
+    figdir = Path(figdir)
+    figdir.mkdir(parents=True, exist_ok=True)
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    min_count = int(P["min_cell_count"])
+
+    bim = io.read_bim(train)
+    for other in (test, synthetic):
+        b = io.read_bim(other)
+        if b["ID"].to_list() != bim["ID"].to_list():
+            raise ValueError(f"{other}.bim and {train}.bim list different SNPs (or order)")
+        if b["A1"].to_list() != bim["A1"].to_list():
+            raise ValueError(f"{other}.bim counts different alleles than {train}.bim")
+    K = bim.height
+    say(f"reading genotypes ({K} SNPs)")
+    fam_t, fam_h, fam_s = io.read_fam(train), io.read_fam(test), io.read_fam(synthetic)
+    G_t, G_h, G_s = io.read_genotypes(train), io.read_genotypes(test), io.read_genotypes(synthetic)
+    y_t, y_h, y_s = _labels_from_fam(fam_t), _labels_from_fam(fam_h), _labels_from_fam(fam_s)
+
+    metrics: dict = {
+        "schema_version": SCHEMA_VERSION,
+        "disease": disease,
+        "generator": generator,
+        "sizes": {
+            "n_snps": K,
+            "n_synthetic": int(G_s.shape[0]),
+            "n_train": int(G_t.shape[0]),
+            "n_test": int(G_h.shape[0]),
+            "case_fraction_synthetic": float(np.mean(y_s[y_s >= 0] == 1)) if (y_s >= 0).any() else None,
+            "case_fraction_train": float(np.mean(y_t[y_t >= 0] == 1)) if (y_t >= 0).any() else None,
+            "case_fraction_test": float(np.mean(y_h[y_h >= 0] == 1)) if (y_h >= 0).any() else None,
+        },
+    }
+    figs: list[str] = []
+
+    # ------------------------------------------------------------------ utility
+    say("utility: TSTR vs TRTR")
+    ks, kt, kh = y_s >= 0, y_t >= 0, y_h >= 0
+    util = utility.tstr_trtr(G_s[ks], y_s[ks], G_t[kt], y_t[kt], G_h[kh], y_h[kh],
+                             models=tuple(P["models"]), seed=seed, n_boot=int(P["bootstrap_n"]),
+                             level=float(P["ci_level"]), params=P, return_curves=True)
+    curves = {}
+    for m, r in util.items():
+        roc = r.pop("_roc")
+        curves[f"TRTR {m}"] = (*roc["trtr"], r["trtr"]["auc"])
+        curves[f"TSTR {m}"] = (*roc["tstr"], r["tstr"]["auc"])
+    figs.append(figures.roc_curves(curves, figdir / "roc.png").name)
+    util["n_bootstrap"] = int(P["bootstrap_n"])
+    util["ci_level"] = float(P["ci_level"])
+    metrics["utility"] = util
+
+    # ------------------------------------------------------------------ fidelity
+    say("fidelity: allele frequencies, LD, PCA")
+    fid: dict = {}
+    fid["allele_frequency"] = fidelity.af_metrics(G_t, G_s)
+    fid["allele_frequency"]["holdout_correlation"] = fidelity.af_metrics(G_t, G_h)["correlation"]
+    figs.append(figures.af_scatter(fidelity.allele_frequencies(G_t), fidelity.allele_frequencies(G_s),
+                                   figdir / "af_scatter.png", fid["allele_frequency"]["correlation"]).name)
+    chrom = bim["CHR"].to_numpy()
+    pos = bim["POS"].to_numpy()
+    n_ld = int(P["ld_max_n"])
+    it = privacy.subsample_rows(G_t.shape[0], n_ld, rng(11))
+    is_ = privacy.subsample_rows(G_s.shape[0], n_ld, rng(12))
+    ih = privacy.subsample_rows(G_h.shape[0], n_ld, rng(13))
+    ld_kw = dict(window=int(P["ld_window"]), informative_r2=float(P["ld_informative_r2"]),
+                 min_informative_pairs=int(P["ld_min_informative_pairs"]),
+                 decay_bins_kb=P["ld_decay_bins_kb"])
+    ld = fidelity.ld_metrics(G_t[it], G_s[is_], chrom, pos, return_arrays=True, **ld_kw)
+    arr = ld.pop("_arrays")
+    ld_h = fidelity.ld_metrics(G_t[it], G_h[ih], chrom, pos, **ld_kw)
+    ld["holdout_correlation"] = ld_h["correlation"]
+    ld["holdout_per_window_mean_correlation"] = ld_h["per_window_mean_correlation"]
+    fid["ld"] = ld
+    figs.append(figures.ld_heatmaps(arr["heatmap_real"], arr["heatmap_syn"], figdir / "ld_heatmap.png").name)
+    figs.append(figures.ld_decay(ld["decay"], figdir / "ld_decay.png").name)
+
+    n_pcs = int(min(P["n_pcs"], K))
+    ip = privacy.subsample_rows(G_t.shape[0], int(P["pca_max_n"]), rng(21))
+    pca = fidelity.fit_pca(G_t[ip], n_pcs)
+    pc_t = fidelity.project(G_t[ip], pca)
+    pc_s = fidelity.project(G_s[privacy.subsample_rows(G_s.shape[0], int(P["pca_max_n"]), rng(22))], pca)
+    pc_h = fidelity.project(G_h[privacy.subsample_rows(G_h.shape[0], int(P["pca_max_n"]), rng(23))], pca)
+    fid["pca"] = fidelity.pca_metrics(pc_t, pc_s, pc_h, pca["explained_variance_ratio"])
+    figs.append(figures.pca_overlay(pc_t, pc_s, figdir / "pca.png", min_count=min_count).name)
+    figs.append(figures.pca_wasserstein(fid["pca"]["wasserstein_synthetic"], fid["pca"].get("wasserstein_holdout"),
+                                        figdir / "pca_wasserstein.png").name)
+
+    say("fidelity: plink2 --het/--hardy")
+    F_t, hp_t = fidelity.run_het_hardy(train, workdir / "hh_real", threads=threads, memory_mb=memory_mb)
+    F_s, hp_s = fidelity.run_het_hardy(synthetic, workdir / "hh_syn", threads=threads, memory_mb=memory_mb)
+    fid["het_hwe"] = {
+        "real_train": fidelity.het_hwe_summary(F_t, hp_t, float(P["hwe_p"])),
+        "synthetic": fidelity.het_hwe_summary(F_s, hp_s, float(P["hwe_p"])),
+    }
+    figs.append(figures.het_hwe(F_t, F_s, hp_t, hp_s, figdir / "het_hwe.png").name)
+
+    say("fidelity: GWAS on the synthetic cohort")
+    real_glm = fidelity.read_glm(real_gwas)
+    beta_r, p_r = fidelity.align_betas(real_glm, bim)
+    gw: dict = {"covariates_real": "as in the training GWAS", "covariates_synthetic": "none"}
+    if ks.sum() and len(np.unique(y_s[ks])) == 2:
+        syn_glm = fidelity.read_glm(fidelity.run_glm(synthetic, workdir / "glm_syn", threads=threads,
+                                                     memory_mb=memory_mb))
+        beta_s, p_s = fidelity.align_betas(syn_glm, bim)
+        gw.update(fidelity.gwas_comparison(beta_r, p_r, beta_s, p_s))
+        figs.append(figures.gwas_beta_scatter(beta_r, beta_s, figdir / "gwas_beta.png",
+                                              gw["beta_correlation"]).name)
+    else:
+        p_s = None
+        gw["note"] = "synthetic cohort has a single phenotype class; no GWAS"
+    truth = None
+    if truth_json and Path(truth_json).exists():
+        tj = json.loads(Path(truth_json).read_text())
+        truth = (tj.get("diseases") or {}).get(disease)
+    if truth:
+        causal = [c["id"] for c in truth.get("causal", [])]
+        ids = bim["ID"].to_numpy()
+        rec = {"n_causal_total": len(causal), "n_causal_selected": int(np.isin(ids, causal).sum()),
+               "levels": {}}
+        for lev in P["gwas_p_thresholds"]:
+            name, val = ("bonferroni", 0.05 / K) if lev == "bonferroni" else (f"{float(lev):g}", float(lev))
+            rec["levels"][name] = {
+                "real_train": fidelity.causal_recovery(p_r, ids, causal, val),
+                "synthetic": fidelity.causal_recovery(p_s, ids, causal, val) if p_s is not None else None,
+            }
+        gw["causal_recovery"] = rec
+    fid["gwas"] = gw
+    metrics["fidelity"] = fid
+
+    # ------------------------------------------------------------------ privacy
+    say("privacy: identical matches, DCR, NNAA, MIA")
+    modes = privacy.column_modes(G_t)
+    S, T, H = (privacy.impute_mode(x, modes) for x in (G_s, G_t, G_h))
+    n_id = privacy.identical_match_count(S, T)
+    n_id_h = privacy.identical_match_count(H, T)
+    pv: dict = {
+        "threat_model": ("attacker holds a target's full genotype over the selected SNPs and the "
+                         "synthetic cohort; empirical tests only, no formal differential-privacy guarantee"),
+        "identical_match_rate": n_id / S.shape[0],
+        "identical_match_count": privacy.suppress(n_id, min_count),
+        "holdout_identical_match_count": privacy.suppress(n_id_h, min_count),
+        "holdout_identical_match_rate": (n_id_h / H.shape[0]) if n_id_h >= min_count else None,
+    }
+    dp = privacy.distance_privacy(S, T, H, seed=seed + 31, max_n=int(P["privacy_max_n"]), metric=P["distance"],
+                                  chunk=int(P["distance_chunk"]), tie_weight=float(P["nnaa_tie_weight"]),
+                                  n_boot=int(P["bootstrap_n"]), level=float(P["ci_level"]),
+                                  return_distances=True)
+    d = dp.pop("_distances")
+    pv.update(dp)
+    figs.append(figures.dcr_hist(d["st"], d["ht"], figdir / "dcr_hist.png").name)
+    fpr, tpr = privacy.roc_points_mia(d["ts"], d["hs"])
+    figs.append(figures.mia_roc(fpr, tpr, pv["mia"]["auc"], figdir / "mia_roc.png", len(d["hs"])).name)
+
+    say("privacy: plink2 --make-king-table")
+    nk = int(P["king_max_n"])
+    isk = privacy.subsample_rows(G_s.shape[0], nk, rng(41))
+    itk = privacy.subsample_rows(G_t.shape[0], nk, rng(42))
+    pv["king"] = privacy.run_king(G_s[isk], G_t[itk], bim, workdir / "king",
+                                  thresholds=tuple(P["king_thresholds"]), min_count=min_count,
+                                  threads=threads, memory_mb=memory_mb)
+    metrics["privacy"] = pv
+
+    # ------------------------------------------------------------------ verdict, bookkeeping
+    metrics["verdict"] = verdict(metrics, thresholds)
+    metrics["figures"] = sorted(figs)
+    metrics["params"] = P
+    metrics["provenance"] = provenance(seed)
+    return jsonable(metrics)
+
+
+def evaluate_prs(*, cohort: str, gwas: str, train_ids: str, val_ids: str, test_ids: str, pheno: str,
+                 covariates: str | None, workdir: str, params: dict, seed: int, disease: str = "",
+                 threads: int = 1, memory_mb: int | None = None) -> dict:
+    """The C+T PRS baseline of one disease (see snpgen.evaluate.prs); JSON-ready dict."""
+    from .prs import prs_pipeline
+
+    P = merged_params(params)
+    res = prs_pipeline(cohort, gwas, train_ids, val_ids, test_ids, pheno, covariates, workdir,
+                       thresholds=tuple(float(t) for t in P["prs_p_thresholds"]),
+                       clump_r2=float(P["prs_clump_r2"]), clump_kb=int(P["prs_clump_kb"]),
+                       n_pcs=int(P["prs_n_pcs"]), n_boot=int(P["bootstrap_n"]), seed=seed,
+                       level=float(P["ci_level"]), threads=threads, memory_mb=memory_mb)
+    keys = ("prs_p_thresholds", "prs_clump_r2", "prs_clump_kb", "prs_n_pcs", "bootstrap_n", "ci_level")
+    return jsonable({"schema_version": SCHEMA_VERSION, "disease": disease, "prs": res,
+                     "params": {k: P[k] for k in keys}, "provenance": provenance(seed)})

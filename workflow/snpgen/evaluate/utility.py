@@ -1,0 +1,180 @@
+"""Utility: train on synthetic, test on real (TSTR) against train on real, test on real (TRTR).
+
+Features are the 0/1/2 dosages of the selected SNPs (missing calls replaced by the training
+set's column mean); labels are 1 = case, 0 = control. Classifiers: L2 logistic regression with
+the inverse strength C chosen by stratified k-fold CV (ROC AUC) inside each training set, and
+scikit-learn's HistGradientBoostingClassifier. The test split is touched once per model.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import rankdata
+
+# --------------------------------------------------------------------------- AUC
+
+
+def auc(y: np.ndarray, score: np.ndarray) -> float:
+    """ROC AUC by the rank (Mann-Whitney) formula, ties counted half; NaN with one class only."""
+    y = np.asarray(y).astype(bool)
+    score = np.asarray(score, dtype=float)
+    n1 = int(y.sum())
+    n0 = y.size - n1
+    if n1 == 0 or n0 == 0:
+        return float("nan")
+    r = rankdata(score)
+    return float((r[y].sum() - n1 * (n1 + 1) / 2.0) / (n1 * n0))
+
+
+def bootstrap_indices(n: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """(n_boot, n) resampling index (with replacement)."""
+    return rng.integers(0, n, size=(n_boot, n))
+
+
+def bootstrap_auc(y: np.ndarray, scores: dict[str, np.ndarray], *, n_boot: int = 1000,
+                  seed: int = 0, level: float = 0.95) -> dict[str, dict]:
+    """AUC with percentile bootstrap CIs for several score vectors on the same test set.
+
+    All scores use the same resamples (paired), so differences and ratios between them have
+    CIs too: ``paired_ci(...)`` on the returned replicates. Returns, per name,
+    {"auc", "ci_low", "ci_high", "replicates" (np.ndarray, not for JSON)}.
+    """
+    y = np.asarray(y)
+    idx = bootstrap_indices(y.size, n_boot, np.random.default_rng(seed))
+    a = (1.0 - level) / 2.0
+    out = {}
+    for name, s in scores.items():
+        s = np.asarray(s, dtype=float)
+        reps = np.array([auc(y[i], s[i]) for i in idx])
+        lo, hi = (np.nanquantile(reps, [a, 1 - a]) if np.isfinite(reps).any() else (np.nan, np.nan))
+        out[name] = {"auc": auc(y, s), "ci_low": float(lo), "ci_high": float(hi), "replicates": reps}
+    return out
+
+
+def ratio_ci(num: np.ndarray, den: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """Percentile CI of num/den over paired bootstrap replicates."""
+    r = np.asarray(num) / np.asarray(den)
+    r = r[np.isfinite(r)]
+    if r.size == 0:
+        return float("nan"), float("nan")
+    a = (1.0 - level) / 2.0
+    lo, hi = np.quantile(r, [a, 1 - a])
+    return float(lo), float(hi)
+
+
+def roc_points(y: np.ndarray, score: np.ndarray, max_points: int = 200) -> tuple[np.ndarray, np.ndarray]:
+    """ROC curve (fpr, tpr) thinned to at most ``max_points`` points (for figures only)."""
+    from sklearn.metrics import roc_curve
+
+    y = np.asarray(y).astype(int)
+    if y.min() == y.max():
+        return np.array([0.0, 1.0]), np.array([0.0, 1.0])
+    fpr, tpr, _ = roc_curve(y, np.asarray(score, dtype=float))
+    if fpr.size > max_points:
+        keep = np.unique(np.r_[0, np.linspace(0, fpr.size - 1, max_points).astype(int), fpr.size - 1])
+        fpr, tpr = fpr[keep], tpr[keep]
+    return fpr, tpr
+
+
+# --------------------------------------------------------------------------- models
+
+
+def dosage_features(G: np.ndarray, means: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """float32 dosages with missing (-1) replaced by ``means`` (default: G's own column means)."""
+    X = np.asarray(G).astype(np.float32)
+    miss = X < 0
+    if means is None:
+        Xm = np.where(miss, np.nan, X)
+        with np.errstate(all="ignore"):
+            means = np.nanmean(Xm, axis=0) if X.shape[0] else np.zeros(X.shape[1], np.float32)
+        means = np.nan_to_num(means, nan=0.0).astype(np.float32)
+    if miss.any():
+        X[miss] = np.broadcast_to(means, X.shape)[miss]
+    return X, means
+
+
+def make_model(name: str, seed: int, params: dict | None = None):
+    """A fresh unfitted classifier: 'logreg' (L2, C by CV) or 'hgb' (HistGradientBoosting)."""
+    params = params or {}
+    if name == "logreg":
+        from sklearn.linear_model import LogisticRegressionCV
+        from sklearn.model_selection import StratifiedKFold
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        cv = StratifiedKFold(n_splits=int(params.get("logreg_cv", 3)), shuffle=True, random_state=seed)
+        return make_pipeline(
+            StandardScaler(),
+            LogisticRegressionCV(Cs=list(params.get("logreg_Cs", [0.001, 0.01, 0.1, 1.0])), cv=cv,
+                                 scoring="roc_auc", l1_ratios=(0.0,), max_iter=1000,
+                                 use_legacy_attributes=False),
+        )
+    if name == "hgb":
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        return HistGradientBoostingClassifier(
+            max_iter=int(params.get("hgb_max_iter", 200)),
+            learning_rate=float(params.get("hgb_learning_rate", 0.05)),
+            max_leaf_nodes=int(params.get("hgb_max_leaf_nodes", 15)),
+            l2_regularization=float(params.get("hgb_l2_regularization", 1.0)),
+            early_stopping=True, validation_fraction=0.1, n_iter_no_change=20,
+            random_state=seed,
+        )
+    raise ValueError(f"unknown model {name!r} (logreg or hgb)")
+
+
+def fit_predict(name: str, G_train: np.ndarray, y_train: np.ndarray, G_test: np.ndarray, *,
+                seed: int = 0, params: dict | None = None) -> tuple[np.ndarray, dict]:
+    """Fit ``name`` on (G_train, y_train), return P(case) on G_test and fit info.
+
+    With a single class in y_train there is nothing to learn: the score is constant (AUC 0.5
+    by the tie rule) and info["degenerate"] is True.
+    """
+    y_train = np.asarray(y_train).astype(int)
+    Xtr, means = dosage_features(G_train)
+    Xte, _ = dosage_features(G_test, means)
+    if y_train.min() == y_train.max():
+        return np.full(Xte.shape[0], float(y_train[0])), {"degenerate": True}
+    model = make_model(name, seed, params)
+    model.fit(Xtr, y_train)
+    info = {"degenerate": False}
+    if name == "logreg":
+        info["C"] = float(np.ravel(model[-1].C_)[0])
+    elif name == "hgb":
+        info["n_iter"] = int(model.n_iter_)
+    return model.predict_proba(Xte)[:, 1], info
+
+
+def tstr_trtr(G_syn: np.ndarray, y_syn: np.ndarray, G_train: np.ndarray, y_train: np.ndarray,
+              G_test: np.ndarray, y_test: np.ndarray, *, models=("logreg", "hgb"), seed: int = 0,
+              n_boot: int = 1000, level: float = 0.95, params: dict | None = None,
+              return_curves: bool = False) -> dict:
+    """TSTR vs TRTR per model: test AUCs with paired bootstrap CIs and the TSTR/TRTR ratio.
+
+    Returns {model: {"trtr": {auc, ci_low, ci_high, fit}, "tstr": {...}, "ratio", "ratio_ci_low",
+    "ratio_ci_high", "delta", "delta_ci_low", "delta_ci_high"}}; with ``return_curves`` each model
+    also gets "_roc": {"trtr": (fpr, tpr), "tstr": (fpr, tpr)} for figures (not for JSON).
+    """
+    y_test = np.asarray(y_test).astype(int)
+    out = {}
+    a = (1.0 - level) / 2.0
+    for k, name in enumerate(models):
+        p_real, info_real = fit_predict(name, G_train, y_train, G_test, seed=seed + k, params=params)
+        p_syn, info_syn = fit_predict(name, G_syn, y_syn, G_test, seed=seed + k, params=params)
+        b = bootstrap_auc(y_test, {"trtr": p_real, "tstr": p_syn}, n_boot=n_boot, seed=seed + 100 + k,
+                          level=level)
+        r_lo, r_hi = ratio_ci(b["tstr"]["replicates"], b["trtr"]["replicates"], level)
+        diff = b["tstr"]["replicates"] - b["trtr"]["replicates"]
+        diff = diff[np.isfinite(diff)]
+        d_lo, d_hi = (np.quantile(diff, [a, 1 - a]) if diff.size else (np.nan, np.nan))
+        res = {
+            "trtr": {**{x: b["trtr"][x] for x in ("auc", "ci_low", "ci_high")}, "fit": info_real},
+            "tstr": {**{x: b["tstr"][x] for x in ("auc", "ci_low", "ci_high")}, "fit": info_syn},
+            "ratio": b["tstr"]["auc"] / b["trtr"]["auc"] if b["trtr"]["auc"] else float("nan"),
+            "ratio_ci_low": r_lo, "ratio_ci_high": r_hi,
+            "delta": b["tstr"]["auc"] - b["trtr"]["auc"],
+            "delta_ci_low": float(d_lo), "delta_ci_high": float(d_hi),
+        }
+        if return_curves:
+            res["_roc"] = {"trtr": roc_points(y_test, p_real), "tstr": roc_points(y_test, p_syn)}
+        out[name] = res
+    return out

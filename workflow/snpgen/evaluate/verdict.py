@@ -1,0 +1,125 @@
+"""Release verdict: each metric against a threshold from config["verdict"].
+
+A check is {name, value, threshold, passed, comparison, note}. ``passed`` is None when the check
+cannot be evaluated (metric missing, or the LD check on SNPs with too little real LD to
+measure); such checks are listed but do not decide the outcome. The decision is "release" only
+when every evaluated check passed; a missing privacy metric counts as failed (never release
+on absent evidence).
+"""
+from __future__ import annotations
+
+import math
+
+DEFAULT_THRESHOLDS: dict = {
+    "max_identical_match_rate": 0.0,   # fraction of synthetic records identical to a training record
+    "aa_ts_min": 0.45,                 # NNAA AA_TS (train reference) lower bound
+    "aa_ts_max": 0.55,                 # ... upper bound
+    "max_mia_auc": 0.55,               # distance-based membership-inference AUC
+    "max_privacy_loss": 0.02,          # AA_TS(holdout ref) - AA_TS(train ref)
+    "max_king_kinship": 0.354,         # max KING kinship synthetic-real (0.354 = duplicate/MZ)
+    "min_tstr_trtr_ratio": 0.9,        # TSTR AUC / TRTR AUC
+    "utility_models": ["logreg"],      # models whose TSTR/TRTR ratio must pass
+    "min_af_correlation": 0.95,        # per-SNP allele-frequency Pearson r (null disables)
+    "min_ld_correlation": 0.5,         # r2 correlation on LD windows (null disables)
+}
+
+PRIVACY_CHECKS = {"identical_match_rate", "nnaa_aa_ts", "mia_auc", "privacy_loss", "max_king_kinship"}
+
+
+def _num(x):
+    if x is None:
+        return None
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def check(name: str, value, threshold, comparison: str, *, missing_fails: bool = True,
+          note: str | None = None) -> dict:
+    """One check. comparison: '<=' | '>=' | 'in' (threshold = [low, high])."""
+    v = _num(value)
+    if v is None:
+        passed = False if missing_fails else None
+        note = note or "metric not available"
+    elif comparison == "<=":
+        passed = v <= float(threshold)
+    elif comparison == ">=":
+        passed = v >= float(threshold)
+    elif comparison == "in":
+        passed = float(threshold[0]) <= v <= float(threshold[1])
+    else:
+        raise ValueError(f"unknown comparison {comparison!r}")
+    out = {"name": name, "value": v, "threshold": threshold, "comparison": comparison, "passed": passed}
+    if note:
+        out["note"] = note
+    return out
+
+
+def _get(d: dict, *keys):
+    for k in keys:
+        if not isinstance(d, dict) or k not in d:
+            return None
+        d = d[k]
+    return d
+
+
+def verdict(metrics: dict, thresholds: dict | None = None) -> dict:
+    """Checks and decision from a metrics dict laid out as in docs/metrics.md.
+
+    Reads: privacy.identical_match_rate, privacy.nnaa.aa_ts, privacy.mia.auc,
+    privacy.nnaa.privacy_loss, privacy.king.max_kinship_syn_real_upper,
+    utility.<model>.ratio, fidelity.allele_frequency.correlation, fidelity.ld.correlation
+    (+ fidelity.ld.n_pairs_informative / ld_min_informative_pairs).
+    A threshold set to None disables its check.
+    """
+    th = dict(DEFAULT_THRESHOLDS)
+    th.update({k: v for k, v in (thresholds or {}).items()})
+    checks = []
+    p = metrics.get("privacy", {})
+    if th.get("max_identical_match_rate") is not None:
+        checks.append(check("identical_match_rate", p.get("identical_match_rate"),
+                            th["max_identical_match_rate"], "<="))
+    if th.get("aa_ts_min") is not None and th.get("aa_ts_max") is not None:
+        checks.append(check("nnaa_aa_ts", _get(p, "nnaa", "aa_ts"), [th["aa_ts_min"], th["aa_ts_max"]], "in"))
+    if th.get("max_mia_auc") is not None:
+        checks.append(check("mia_auc", _get(p, "mia", "auc"), th["max_mia_auc"], "<="))
+    if th.get("max_privacy_loss") is not None:
+        checks.append(check("privacy_loss", _get(p, "nnaa", "privacy_loss"), th["max_privacy_loss"], "<="))
+    if th.get("max_king_kinship") is not None:
+        king = p.get("king") if isinstance(p.get("king"), dict) else {}
+        note = None
+        if king.get("max_kinship_syn_real") is None and king.get("max_kinship_syn_real_upper") is not None:
+            note = "no synthetic-real pair above the KING table filter; value is that filter (an upper bound)"
+        checks.append(check("max_king_kinship", king.get("max_kinship_syn_real_upper"),
+                            th["max_king_kinship"], "<=", note=note))
+    if th.get("min_tstr_trtr_ratio") is not None:
+        for m in th.get("utility_models") or []:
+            checks.append(check(f"tstr_trtr_ratio_{m}", _get(metrics, "utility", m, "ratio"),
+                                th["min_tstr_trtr_ratio"], ">="))
+    if th.get("min_af_correlation") is not None:
+        checks.append(check("af_correlation", _get(metrics, "fidelity", "allele_frequency", "correlation"),
+                            th["min_af_correlation"], ">="))
+    if th.get("min_ld_correlation") is not None:
+        ld = _get(metrics, "fidelity", "ld") or {}
+        n_inf = ld.get("n_pairs_informative")
+        need = ld.get("min_informative_pairs", 0)
+        if n_inf is not None and n_inf < need:
+            c = check("ld_correlation", ld.get("correlation"), th["min_ld_correlation"], ">=")
+            c["passed"] = None
+            c["note"] = (f"not applicable: {n_inf} SNP pairs with real r2 >= {ld.get('informative_r2')} "
+                         f"(< {need}); real LD among the selected SNPs is too weak to measure")
+            checks.append(c)
+        else:
+            checks.append(check("ld_correlation", ld.get("correlation"), th["min_ld_correlation"], ">="))
+    evaluated = [c for c in checks if c["passed"] is not None]
+    ok = bool(evaluated) and all(c["passed"] for c in evaluated)
+    failed = [c["name"] for c in evaluated if not c["passed"]]
+    return {
+        "decision": "release" if ok else "do not release",
+        "passed": ok,
+        "failed_checks": failed,
+        "checks": checks,
+        "thresholds": th,
+    }
