@@ -1,0 +1,548 @@
+"""The shareable report: small-count suppression, rendering from a fixture results tree
+(complete and with missing inputs), and the pages in headless Chromium (no network, no console
+errors, every figure drawn)."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from snpgen.evaluate.verdict import verdict
+from snpgen.report import MIN_COUNT, SECONDARY, is_suppressed, suppress_parts, suppress_small
+from snpgen.report.render import (DEFAULT_GENERATORS, collect_provenance, render_disease_report,
+                                  render_index)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+SCRATCH = Path("/tmp/report_scratch")
+N_REAL = 40  # people in the fixture cohort .fam
+EVAL_FIGURES = ("roc.png", "af_scatter.png", "ld_heatmap.png", "ld_decay.png", "pca.png",
+                "pca_wasserstein.png", "het_hwe.png", "gwas_beta.png", "dcr_hist.png", "mia_roc.png")
+
+
+# --------------------------------------------------------------------------- suppression
+def test_suppress_small_hides_counts_below_ten_including_zero():
+    assert suppress_small(0) == "<10"
+    assert suppress_small(1) == "<10"
+    assert suppress_small(9) == "<10"
+    assert suppress_small(9.6) == "<10"
+    assert suppress_small(10) == "10"
+    assert suppress_small(1234) == "1,234"
+    assert suppress_small(np.int64(532)) == "532"
+    assert suppress_small(None) == "n/a"
+    assert suppress_small(None, missing="<10") == "<10"  # a producer's null = already suppressed
+    assert suppress_small(float("nan")) == "n/a"
+    assert suppress_small(5, min_count=5) == "5"
+    with pytest.raises(ValueError):
+        suppress_small(-1)
+    with pytest.raises(TypeError):
+        suppress_small(True)
+    assert is_suppressed(3) and is_suppressed(None) and not is_suppressed(10)
+    assert MIN_COUNT == 10
+
+
+def test_suppress_parts_adds_secondary_suppression_when_a_total_is_known():
+    # QC removals 0,0,4,0,0,28 with before/after totals shown: hiding the small ones alone would let
+    # 32 - 28 = 4 be recovered, so 28 is hidden too
+    assert suppress_parts([0, 0, 4, 0, 0, 28]) == ["<10"] * 5 + [SECONDARY]
+    assert suppress_parts([5, 100]) == ["<10", SECONDARY]          # cases 5, controls 100
+    assert suppress_parts([50, 100]) == ["50", "100"]
+    assert suppress_parts([12, 0, 0, 30]) == [SECONDARY, "<10", "<10", "30"]
+    assert suppress_parts([3, 8, 200]) == ["<10", "<10", "200"]    # hidden sum 11 >= 10 already
+    assert suppress_parts([None, 20]) == ["n/a", "20"]
+
+
+# --------------------------------------------------------------------------- fixture tree
+def _write_json(path: Path, obj) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, indent=2))
+
+
+def _glm(path: Path, rng: np.random.Generator, n: int = 600) -> list[str]:
+    """A plink2 --glm logistic.hybrid table over two chromosomes with a few strong hits."""
+    from scipy.stats import norm
+
+    rows = ["#CHROM\tPOS\tID\tREF\tALT\tA1\tFIRTH?\tTEST\tOBS_CT\tOR\tLOG(OR)_SE\tZ_STAT\tP\tERRCODE"]
+    ids = []
+    for i in range(n):
+        chrom = 1 if i < n // 2 else 2
+        pos = 10_000 + (i % (n // 2)) * 5_000
+        z = rng.normal() + (7.0 if i in (40, 41, 420) else 0.0)
+        p = 2 * norm.sf(abs(z))
+        se = 0.1
+        sid = f"{chrom}:{pos}"
+        ids.append(sid)
+        rows.append(f"{chrom}\t{pos}\t{sid}\tA\tG\tG\tN\tADD\t28\t{np.exp(z * se):.5f}\t{se}\t{z:.5f}\t{p:.6g}\t.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(rows) + "\n")
+    return ids
+
+
+def _history_png(path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 2.5))
+    ax.plot(range(1, 11), np.linspace(1.0, 0.6, 10))
+    ax.set_xlabel("epoch")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=60)
+    plt.close(fig)
+
+
+def _eval_figures(figdir: Path, rng: np.random.Generator, ld_syn: bool) -> None:
+    """The evaluation package's own figure functions on small constructed arrays."""
+    from snpgen.evaluate import figures
+
+    fpr = np.linspace(0, 1, 30)
+    figures.roc_curves({"TRTR logreg": (fpr, fpr ** 0.6, 0.70), "TSTR logreg": (fpr, fpr ** 0.7, 0.66)},
+                       figdir / "roc.png")
+    p = rng.uniform(0.05, 0.95, 60)
+    figures.af_scatter(p, np.clip(p + rng.normal(0, 0.02, 60), 0, 1), figdir / "af_scatter.png", 0.99)
+    R = rng.uniform(0, 1, (8, 8))
+    R = (R + R.T) / 2
+    figures.ld_heatmaps(R, R * 0.8 if ld_syn else np.eye(8), figdir / "ld_heatmap.png")
+    figures.ld_decay([{"bin_low_kb": 0, "bin_high_kb": 1, "n_pairs": 12, "mean_r2_real": 0.4, "mean_r2_synthetic": 0.3},
+                      {"bin_low_kb": 1, "bin_high_kb": 10, "n_pairs": 30, "mean_r2_real": 0.2, "mean_r2_synthetic": 0.15},
+                      {"bin_low_kb": 10, "bin_high_kb": None, "n_pairs": 50, "mean_r2_real": 0.02, "mean_r2_synthetic": 0.02}],
+                     figdir / "ld_decay.png")
+    pcs = rng.normal(size=(300, 2))
+    figures.pca_overlay(pcs, pcs + rng.normal(0, 0.1, pcs.shape), figdir / "pca.png", min_count=10)
+    figures.pca_wasserstein([0.05, 0.08, 0.1], [0.04, 0.05, 0.06], figdir / "pca_wasserstein.png")
+    F = rng.normal(0, 0.05, 200)
+    hp = rng.uniform(size=60)
+    figures.het_hwe(F, F + 0.01, hp, hp, figdir / "het_hwe.png")
+    b = rng.normal(0, 0.2, 60)
+    figures.gwas_beta_scatter(b, b + rng.normal(0, 0.05, 60), figdir / "gwas_beta.png", 0.9)
+    figures.dcr_hist(rng.normal(50, 5, 200), rng.normal(50, 5, 200), figdir / "dcr_hist.png")
+    f = np.sort(rng.uniform(size=100))
+    figures.mia_roc(f, np.clip(f * 1.02, 0, 1), 0.51, figdir / "mia_roc.png", 100)
+
+
+def _metrics(disease: str, gen: str) -> dict:
+    """A metrics dict laid out as in docs/metrics.md (plausible values), verdict computed by
+    snpgen.evaluate.verdict so the report shows what the evaluation would write."""
+    base = gen == "baseline"
+    m = {
+        "schema_version": 1, "disease": disease, "generator": gen,
+        "sizes": {"n_snps": 64, "n_synthetic": 400, "n_train": 28, "n_test": 12,
+                  "case_fraction_synthetic": 0.5 if gen == "augmented" else 0.3,
+                  "case_fraction_train": 0.3, "case_fraction_test": 0.33},
+        "utility": {
+            "n_bootstrap": 200, "ci_level": 0.95,
+            "logreg": {"trtr": {"auc": 0.71, "ci_low": 0.62, "ci_high": 0.79, "fit": {"degenerate": False, "C": 0.1}},
+                       "tstr": {"auc": 0.68 if not base else 0.69, "ci_low": 0.58, "ci_high": 0.77,
+                                "fit": {"degenerate": False, "C": 0.1}},
+                       "ratio": 0.958, "ratio_ci_low": 0.88, "ratio_ci_high": 1.02,
+                       "delta": -0.03, "delta_ci_low": -0.08, "delta_ci_high": 0.01},
+            "hgb": {"trtr": {"auc": 0.66, "ci_low": 0.57, "ci_high": 0.75, "fit": {"degenerate": False, "n_iter": 40}},
+                    "tstr": {"auc": 0.64, "ci_low": 0.55, "ci_high": 0.73, "fit": {"degenerate": False, "n_iter": 35}},
+                    "ratio": 0.97, "ratio_ci_low": 0.9, "ratio_ci_high": 1.04,
+                    "delta": -0.02, "delta_ci_low": -0.06, "delta_ci_high": 0.02},
+        },
+        "fidelity": {
+            "allele_frequency": {"correlation": 0.995, "holdout_correlation": 0.99, "mean_abs_diff": 0.012,
+                                 "q95_abs_diff": 0.03, "max_abs_diff": 0.05, "n_snps": 64,
+                                 "n_monomorphic_synthetic": 0},
+            "ld": {"window": 50, "n_windows": 2, "n_pairs": 2450, "correlation": 0.02 if base else 0.71,
+                   "correlation_informative": 0.01 if base else 0.64, "per_window_mean_correlation": 0.6,
+                   "holdout_correlation": 0.9, "holdout_per_window_mean_correlation": 0.88,
+                   "mean_r2_real": 0.05, "mean_r2_synthetic": 0.004 if base else 0.045, "mean_abs_r2_diff": 0.02,
+                   "n_pairs_informative": 120, "informative_r2": 0.1, "min_informative_pairs": 20,
+                   "decay": [{"bin_low_kb": 0, "bin_high_kb": 1, "n_pairs": 12, "mean_r2_real": 0.4,
+                              "mean_r2_synthetic": 0.3}]},
+            "pca": {"n_pcs": 3, "explained_variance_ratio": [0.05, 0.04, 0.03],
+                    "wasserstein_synthetic": [0.05, 0.08, 0.1], "mean_wasserstein_synthetic": 0.077,
+                    "wasserstein_holdout": [0.04, 0.05, 0.06], "mean_wasserstein_holdout": 0.05,
+                    "units": "SD of the real training PC score"},
+            "het_hwe": {"real_train": {"het_F_mean": 0.001, "het_F_sd": 0.05, "hwe_frac_below": 0.0,
+                                       "hwe_threshold": 1e-6, "hwe_median_neglog10p": 0.3, "n_snps_hwe": 64,
+                                       "het_F_quantiles": {"q05": -0.08, "q25": -0.03, "q50": 0.0, "q75": 0.03, "q95": 0.08}},
+                        "synthetic": {"het_F_mean": 0.01, "het_F_sd": 0.04, "hwe_frac_below": 0.02,
+                                      "hwe_threshold": 1e-6, "hwe_median_neglog10p": 0.35, "n_snps_hwe": 64,
+                                      "het_F_quantiles": {"q05": -0.06, "q25": -0.02, "q50": 0.01, "q75": 0.04, "q95": 0.07}}},
+            "gwas": {"covariates_real": "as in the training GWAS", "covariates_synthetic": "none",
+                     "n_snps_compared": 64, "beta_correlation": 0.85, "beta_spearman": 0.8, "sign_concordance": 0.9,
+                     "sign_concordance_real_significant": 1.0, "n_real_significant": 3,
+                     "real_significance_level": 5e-8, "neglog10p_correlation": 0.8,
+                     "regression_slope_syn_on_real": 0.9,
+                     "causal_recovery": {"n_causal_total": 10, "n_causal_selected": 3, "levels": {
+                         "5e-08": {"real_train": {"level": 5e-8, "n_causal_in_set": 3, "n_significant": 3,
+                                                  "n_true_positive": 2, "tpr": 0.67, "fdr": 0.33},
+                                   "synthetic": {"level": 5e-8, "n_causal_in_set": 3, "n_significant": 4,
+                                                 "n_true_positive": 2, "tpr": 0.67, "fdr": 0.5}}}}},
+        },
+        "privacy": {
+            "threat_model": ("attacker holds a target's full genotype over the selected SNPs and the synthetic "
+                             "cohort; empirical tests only, no formal differential-privacy guarantee"),
+            "identical_match_rate": 0.0, "identical_match_count": None,
+            "holdout_identical_match_count": None, "holdout_identical_match_rate": None,
+            "n_per_set": 12, "metric": "manhattan",
+            "dcr": {"n_s": 12, "n_h": 12, "d_st_mean": 50.0, "d_ht_mean": 51.0,
+                    "d_st_quantiles": {"q05": 40, "q25": 46, "q50": 50, "q75": 54, "q95": 60},
+                    "d_ht_quantiles": {"q05": 41, "q25": 47, "q50": 51, "q75": 55, "q95": 61},
+                    "d_ht_p05": 41, "frac_d_st_below_d_ht_p05": 0.06, "frac_d_st_zero": 0.0,
+                    "ks_statistic": 0.1, "ks_pvalue": 0.6, "mannwhitney_u": 70, "mannwhitney_pvalue": 0.7,
+                    "mannwhitney_auc": 0.49},
+            "nnaa": {"train_reference": {"aa_truth": 0.52, "aa_syn": 0.5, "aa_ts": 0.51},
+                     "holdout_reference": {"aa_truth": 0.53, "aa_syn": 0.51, "aa_ts": 0.52},
+                     "aa_ts": 0.51, "privacy_loss": 0.01, "aa_ts_ci": [0.45, 0.57], "privacy_loss_ci": [-0.1, 0.12],
+                     "tie_weight": 0.5, "n_bootstrap": 200, "ci_level": 0.95},
+            "mia": {"auc": 0.51 if not base else 0.5, "tpr_at_fpr": 0.01, "fpr_level": 0.01,
+                    "n_members": 12, "n_nonmembers": 12},
+            "king": {"n_synthetic": 400, "n_real": 28, "table_filter": 0.0442,
+                     "thresholds": [{"threshold": t, "syn_real_pairs": None, "syn_real_rate": None,
+                                     "real_real_pairs": None, "real_real_rate": None, "syn_syn_pairs": 3,
+                                     "syn_syn_rate": 3 / 79800, "syn_real_rate_le_real_real": True}
+                                    for t in (0.354, 0.177, 0.0884)],
+                     "max_kinship_syn_real": None, "max_kinship_syn_real_upper": 0.0442,
+                     "any_syn_real_duplicate": False, "max_kinship_real_real": 0.06},
+        },
+        "figures": sorted(EVAL_FIGURES),
+        "params": {"bootstrap_n": 200},
+        "provenance": {"seed": 1234, "python": "3.11", "numpy": "2.4", "plink2": "PLINK v2.00a3.5"},
+    }
+    m["verdict"] = verdict(m, {})
+    return m
+
+
+def build_results(root: Path, diseases=("cad",), *, with_models=True, with_metrics=True,
+                  generators=DEFAULT_GENERATORS) -> Path:
+    """A small results tree with the layout the workflow writes (constructed, not run)."""
+    rng = np.random.default_rng(3)
+    results = root / "results"
+    fam = results / "cohort" / "cohort.fam"
+    fam.parent.mkdir(parents=True, exist_ok=True)
+    fam.write_text("".join(f"DEMO{i:06d} DEMO{i:06d} 0 0 {1 + i % 2} -9\n" for i in range(1, N_REAL + 1)))
+    _write_json(results / "qc" / "qc_summary.json", {
+        "input": {"individuals": N_REAL, "variants": 620}, "output": {"individuals": 40 - 4, "variants": 600},
+        "covariates_missing": {"age": 0, "sex": 0},
+        "pca": {"eigenvalues": [3.1, 2.2, 1.9], "n_pcs": 3, "pruned_snps": 300},
+        "steps": [{"filter": "variant missing-call rate > 0.05", "step": "variant_call_rate", "individuals_removed": 0,
+                   "individuals_left": 40, "variants_removed": 20, "variants_left": 600},
+                  {"filter": "individual missing-call rate > 0.05", "step": "sample_call_rate",
+                   "individuals_removed": 4, "individuals_left": 36, "variants_removed": 0, "variants_left": 600}]})
+    _write_json(results / "inputs" / "validated.json", {
+        "fileset": {"individuals": N_REAL, "variants": 620},
+        "phenotypes": {"individuals": N_REAL, "not_in_fam": 0, "diseases": {d: {"with_status": 36} for d in diseases}}})
+    for d in diseases:
+        _write_json(results / d / "split" / "split_summary.json", {
+            "train": {"individuals": 24, "cases": 7, "controls": 17},   # 7 cases: must read "<10"
+            "val": {"individuals": 6, "cases": 2, "controls": 4},
+            "test": {"individuals": 6, "cases": 2, "controls": 4}})
+        ids = _glm(results / d / "gwas" / "gwas.PHENO.glm.logistic.hybrid", rng)
+        _write_json(results / d / "gwas" / "gwas_summary.json", {
+            "lambda_gc": 1.03, "min_p": 1e-12, "n_genome_wide_significant": 3, "n_p_below_1e-5": 3,
+            "variants_tested": 600, "variants_with_p": 600})
+        sel = ids[30:62] + ids[400:432]
+        (results / d / "selection").mkdir(parents=True, exist_ok=True)
+        (results / d / "selection" / "snps.txt").write_text("\n".join(sel) + "\n")
+        _write_json(results / d / "selection" / "selection_summary.json", {
+            "causal_recall": {"causal_selected": 3, "causal_selected_or_tagged": 5, "n_causal": 10,
+                              "recall_selected": 0.3, "recall_selected_or_tagged": 0.5},
+            "median_gap_bp": 5000.0, "method": "clump", "n_candidates": 120, "n_genome_wide_significant": 3,
+            "n_selected": 64, "p_max": 0.2, "p_min": 1e-12,
+            "per_chromosome": [{"CHR": "1", "first_bp": 160000, "last_bp": 315000, "n": 32},
+                               {"CHR": "2", "first_bp": 510000, "last_bp": 665000, "n": 32}]})
+        if with_models:
+            mdir = results / d / "model"
+            mdir.mkdir(parents=True, exist_ok=True)
+            (mdir / "vae_history.tsv").write_text(
+                "epoch\ttrain_loss\ttrain_rec\ttrain_kl\ttrain_pheno\tval_recon_acc\tval_recon_ce\tval_trivial_acc\t"
+                "val_auc\tlr\tseconds\n"
+                + "".join(f"{e}\t{1 - e / 20:.3f}\t0.6\t1.0\t0.3\t{0.70 + e / 200:.4f}\t0.55\t0.69\t0.8\t0.002\t2.0\n"
+                          for e in range(1, 11)))
+            (mdir / "diffusion_history.tsv").write_text(
+                "epoch\tstep\ttrain_loss\teval_loss_cond\teval_loss_uncond\tlr\tseconds\n"
+                + "".join(f"{e}\t{e * 30}\t{0.5 - e / 50:.3f}\t0.33\t0.34\t0.0001\t3.0\n" for e in range(1, 7)))
+            _history_png(mdir / "vae_curve.png")
+            _history_png(mdir / "diffusion_curve.png")
+        if with_metrics:
+            ref = root / "_figs"
+            if not ref.exists():
+                _eval_figures(ref / "model", rng, ld_syn=True)
+                _eval_figures(ref / "baseline", rng, ld_syn=False)
+            for gen in generators:
+                _write_json(results / d / "metrics" / f"{gen}.json", _metrics(d, gen))
+                shutil.copytree(ref / ("baseline" if gen == "baseline" else "model"),
+                                results / d / "metrics" / "figures" / gen)
+            _write_json(results / d / "metrics" / "prs.json", {
+                "schema_version": 1, "disease": d,
+                "prs": {"method": "clumping+thresholding", "clump_r2": 0.1, "clump_kb": 250, "clump_p1": 1.0,
+                        "n_gwas_snps": 600, "n_index_snps": 150,
+                        "thresholds": [{"p_threshold": 1e-4, "n_snps": 3, "val_auc": 0.6},
+                                       {"p_threshold": 0.05, "n_snps": 20, "val_auc": 0.63}],
+                        "chosen_threshold": 0.05, "n_snps_chosen": 20, "n_val": 6, "n_test": 6, "n_pcs": 3,
+                        "test": {"prs": {"auc": 0.64, "ci_low": 0.5, "ci_high": 0.78},
+                                 "pcs": {"auc": 0.52, "ci_low": 0.4, "ci_high": 0.65},
+                                 "prs_pcs": {"auc": 0.65, "ci_low": 0.52, "ci_high": 0.79},
+                                 "delta_prs_pcs_vs_pcs": {"auc": 0.13, "ci_low": 0.01, "ci_high": 0.25}},
+                        "weight": "log(OR)"},
+                "params": {}, "provenance": {"seed": 1234, "python": "3.11"}})
+        (results / "logs" / d).mkdir(parents=True, exist_ok=True)
+        (results / "logs" / d / "split_samples.log").write_text("INFO train: 24 individuals (7 cases)\n")
+    return results
+
+
+def render_all(results: Path, diseases=("cad",)) -> dict[str, Path]:
+    prov = collect_provenance(config_hash="0123456789abcdef", seeds={"master": 7, "split": 11},
+                              repo_dir=Path(__file__).parent)
+    out = results / "reports"
+    pages = {}
+    entries = []
+    for d in diseases:
+        summ = render_disease_report(results, d, out / f"{d}.html", out / d, provenance=prov,
+                                     verdict_json=out / f"{d}.verdict.json")
+        entries.append({**summ, "href": f"{d}.html"})
+        pages[d] = out / f"{d}.html"
+    render_index(entries, out / "index.html", provenance=prov)
+    pages["index"] = out / "index.html"
+    return pages
+
+
+@pytest.fixture(scope="module")
+def full_report(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("report_full")
+    results = build_results(root, diseases=("cad", "t2d"))
+    return render_all(results, diseases=("cad", "t2d"))
+
+
+@pytest.fixture(scope="module")
+def partial_report(tmp_path_factory) -> dict[str, Path]:
+    """Only the stages up to SNP selection have run (today's workflow)."""
+    root = tmp_path_factory.mktemp("report_partial")
+    results = build_results(root, with_models=False, with_metrics=False)
+    return render_all(results)
+
+
+# --------------------------------------------------------------------------- static checks
+def _external_refs(html: str) -> list[str]:
+    """src/href/url() targets that are neither data: URIs, in-page anchors nor relative pages."""
+    refs = re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', html) + re.findall(r"url\(([^)]*)\)", html)
+    return [r for r in refs if not (r.startswith("data:") or r.startswith("#") or re.fullmatch(r"[\w.-]+\.html", r))]
+
+
+def test_full_report_content(full_report):
+    html = full_report["cad"].read_text()
+    assert 'id="verdict"' in html and 'id="provenance"' in html
+    assert "<script" not in html.lower()
+    assert _external_refs(html) == []
+    # every figure is embedded: 2 GWAS + 2 training curves + 10 evaluation figures x 3 generators
+    assert html.count("<figure class=\"figure") == 2 + 2 + len(EVAL_FIGURES) * 3
+    assert html.count("data:image/png;base64,") == 2 + 2 + len(EVAL_FIGURES) * 3
+    # verdict: each check, its threshold and result, for each generator
+    for check in ("Membership-inference attack AUC", "Allele-frequency correlation", "TSTR/TRTR AUC ratio"):
+        assert check in html
+    assert "≤ 0.550" in html and "within [0.45, 0.55]" in html
+    assert "PASS" in html and "FAIL" in html  # the baseline fails the LD check
+    # threat model and the missing DP guarantee stated plainly
+    assert "full genotype" in html and "no formal" in html.lower() and "differential-privacy guarantee" in html
+    assert "Not available" not in html and 'id="incomplete"' not in html
+    # the run's provenance
+    for key in ("Git commit", "0123456789abcdef", "torch", "numpy", "snakemake", "plink2", "plink1.9", "Report rendered"):
+        assert key in html
+
+
+def test_small_real_counts_are_suppressed_everywhere(full_report):
+    html = full_report["cad"].read_text()
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html)
+    split = text[text.index('id="split"'):text.index('id="gwas"')]
+    # training split: 24 people, 7 cases -> "<10", controls (17) secondarily suppressed, no case fraction
+    assert re.search(r"<td>training</td><td class=\"num\">24</td><td class=\"num\">&lt;10</td>"
+                     r"<td class=\"num\">suppressed</td><td class=\"num\">suppressed</td>", split.replace("\n", "").replace("      ", ""))
+    assert ">7<" not in split and ">17<" not in split and "0.292" not in split
+    qc = text[text.index('id="cohort"'):text.index('id="split"')]
+    # QC removed 0 and 4 people (40 -> 36): both removals "<10" and, since before - after = 4 would
+    # give the total away, the after-QC count is withheld
+    assert ">4<" not in qc and ">36<" not in qc and ">40<" in qc
+    assert qc.count('<td class="num">&lt;10</td>') >= 2 and "suppressed" in qc
+    # people counts the evaluation left as null (suppressed) read "<10", never "n/a" or 0
+    priv = text[text.index('id="privacy"'):text.index('id="threat-model"')]
+    assert "&lt;10" in priv
+    # no real ID anywhere
+    assert "DEMO0000" not in html
+
+
+def test_index_links_every_disease_with_its_verdict(full_report):
+    html = full_report["index"].read_text()
+    assert 'href="cad.html"' in html and 'href="t2d.html"' in html
+    assert "DO NOT RELEASE" in html or "RELEASE" in html
+    assert _external_refs(html) == []
+    v = json.loads((full_report["cad"].parent / "cad.verdict.json").read_text())
+    assert set(v["generators"]) == set(DEFAULT_GENERATORS) and v["complete"] is True
+    assert v["generators"]["baseline"]["decision"] == "do not release"  # no LD
+
+
+def test_missing_inputs_are_loud_not_silent(partial_report):
+    html = partial_report["cad"].read_text()
+    assert 'id="incomplete"' in html
+    for item in ("cad/metrics/matched.json", "cad/metrics/baseline.json", "cad/metrics/prs.json",
+                 "cad/model/vae_history.tsv", "cad/model/diffusion_curve.png"):
+        assert item in html
+    assert html.count("Not available") >= 5
+    assert 'id="verdict"' in html and "no release decision" in html
+    # the parts that exist are still there
+    assert html.count("<figure class=\"figure") == 2  # Manhattan + QQ
+    v = json.loads((partial_report["cad"].parent / "cad.verdict.json").read_text())
+    assert v["complete"] is False and v["generators"]["matched"]["decision"] == "not evaluated"
+    assert "incomplete" in partial_report["index"].read_text()
+
+
+def test_missing_everything_still_renders(tmp_path):
+    results = tmp_path / "results"
+    results.mkdir()
+    summ = render_disease_report(results, "cad", results / "reports" / "cad.html", results / "reports" / "cad",
+                                 provenance={})
+    html = (results / "reports" / "cad.html").read_text()
+    assert summ["complete"] is False and summ["n_gaps"] >= 8
+    assert "qc/qc_summary.json" in html and "cad/gwas/gwas.PHENO.glm.logistic.hybrid" in html
+
+
+def test_gwas_plot_annotation_uses_suppression(tmp_path, monkeypatch):
+    from snpgen.report import gwas_plots
+
+    seen = []
+    real = gwas_plots.suppress_small
+    monkeypatch.setattr(gwas_plots, "suppress_small", lambda n, *a, **k: seen.append(n) or real(n, *a, **k))
+    import polars as pl
+
+    glm = pl.DataFrame({"CHROM": ["1", "1", "2"], "POS": [1, 2, 3], "ID": ["a", "b", "c"],
+                        "P": [0.5, 1e-9, 0.01], "Z": [0.1, 6.0, 2.5]})
+    gwas_plots.manhattan(glm, tmp_path / "m.png", n_individuals=7)
+    gwas_plots.qq(glm, tmp_path / "q.png", lambda_gc=1.0, n_individuals=7)
+    assert seen == [7, 7]
+    assert (tmp_path / "m.png").stat().st_size > 1000 and (tmp_path / "q.png").stat().st_size > 1000
+
+
+# --------------------------------------------------------------------------- leak scan on reports
+def test_leak_scan_passes_clean_report_and_fails_planted_id(full_report, tmp_path):
+    from snpgen.report.leakscan import read_real_ids, run_scan_rule, scan_for_ids
+
+    results = full_report["cad"].parent.parent
+    fam = results / "cohort" / "cohort.fam"
+    ids = read_real_ids([fam])
+    assert scan_for_ids([full_report["cad"], full_report["index"]], ids) == []
+    summary = run_scan_rule(results=results, fam=fam, out_json=tmp_path / "leak_scan.json",
+                            log_path=tmp_path / "scan.log")
+    assert summary["status"] == "clean" and summary["n_files_scanned"] >= 8
+    assert any(f.endswith("cad.html") for f in summary["files_scanned"])
+    assert any(f.startswith("logs/") for f in summary["files_scanned"])
+
+    planted = tmp_path / "planted" / "results"
+    shutil.copytree(results, planted)
+    page = planted / "reports" / "cad.html"
+    page.write_text(page.read_text().replace("</footer>", "sample DEMO000017 </footer>"))
+    assert scan_for_ids([page], ids) == [(str(page), "DEMO000017")]
+    with pytest.raises(RuntimeError) as err:
+        run_scan_rule(results=planted, fam=fam, out_json=tmp_path / "leak2.json", log_path=tmp_path / "scan2.log")
+    assert "reports/cad.html" in str(err.value) and "DEMO000017" not in str(err.value)
+    assert "DEMO000017" not in (tmp_path / "scan2.log").read_text()
+
+
+# --------------------------------------------------------------------------- browser
+def _browser_or_skip():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("SNPGEN_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{CHROMIUM} not found and SNPGEN_REQUIRE_BROWSER=1")
+        pytest.skip(f"{CHROMIUM} not found (Debian chromium); set SNPGEN_REQUIRE_BROWSER=1 to make this a failure")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("SNPGEN_REQUIRE_BROWSER") == "1":
+            pytest.fail("playwright not installed and SNPGEN_REQUIRE_BROWSER=1")
+        pytest.skip("playwright python package not installed")
+    return sync_playwright
+
+
+def _check_page(browser, path: Path, shot: Path, *, expect_figures: bool) -> dict:
+    page_url = path.resolve().as_uri()
+    attempted, errors = [], []
+    context = browser.new_context(viewport={"width": 1300, "height": 900}, java_script_enabled=False)
+    page = context.new_page()
+
+    def route(r):
+        url = r.request.url
+        if url == page_url or url.startswith("data:"):
+            r.continue_()
+        else:
+            attempted.append(url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("request", lambda req: None if (req.url == page_url or req.url.startswith("data:"))
+            else attempted.append(req.url))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(page_url, wait_until="load")
+    verdict = page.locator("#verdict")
+    assert verdict.count() == 1 and verdict.is_visible(), f"{path.name}: verdict table missing or hidden"
+    figures = page.locator("figure.figure")
+    n_fig = figures.count()
+    if expect_figures:
+        assert n_fig > 0
+    for i in range(n_fig):
+        fig = figures.nth(i)
+        fig.scroll_into_view_if_needed()
+        assert fig.is_visible(), f"{path.name}: figure {i} hidden"
+        img = fig.locator("img")
+        assert img.count() == 1
+        w = img.evaluate("el => el.complete ? el.naturalWidth : 0")
+        assert w > 0, f"{path.name}: figure {i} image not decoded"
+        assert img.is_visible()
+        assert fig.locator("figcaption").inner_text().strip()
+    page.screenshot(path=str(shot), full_page=True)
+    result = {"figures": n_fig, "attempted": list(attempted), "errors": list(errors),
+              "provenance_visible": page.locator("#provenance").count() == 1 and page.locator("#provenance").is_visible()}
+    context.close()
+    return result
+
+
+@pytest.mark.browser
+def test_reports_in_headless_chromium(full_report, partial_report, tmp_path):
+    sync_playwright = _browser_or_skip()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            full = _check_page(browser, full_report["cad"], tmp_path / "cad_full.png", expect_figures=True)
+            part = _check_page(browser, partial_report["cad"], tmp_path / "cad_partial.png", expect_figures=True)
+            index = _check_page(browser, full_report["index"], tmp_path / "index.png", expect_figures=False)
+        finally:
+            browser.close()
+    for name, r in (("full", full), ("partial", part), ("index", index)):
+        assert r["attempted"] == [], f"{name}: network requests attempted: {r['attempted']}"
+        assert r["errors"] == [], f"{name}: console errors: {r['errors']}"
+    assert full["provenance_visible"] and part["provenance_visible"]
+    assert full["figures"] == 2 + 2 + len(EVAL_FIGURES) * 3
+    assert part["figures"] == 2
+    assert (tmp_path / "cad_full.png").stat().st_size > 10_000
+    try:  # one screenshot for the lead to look at
+        SCRATCH.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(tmp_path / "cad_full.png", SCRATCH / "report_screenshot.png")
+    except OSError:
+        pass
+
+
+# --------------------------------------------------------------------------- end to end
+@pytest.mark.e2e
+def test_workflow_reports_and_leak_scan(request):
+    from conftest import ROOT
+
+    if "rules/report.smk" not in (ROOT / "Snakefile").read_text():
+        pytest.skip("workflow/rules/report.smk is not included in the Snakefile yet")
+    workflow_run = request.getfixturevalue("workflow_run")
+    reports = workflow_run / "reports"
+    if not (reports / "index.html").exists():
+        pytest.skip("report targets are not in rule all yet")
+    scan = json.loads((reports / "leak_scan.json").read_text())
+    assert scan["status"] == "clean"
+    for d in ("cad", "t2d"):
+        html = (reports / f"{d}.html").read_text()
+        assert 'id="verdict"' in html and 'id="provenance"' in html and "DEMO0000" not in html

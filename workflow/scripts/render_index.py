@@ -1,0 +1,22 @@
+"""Snakemake adapter: results/reports/index.html linking the per-disease reports with their verdicts."""
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # noqa: F821
+
+from snpgen.logs import step_logging  # noqa: E402
+from snpgen.report.render import collect_provenance, render_index  # noqa: E402
+
+sm = snakemake  # noqa: F821
+with step_logging(sm.log[0], "render_index") as log:
+    out_dir = Path(sm.output.index).parent
+    entries = []
+    for verdict_path, page in zip(sm.input.verdicts, sm.input.pages):
+        entry = json.loads(Path(verdict_path).read_text())
+        page = Path(page)
+        entry["href"] = page.name if page.parent.resolve() == out_dir.resolve() else str(page)
+        entries.append(entry)
+    prov = collect_provenance(config_hash=sm.params.config_hash, seeds=None, repo_dir=Path(sm.scriptdir).parent.parent)
+    render_index(entries, sm.output.index, provenance=prov)
+    log.info("wrote %s (%d diseases)", sm.output.index, len(entries))

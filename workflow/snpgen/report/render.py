@@ -1,0 +1,860 @@
+"""Render the shareable per-disease report and the index page.
+
+Everything shown comes from aggregate outputs of the run (summaries, metrics JSON, training
+histories, figures); nothing here reads genotypes or sample tables. Inputs that are absent are
+not an error: their section shows a visible "Not available" note naming the missing file, and
+the page carries a banner listing every gap (tolerant, but loud).
+
+Layout of the inputs (relative to the results directory, ``{d}`` = disease):
+
+- ``qc/qc_summary.json``, ``inputs/validated.json``
+- ``{d}/split/split_summary.json``
+- ``{d}/gwas/gwas_summary.json``, ``{d}/gwas/gwas.PHENO.glm.logistic.hybrid``
+- ``{d}/selection/selection_summary.json``, ``{d}/selection/snps.txt``
+- ``{d}/model/{vae,diffusion}_history.tsv`` and ``_curve.png``
+- ``{d}/metrics/{gen}.json`` + ``{d}/metrics/figures/{gen}/*.png`` (docs/metrics.md), ``{d}/metrics/prs.json``
+
+Every count describing real individuals goes through :func:`snpgen.report.suppress_small`.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import json
+import math
+import platform
+import shutil
+import subprocess
+from pathlib import Path
+
+from . import MIN_COUNT, SECONDARY, is_suppressed, suppress_parts, suppress_small
+
+TEMPLATES = Path(__file__).parent / "templates"
+DEFAULT_GENERATORS = ("matched", "augmented", "baseline")
+GLM_NAME = "gwas.PHENO.glm.logistic.hybrid"
+
+GENERATOR_ROLES = {
+    "matched": "synthetic cohort, training case fraction",
+    "augmented": "synthetic cohort, class-balanced",
+    "baseline": "trivial baseline: independent per-class allele-frequency sampler (reference)",
+}
+REFERENCE_GENERATORS = {"baseline"}
+
+CHECK_LABELS = {
+    "identical_match_rate": ("Synthetic records identical to a training record", "fraction"),
+    "nnaa_aa_ts": ("Nearest-neighbour adversarial accuracy AA_TS (0.5 = indistinguishable)", "fraction"),
+    "mia_auc": ("Membership-inference attack AUC (0.5 = guessing)", "AUC"),
+    "privacy_loss": ("NNAA privacy loss (held-out minus training reference)", "fraction"),
+    "max_king_kinship": ("Largest KING kinship synthetic-real (0.354 = duplicate)", "kinship"),
+    "af_correlation": ("Allele-frequency correlation, real train vs synthetic", "r"),
+    "ld_correlation": ("LD r² correlation on windows of neighbouring SNPs", "r"),
+}
+
+# name -> (section, title, plain-language caption)
+FIGURE_SPECS: dict[str, tuple[str, str, str]] = {
+    "roc.png": ("utility", "ROC curves on the real test split",
+                "How well a classifier separates cases from controls among real people it never saw "
+                "(the test split). TRTR = trained on the real training split; TSTR = trained on this "
+                "synthetic cohort. Curves on top of each other mean the synthetic data carries the same "
+                "disease signal; the dotted diagonal is a coin flip (AUC 0.5)."),
+    "af_scatter.png": ("fidelity", "Allele frequencies",
+                       "Each dot is one selected SNP: how common its counted allele is among the real "
+                       "training individuals (x) and in the synthetic cohort (y). Dots on the diagonal "
+                       "mean the synthetic cohort reproduces the allele frequencies."),
+    "ld_heatmap.png": ("fidelity", "Linkage disequilibrium in one window",
+                       "Correlation (r²) between neighbouring SNPs in the window with the most real LD: "
+                       "real training data left, synthetic right. Matching patterns mean the generator "
+                       "keeps the correlation between nearby SNPs; the baseline sampler draws every SNP "
+                       "independently, so its right panel is empty."),
+    "ld_decay.png": ("fidelity", "LD decay with distance",
+                     "Average r² between pairs of selected SNPs by their distance along the chromosome "
+                     "(kilobases), real vs synthetic. Real LD falls with distance; a faithful generator "
+                     "follows the same curve."),
+    "pca.png": ("fidelity", "Population structure (principal components)",
+                "Density of individuals on the first two principal components of the real training "
+                f"genotypes: real left, synthetic right (projected on the same axes). Grid cells with "
+                f"fewer than {MIN_COUNT} people are blank, so no small group of real people can be singled out."),
+    "pca_wasserstein.png": ("fidelity", "Distance between real and synthetic PC distributions",
+                            "Per principal component, how far the synthetic distribution lies from the "
+                            "real training one (Wasserstein distance in standard deviations of the real "
+                            "PC score). The second bar, real test vs real training, is the difference "
+                            "expected from sampling alone."),
+    "het_hwe.png": ("fidelity", "Heterozygosity and Hardy-Weinberg equilibrium",
+                    "Left: how heterozygous each genome is (inbreeding coefficient F), real vs synthetic. "
+                    "Right: Hardy-Weinberg test p-values per SNP against their expectation; synthetic "
+                    "points far above the diagonal are genotype combinations real populations do not show."),
+    "gwas_beta.png": ("fidelity", "GWAS effects: synthetic vs real",
+                      "Each dot is one selected SNP: its effect on disease risk (log odds ratio) in the "
+                      "real training GWAS (x) and in a GWAS run on the synthetic cohort (y). Dots along "
+                      "the diagonal mean the synthetic cohort reproduces the genetic associations."),
+    "dcr_hist.png": ("privacy", "Distance to the closest training record",
+                     "For every synthetic record, the genetic distance to the most similar real training "
+                     "record, next to the same distance for real people who were NOT used for training. "
+                     "If synthetic records sat much closer to training records than unseen people do, the "
+                     "generator would be copying individuals; overlapping histograms are the safe outcome."),
+    "mia_roc.png": ("privacy", "Membership-inference attack",
+                    "An attacker holding a person's full genotype guesses whether that person was in the "
+                    "training data from how close the synthetic cohort comes to them. Hit rate against "
+                    "false-alarm rate on log scales; a curve on the dotted diagonal means the attack does "
+                    "no better than guessing. The dashed line marks a 1% false-alarm rate."),
+}
+SECTION_FIGURES = {s: [n for n, spec in FIGURE_SPECS.items() if spec[0] == s]
+                   for s in ("utility", "fidelity", "privacy")}
+WIDE_FIGURES = {"ld_heatmap.png", "pca.png", "het_hwe.png"}
+# figures copied next to the report for Snakemake's --report (one per generator)
+KEY_FIGURES = ("roc.png", "af_scatter.png", "ld_heatmap.png", "pca.png", "dcr_hist.png", "mia_roc.png")
+
+
+# --------------------------------------------------------------------------- formatting
+def _num(x):
+    if x is None or isinstance(x, bool):
+        return None
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def fmt(x, digits: int = 3, missing: str = "n/a") -> str:
+    v = _num(x)
+    if v is None:
+        return missing
+    if v != 0 and (abs(v) < 10 ** -digits or abs(v) >= 1e6):
+        return f"{v:.2e}"
+    return f"{v:.{digits}f}"
+
+
+def fmt_p(x, missing: str = "n/a") -> str:
+    v = _num(x)
+    if v is None:
+        return missing
+    return f"{v:.2e}" if v < 1e-3 else f"{v:.3f}"
+
+
+def fmt_ci(v, lo, hi, digits: int = 3) -> str:
+    s = fmt(v, digits)
+    if _num(v) is not None and _num(lo) is not None and _num(hi) is not None:
+        s += f" [{fmt(lo, digits)}, {fmt(hi, digits)}]"
+    return s
+
+
+def fmt_int(x, missing: str = "n/a") -> str:
+    """A count that does NOT describe real individuals (SNPs, pairs of synthetic records)."""
+    v = _num(x)
+    return missing if v is None else f"{int(round(v)):,}"
+
+
+def fmt_threshold(threshold, comparison: str) -> str:
+    if comparison == "in" and isinstance(threshold, (list, tuple)) and len(threshold) == 2:
+        return f"within [{fmt(threshold[0], 2)}, {fmt(threshold[1], 2)}]"
+    sym = {"<=": "≤", ">=": "≥"}.get(comparison, comparison)
+    return f"{sym} {fmt(threshold, 3)}"
+
+
+def real_fraction(num, den, complement=None, digits: int = 3) -> str:
+    """A fraction of real individuals (cases / people), withheld when the numerator, the
+    denominator or the complement (controls) is small: a fraction next to a total would give
+    the small count away."""
+    if _num(num) is None or not _num(den):
+        return "n/a"
+    comp = complement if complement is not None else float(den) - float(num)
+    if is_suppressed(num) or is_suppressed(den) or is_suppressed(comp):
+        return "suppressed"
+    return fmt(float(num) / float(den), digits)
+
+
+def _split_small(split: dict, name: str) -> bool:
+    """True when a split's cases or controls are small (its case fraction must be withheld)."""
+    r = (split or {}).get(name) or {}
+    return is_suppressed(r.get("cases")) or is_suppressed(r.get("controls"))
+
+
+def _get(d, *keys):
+    for k in keys:
+        if not isinstance(d, dict) or k not in d:
+            return None
+        d = d[k]
+    return d
+
+
+# --------------------------------------------------------------------------- reading
+def load_json(path: Path):
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        return None
+
+
+def read_history(path: Path) -> list[dict] | None:
+    if not Path(path).exists():
+        return None
+    import polars as pl
+
+    df = pl.read_csv(path, separator="\t", null_values=["NA", "nan", "NaN", ""], infer_schema_length=10000)
+    return df.to_dicts()
+
+
+def png_data_uri(path: str | Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
+
+
+class Gaps:
+    """Collects what the report could not show (one entry per missing item)."""
+
+    def __init__(self):
+        self.items: list[dict] = []
+
+    def add(self, section: str, item: str, reason: str) -> dict:
+        note = {"section": section, "item": item, "reason": reason}
+        self.items.append(note)
+        return note
+
+
+def _figure(path: Path, title: str, caption: str, label: str = "", wide: bool = False) -> dict:
+    return {"src": png_data_uri(path), "title": title, "caption": caption, "label": label,
+            "alt": f"{title}{' - ' + label if label else ''}", "wide": wide}
+
+
+# --------------------------------------------------------------------------- sections
+def _cohort_section(results: Path, gaps: Gaps) -> dict:
+    qc = load_json(results / "qc" / "qc_summary.json")
+    val = load_json(results / "inputs" / "validated.json")
+    sec: dict = {"available": qc is not None, "missing": []}
+    if qc is None:
+        sec["missing"].append(gaps.add("Cohort and QC", "qc/qc_summary.json", "file not found (QC has not run)"))
+        return sec
+    sec["input"] = {"individuals": suppress_small(_get(qc, "input", "individuals")),
+                    "variants": fmt_int(_get(qc, "input", "variants"))}
+    n_in, n_out = _num(_get(qc, "input", "individuals")), _num(_get(qc, "output", "individuals"))
+    # before - after = people removed by QC: withhold "after" when that difference is small
+    hide_out = n_in is not None and n_out is not None and is_suppressed(max(n_in - n_out, 0))
+    sec["output"] = {"individuals": SECONDARY if hide_out else suppress_small(n_out),
+                     "variants": fmt_int(_get(qc, "output", "variants"))}
+    steps = qc.get("steps", [])
+    # before and after totals are shown, so the removals per step are parts of a known total:
+    # secondary suppression; the running "people left" column is not shown (differencing).
+    removed = suppress_parts([st.get("individuals_removed") for st in steps])
+    sec["steps"] = [{
+        "filter": st.get("filter", st.get("step", "")),
+        "individuals_removed": rm,
+        "variants_removed": fmt_int(st.get("variants_removed")),
+        "variants_left": fmt_int(st.get("variants_left")),
+    } for st, rm in zip(steps, removed)]
+    sec["secondary"] = SECONDARY in removed or hide_out
+    sec["covariates_missing"] = [{"name": k, "n": suppress_small(v)}
+                                 for k, v in sorted((qc.get("covariates_missing") or {}).items())]
+    pca = qc.get("pca") or {}
+    ev = [v for v in (pca.get("eigenvalues") or []) if _num(v) is not None]
+    sec["pca"] = {"n_pcs": pca.get("n_pcs", len(ev)), "eigenvalues": [fmt(v, 2) for v in ev],
+                  "pruned_snps": fmt_int(pca.get("pruned_snps"))} if ev else None
+    if val is not None:
+        ph = val.get("phenotypes") or {}
+        n_ph = _num(ph.get("individuals"))
+
+        def with_status(v):  # people with a status + people without = the table's total
+            w = _num((v or {}).get("with_status"))
+            if w is None or n_ph is None:
+                return suppress_small(w)
+            return suppress_parts([w, max(n_ph - w, 0)])[0]
+
+        sec["phenotypes"] = {
+            "individuals": suppress_small(ph.get("individuals")),
+            "not_in_fam": suppress_small(ph.get("not_in_fam")),
+            "diseases": [{"name": k, "with_status": with_status(v)}
+                         for k, v in sorted((ph.get("diseases") or {}).items())],
+        }
+    return sec
+
+
+def _split_section(results: Path, d: str, gaps: Gaps) -> dict:
+    s = load_json(results / d / "split" / "split_summary.json")
+    if s is None:
+        return {"available": False,
+                "missing": [gaps.add("Split design", f"{d}/split/split_summary.json", "file not found")]}
+    rows = []
+    for name in ("train", "val", "test"):
+        r = s.get(name) or {}
+        cases, controls = suppress_parts([r.get("cases"), r.get("controls")])
+        rows.append({"split": {"train": "training", "val": "validation", "test": "test"}[name],
+                     "individuals": suppress_small(r.get("individuals")),
+                     "cases": cases, "controls": controls,
+                     "case_fraction": real_fraction(r.get("cases"), r.get("individuals"), r.get("controls"))})
+    return {"available": True, "missing": [], "rows": rows}
+
+
+def _gwas_section(results: Path, d: str, figdir: Path, gaps: Gaps, n_train) -> dict:
+    from . import gwas_plots
+
+    summ = load_json(results / d / "gwas" / "gwas_summary.json")
+    sec: dict = {"available": summ is not None, "missing": [], "figures": []}
+    if summ is None:
+        sec["missing"].append(gaps.add("GWAS", f"{d}/gwas/gwas_summary.json", "file not found"))
+    else:
+        sec["lambda_gc"] = fmt(summ.get("lambda_gc"), 3)
+        sec["variants_tested"] = fmt_int(summ.get("variants_tested"))
+        sec["variants_with_p"] = fmt_int(summ.get("variants_with_p"))
+        sec["n_gws"] = fmt_int(summ.get("n_genome_wide_significant"))
+        sec["n_suggestive"] = fmt_int(summ.get("n_p_below_1e-5"))
+        sec["min_p"] = fmt_p(summ.get("min_p"))
+        lam = _num(summ.get("lambda_gc"))
+        sec["lambda_note"] = ("" if lam is None else
+                              "close to 1: little inflation from population structure" if lam < 1.1 else
+                              "above 1.1: test statistics are inflated (population structure, relatedness "
+                              "or a polygenic signal in a small sample); read p-values with care")
+    glm_path = results / d / "gwas" / GLM_NAME
+    if not glm_path.exists():
+        sec["missing"].append(gaps.add("GWAS", f"{d}/gwas/{GLM_NAME}",
+                                       "file not found: no Manhattan / QQ plot"))
+        return sec
+    from ..gwas import read_glm
+
+    glm = read_glm(glm_path)
+    snps_txt = results / d / "selection" / "snps.txt"
+    selected = set(snps_txt.read_text().split()) if snps_txt.exists() else None
+    figdir.mkdir(parents=True, exist_ok=True)
+    man = gwas_plots.manhattan(glm, figdir / "manhattan.png", n_individuals=n_train, highlight=selected,
+                               title=f"{d}: training-split GWAS")
+    lam = _num(summ.get("lambda_gc")) if summ else None
+    if lam is None:
+        from ..qc import lambda_gc
+
+        lam = lambda_gc(glm["Z"].drop_nulls().to_numpy())
+    qqp = gwas_plots.qq(glm, figdir / "qq.png", lambda_gc=lam, n_individuals=n_train,
+                        title=f"{d}: QQ plot, training-split GWAS")
+    sec["figures"] = [
+        _figure(man, "Manhattan plot of the training-split GWAS",
+                "Each dot is one genetic variant, placed by its chromosome position; the higher the dot, "
+                "the stronger its association with the disease in the training split. The red dashed "
+                "line is the usual genome-wide significance level (p = 5×10⁻⁸), the grey dotted line "
+                "a suggestive level (10⁻⁵)."
+                + (" Orange dots are the SNPs selected to train the generator." if selected else ""),
+                wide=True),
+        _figure(qqp, "QQ plot of the training-split GWAS",
+                "Observed against expected strength of association if no variant mattered. Points on "
+                "the diagonal (inside the grey band) behave like chance; a lift at the right end is the "
+                "real disease signal, a lift of the whole curve is inflation (λGC well above 1)."),
+    ]
+    return sec
+
+
+def _selection_section(results: Path, d: str, gaps: Gaps) -> dict:
+    s = load_json(results / d / "selection" / "selection_summary.json")
+    if s is None:
+        return {"available": False,
+                "missing": [gaps.add("Selected SNPs", f"{d}/selection/selection_summary.json", "file not found")]}
+    rows = []
+    for c in s.get("per_chromosome") or []:
+        lo, hi = _num(c.get("first_bp")), _num(c.get("last_bp"))
+        rows.append({"chrom": c.get("CHR", c.get("chrom", "")), "n": fmt_int(c.get("n")),
+                     "first": fmt_int(lo), "last": fmt_int(hi),
+                     "span_mb": fmt((hi - lo) / 1e6, 2) if lo is not None and hi is not None else "n/a"})
+    cr = s.get("causal_recall")
+    causal = None
+    if isinstance(cr, dict):
+        causal = {"n_causal": fmt_int(cr.get("n_causal")), "selected": fmt_int(cr.get("causal_selected")),
+                  "recall": fmt(cr.get("recall_selected"), 2),
+                  "tagged": fmt_int(cr.get("causal_selected_or_tagged")),
+                  "recall_tagged": fmt(cr.get("recall_selected_or_tagged"), 2)}
+    gap = _num(s.get("median_gap_bp"))
+    return {"available": True, "missing": [], "n_selected": fmt_int(s.get("n_selected")),
+            "method": s.get("method", "n/a"), "n_candidates": fmt_int(s.get("n_candidates")),
+            "n_gws": fmt_int(s.get("n_genome_wide_significant")), "p_min": fmt_p(s.get("p_min")),
+            "p_max": fmt_p(s.get("p_max")), "median_gap_kb": fmt(gap / 1e3, 1) if gap is not None else "n/a",
+            "per_chromosome": rows, "causal": causal}
+
+
+def _training_section(results: Path, d: str, gaps: Gaps) -> dict:
+    mdir = results / d / "model"
+    out: dict = {}
+    # VAE
+    vae: dict = {"missing": [], "figure": None, "rows": []}
+    hist = read_history(mdir / "vae_history.tsv")
+    if hist:
+        best = max(hist, key=lambda r: _num(r.get("val_recon_acc")) or -1.0)
+        last = hist[-1]
+        secs = sum(_num(r.get("seconds")) or 0.0 for r in hist)
+        acc, triv = _num(best.get("val_recon_acc")), _num(best.get("val_trivial_acc"))
+        vae["rows"] = [
+            ("Epochs run", fmt_int(len(hist)), "epochs"),
+            ("Best epoch (highest validation reconstruction accuracy)", fmt_int(best.get("epoch")), "epoch"),
+            ("Validation reconstruction accuracy at the best epoch", fmt(acc, 4), "fraction of genotypes"),
+            ("Trivial level: always predict each SNP's most common genotype", fmt(triv, 4), "fraction of genotypes"),
+            ("Gain over the trivial level", fmt(acc - triv, 4) if acc is not None and triv is not None else "n/a",
+             "fraction of genotypes"),
+            ("Phenotype-head AUC on the validation split, best epoch", fmt(best.get("val_auc"), 3), "AUC"),
+            ("Final training loss", fmt(last.get("train_loss"), 4), "nats per SNP"),
+            ("Training time", fmt(secs / 60, 1), "minutes"),
+        ]
+        if acc is not None and triv is not None and acc - triv < 0.005:
+            vae["warning"] = ("The VAE barely beats the trivial reconstruction level: it has learned little "
+                              "beyond allele frequencies.")
+    else:
+        vae["missing"].append(gaps.add("Training", f"{d}/model/vae_history.tsv", "file not found (VAE not trained)"))
+    if (mdir / "vae_curve.png").exists():
+        vae["figure"] = _figure(mdir / "vae_curve.png", "VAE training curves",
+                                "Loss and validation metrics of the genotype autoencoder per epoch. The "
+                                "reconstruction accuracy should rise clearly above the trivial level (always "
+                                "guessing each SNP's most common genotype); the phenotype-head AUC shows how "
+                                "much disease signal the compressed representation keeps.", wide=True)
+    else:
+        vae["missing"].append(gaps.add("Training", f"{d}/model/vae_curve.png", "file not found"))
+    out["vae"] = vae
+    # diffusion
+    dif: dict = {"missing": [], "figure": None, "rows": []}
+    hist = read_history(mdir / "diffusion_history.tsv")
+    if hist:
+        last = hist[-1]
+        secs = sum(_num(r.get("seconds")) or 0.0 for r in hist)
+        dif["rows"] = [
+            ("Epochs run", fmt_int(len(hist)), "epochs"),
+            ("Optimiser steps", fmt_int(last.get("step")), "steps"),
+            ("Final training loss", fmt(last.get("train_loss"), 4), "noise-prediction MSE"),
+            ("Final fixed-batch loss, with disease label", fmt(last.get("eval_loss_cond"), 4), "noise-prediction MSE"),
+            ("Final fixed-batch loss, label withheld", fmt(last.get("eval_loss_uncond"), 4), "noise-prediction MSE"),
+            ("Training time", fmt(secs / 60, 1), "minutes"),
+        ]
+    else:
+        dif["missing"].append(gaps.add("Training", f"{d}/model/diffusion_history.tsv",
+                                       "file not found (diffusion model not trained)"))
+    if (mdir / "diffusion_curve.png").exists():
+        dif["figure"] = _figure(mdir / "diffusion_curve.png", "Latent diffusion training curves",
+                                "Loss of the diffusion model that generates new compressed genomes, per "
+                                "epoch. The fixed-batch loss with the disease label below the one without it "
+                                "means the model uses the label.", wide=True)
+    else:
+        dif["missing"].append(gaps.add("Training", f"{d}/model/diffusion_curve.png", "file not found"))
+    out["diffusion"] = dif
+    return out
+
+
+def _verdict_section(metrics: dict[str, dict | None], generators: list[str]) -> dict:
+    gens = []
+    order: list[str] = []
+    checks: dict[str, dict] = {}
+    for g in generators:
+        m = metrics.get(g)
+        v = (m or {}).get("verdict") if m else None
+        entry = {"name": g, "role": GENERATOR_ROLES.get(g, "synthetic cohort"),
+                 "reference": g in REFERENCE_GENERATORS, "available": bool(v)}
+        if v:
+            entry.update(decision=v.get("decision", "n/a"), passed=bool(v.get("passed")),
+                         failed=", ".join(v.get("failed_checks") or []) or "none")
+            for c in v.get("checks") or []:
+                if c["name"] not in checks:
+                    order.append(c["name"])
+                    checks[c["name"]] = {}
+                checks[c["name"]][g] = c
+        gens.append(entry)
+    rows = []
+    notes = []
+    for name in order:
+        first = next(iter(checks[name].values()))
+        if name.startswith("tstr_trtr_ratio_"):
+            label, unit = (f"Utility: TSTR/TRTR AUC ratio ({name.removeprefix('tstr_trtr_ratio_')})", "ratio")
+        else:
+            label, unit = CHECK_LABELS.get(name, (name, ""))
+        cells = []
+        for g in generators:
+            c = checks[name].get(g)
+            if c is None:
+                cells.append({"value": "n/a", "status": "missing", "text": "not available", "note": ""})
+                continue
+            st = {True: "pass", False: "fail", None: "na"}[c.get("passed")]
+            note = c.get("note") or ""
+            if note:
+                notes.append(f"{g}, {name}: {note}")
+            cells.append({"value": fmt(c.get("value"), 4 if name == "identical_match_rate" else 3),
+                          "status": st, "text": {"pass": "PASS", "fail": "FAIL", "na": "not applicable"}[st],
+                          "note": note})
+        rows.append({"name": name, "label": label, "unit": unit,
+                     "threshold": fmt_threshold(first.get("threshold"), first.get("comparison", "")),
+                     "cells": cells})
+    return {"generators": gens, "rows": rows, "notes": notes,
+            "any": any(g["available"] for g in gens)}
+
+
+def _gen_figures(results: Path, d: str, section: str, metrics: dict[str, dict | None],
+                 generators: list[str], gaps: Gaps) -> list[dict]:
+    """Figure groups of one section: one group per figure kind, one figure per generator."""
+    groups = []
+    for name in SECTION_FIGURES[section]:
+        _, title, caption = FIGURE_SPECS[name]
+        grp = {"title": title, "figures": [], "missing": [], "wide": name in WIDE_FIGURES}
+        for g in generators:
+            m = metrics.get(g)
+            if m is None:
+                continue  # the whole generator is reported missing once, in the section note
+            path = results / d / "metrics" / "figures" / g / name
+            if path.exists():
+                grp["figures"].append(_figure(path, title, caption, label=g, wide=name in WIDE_FIGURES))
+            else:
+                why = "not produced by the evaluation"
+                if name == "gwas_beta.png" and _get(m, "fidelity", "gwas", "note"):
+                    why = m["fidelity"]["gwas"]["note"]
+                grp["missing"].append(gaps.add(section.capitalize(), f"{d}/metrics/figures/{g}/{name}", why))
+        groups.append(grp)
+    return groups
+
+
+def _utility_section(results: Path, d: str, metrics, generators, prs, gaps: Gaps, split: dict) -> dict:
+    rows = []
+    for g in generators:
+        u = _get(metrics.get(g), "utility")
+        if not isinstance(u, dict):
+            continue
+        for model, r in u.items():
+            if not isinstance(r, dict) or "tstr" not in r:
+                continue
+            deg = [k.upper() for k in ("trtr", "tstr") if _get(r, k, "fit", "degenerate")]
+            rows.append({
+                "generator": g, "model": {"logreg": "logistic regression (L2)",
+                                          "hgb": "gradient boosting"}.get(model, model),
+                "trtr": fmt_ci(_get(r, "trtr", "auc"), _get(r, "trtr", "ci_low"), _get(r, "trtr", "ci_high")),
+                "tstr": fmt_ci(_get(r, "tstr", "auc"), _get(r, "tstr", "ci_low"), _get(r, "tstr", "ci_high")),
+                "ratio": fmt_ci(r.get("ratio"), r.get("ratio_ci_low"), r.get("ratio_ci_high")),
+                "delta": fmt_ci(r.get("delta"), r.get("delta_ci_low"), r.get("delta_ci_high")),
+                "degenerate": (", ".join(deg) + ": one class only, constant score") if deg else "",
+            })
+    sizes = []
+    for g in generators:
+        s = _get(metrics.get(g), "sizes")
+        if isinstance(s, dict):
+            sizes.append({"generator": g, "n_snps": fmt_int(s.get("n_snps")),
+                          "n_synthetic": fmt_int(s.get("n_synthetic")),
+                          "cf_synthetic": fmt(s.get("case_fraction_synthetic"), 3),
+                          "n_train": suppress_small(s.get("n_train")), "n_test": suppress_small(s.get("n_test")),
+                          "cf_train": ("suppressed" if is_suppressed(s.get("n_train")) or _split_small(split, "train")
+                                       else fmt(s.get("case_fraction_train"), 3)),
+                          "cf_test": ("suppressed" if is_suppressed(s.get("n_test")) or _split_small(split, "test")
+                                      else fmt(s.get("case_fraction_test"), 3))})
+    ci_level = next((_get(metrics[g], "utility", "ci_level") for g in generators if metrics.get(g)), None)
+    n_boot = next((_get(metrics[g], "utility", "n_bootstrap") for g in generators if metrics.get(g)), None)
+    sec = {"rows": rows, "sizes": sizes, "ci_level": fmt(ci_level, 2) if ci_level else "0.95",
+           "n_bootstrap": fmt_int(n_boot), "missing": [],
+           "figures": _gen_figures(results, d, "utility", metrics, generators, gaps)}
+    p = _get(prs, "prs")
+    if isinstance(p, dict):
+        t = p.get("test") or {}
+        dl = t.get("delta_prs_pcs_vs_pcs") or {}
+        sec["prs"] = {
+            "prs": fmt_ci(_get(t, "prs", "auc"), _get(t, "prs", "ci_low"), _get(t, "prs", "ci_high")),
+            "pcs": fmt_ci(_get(t, "pcs", "auc"), _get(t, "pcs", "ci_low"), _get(t, "pcs", "ci_high")),
+            "prs_pcs": fmt_ci(_get(t, "prs_pcs", "auc"), _get(t, "prs_pcs", "ci_low"), _get(t, "prs_pcs", "ci_high")),
+            "delta": fmt_ci(dl.get("delta", dl.get("auc")), dl.get("ci_low"), dl.get("ci_high")),
+            "threshold": fmt_p(p.get("chosen_threshold")), "n_snps": fmt_int(p.get("n_snps_chosen")),
+            "n_index": fmt_int(p.get("n_index_snps")), "n_gwas": fmt_int(p.get("n_gwas_snps")),
+            "clump": f"r² {fmt(p.get('clump_r2'), 2)}, {fmt_int(p.get('clump_kb'))} kb",
+            "n_val": suppress_small(p.get("n_val")), "n_test": suppress_small(p.get("n_test")),
+            "n_pcs": fmt_int(p.get("n_pcs")),
+            "thresholds": [{"p": fmt_p(r.get("p_threshold")), "n_snps": fmt_int(r.get("n_snps")),
+                            "val_auc": fmt(r.get("val_auc"), 3)} for r in p.get("thresholds") or []],
+        }
+    else:
+        sec["prs"] = None
+        sec["missing"].append(gaps.add("Utility", f"{d}/metrics/prs.json",
+                                       "file not found: no polygenic-score comparison"))
+    return sec
+
+
+def _ref(metrics: dict[str, dict | None], generators: list[str], *keys):
+    for g in generators:
+        v = _get(metrics.get(g), *keys)
+        if v is not None:
+            return v
+    return None
+
+
+def _table(rows_spec, metrics, generators) -> list[dict]:
+    """rows_spec: (label, unit, fn(m) -> str, ref_str). One cell per available generator."""
+    rows = []
+    for label, unit, fn, ref in rows_spec:
+        rows.append({"label": label, "unit": unit, "ref": ref,
+                     "cells": [fn(metrics[g]) for g in generators if metrics.get(g)]})
+    return rows
+
+
+def _fidelity_section(results: Path, d: str, metrics, generators, gaps: Gaps) -> dict:
+    G = generators
+    AF = ("fidelity", "allele_frequency")
+    LD = ("fidelity", "ld")
+    PCA = ("fidelity", "pca")
+    HH = ("fidelity", "het_hwe")
+    GW = ("fidelity", "gwas")
+
+    def g(*k):
+        return lambda m: _get(m, *k)
+
+    def f(*k, digits=3):
+        return lambda m: fmt(_get(m, *k), digits)
+
+    spec = [
+        ("Allele-frequency correlation", "Pearson r", f(*AF, "correlation", digits=4),
+         fmt(_ref(metrics, G, *AF, "holdout_correlation"), 4)),
+        ("Mean |allele-frequency difference|", "frequency", f(*AF, "mean_abs_diff", digits=4), "-"),
+        ("95th percentile |allele-frequency difference|", "frequency", f(*AF, "q95_abs_diff", digits=4), "-"),
+        ("SNPs with one allele only in the synthetic cohort", "SNPs", lambda m: fmt_int(_get(m, *AF, "n_monomorphic_synthetic")), "-"),
+        ("LD r² correlation, all SNP pairs in windows", "Pearson r", f(*LD, "correlation"),
+         fmt(_ref(metrics, G, *LD, "holdout_correlation"))),
+        ("LD r² correlation, pairs with real r² ≥ " + fmt(_ref(metrics, G, *LD, "informative_r2"), 2), "Pearson r",
+         f(*LD, "correlation_informative"), "-"),
+        ("Mean per-window LD correlation", "Pearson r", f(*LD, "per_window_mean_correlation"),
+         fmt(_ref(metrics, G, *LD, "holdout_per_window_mean_correlation"))),
+        ("Mean LD r²: synthetic (reference column: real)", "r²", f(*LD, "mean_r2_synthetic"),
+         fmt(_ref(metrics, G, *LD, "mean_r2_real"))),
+        ("SNP pairs compared / with real LD", "SNP pairs",
+         lambda m: f"{fmt_int(_get(m, *LD, 'n_pairs'))} / {fmt_int(_get(m, *LD, 'n_pairs_informative'))}", "-"),
+        ("Mean PC distance, synthetic vs real train", "SD of real PC score", f(*PCA, "mean_wasserstein_synthetic"),
+         fmt(_ref(metrics, G, *PCA, "mean_wasserstein_holdout"))),
+        ("Mean inbreeding coefficient F (reference: real train)", "F", f(*HH, "synthetic", "het_F_mean"),
+         fmt(_ref(metrics, G, *HH, "real_train", "het_F_mean"))),
+        ("SNPs failing Hardy-Weinberg (reference: real train)", "fraction of SNPs",
+         f(*HH, "synthetic", "hwe_frac_below"), fmt(_ref(metrics, G, *HH, "real_train", "hwe_frac_below"))),
+        ("GWAS effect (log OR) correlation with the real training GWAS", "Pearson r", f(*GW, "beta_correlation"), "-"),
+        ("GWAS effect sign concordance", "fraction of SNPs", f(*GW, "sign_concordance"), "-"),
+        ("Sign concordance, SNPs genome-wide significant in the real GWAS", "fraction of SNPs",
+         f(*GW, "sign_concordance_real_significant"), "-"),
+        ("Slope of synthetic on real effects (1 = same scale)", "-", f(*GW, "regression_slope_syn_on_real"), "-"),
+    ]
+    rows = _table(spec, metrics, G)
+    # causal recovery (demo cohorts with a truth file)
+    causal = []
+    levels = _ref(metrics, G, *GW, "causal_recovery", "levels") or {}
+    for lev in levels:
+        def cell(m, who, key, lev=lev):
+            return fmt(_get(m, *GW, "causal_recovery", "levels", lev, who, key), 2)
+        causal.append({"label": f"Known causal SNPs recovered (TPR), p < {lev}", "unit": "fraction",
+                       "cells": [cell(metrics[x], "synthetic", "tpr") for x in G if metrics.get(x)],
+                       "ref": cell(next(metrics[x] for x in G if metrics.get(x)), "real_train", "tpr")})
+        causal.append({"label": f"False discovery rate, p < {lev}", "unit": "fraction",
+                       "cells": [cell(metrics[x], "synthetic", "fdr") for x in G if metrics.get(x)],
+                       "ref": cell(next(metrics[x] for x in G if metrics.get(x)), "real_train", "fdr")})
+    n_causal = _ref(metrics, G, *GW, "causal_recovery", "n_causal_selected")
+    notes = [f"{x}: {_get(metrics[x], *GW, 'note')}" for x in G
+             if metrics.get(x) and _get(metrics[x], *GW, "note")]
+    return {"rows": rows + causal, "n_causal_selected": fmt_int(n_causal) if n_causal is not None else None,
+            "notes": notes, "figures": _gen_figures(results, d, "fidelity", metrics, G, gaps)}
+
+
+def _privacy_section(results: Path, d: str, metrics, generators, gaps: Gaps) -> dict:
+    G = generators
+    P = ("privacy",)
+
+    def f(*k, digits=3):
+        return lambda m: fmt(_get(m, *P, *k), digits)
+
+    def ci(key, cikey):
+        def fn(m):
+            c = _get(m, *P, "nnaa", cikey) or [None, None]
+            return fmt_ci(_get(m, *P, "nnaa", key), *(list(c) + [None, None])[:2])
+        return fn
+
+    hold_rate = _ref(metrics, G, *P, "holdout_identical_match_rate")
+    spec = [
+        ("Synthetic records identical to a training record", "fraction of synthetic records",
+         f("identical_match_rate", digits=4),
+         fmt(hold_rate, 4) if hold_rate is not None else "suppressed (<10 records)"),
+        ("... as a count", "records (the count touches real records: suppressed below 10)",
+         lambda m: suppress_small(_get(m, *P, "identical_match_count"), missing=f"<{MIN_COUNT}"),
+         suppress_small(_ref(metrics, G, *P, "holdout_identical_match_count"), missing=f"<{MIN_COUNT}")),
+        ("Median distance to the closest training record (reference: held-out real people)",
+         "differing allele counts", f("dcr", "d_st_quantiles", "q50", digits=1),
+         fmt(_ref(metrics, G, *P, "dcr", "d_ht_quantiles", "q50"), 1)),
+        ("Synthetic records closer to training than 95% of held-out people", "fraction (about 0.05 is safe)",
+         f("dcr", "frac_d_st_below_d_ht_p05"), "0.050"),
+        ("Distance distributions differ (Kolmogorov-Smirnov p)", "p", lambda m: fmt_p(_get(m, *P, "dcr", "ks_pvalue")), "-"),
+        ("P(synthetic farther from training than held-out)", "probability (0.5 = same)",
+         f("dcr", "mannwhitney_auc"), "0.500"),
+        ("NNAA AA_TS, training reference [CI]", "fraction (target 0.5)", ci("aa_ts", "aa_ts_ci"), "0.500"),
+        ("NNAA privacy loss [CI]", "fraction (target 0)", ci("privacy_loss", "privacy_loss_ci"), "0.000"),
+        ("Membership-inference AUC", "AUC (0.5 = guessing)", f("mia", "auc"), "0.500"),
+        ("Attack true-positive rate at 1% false positives", "fraction (0.01 = guessing)",
+         f("mia", "tpr_at_fpr"), "0.010"),
+        ("Real records per set in the distance tests", "individuals",
+         lambda m: suppress_small(_get(m, *P, "n_per_set")), "-"),
+        ("Largest KING kinship synthetic-real (upper bound) (reference: real-real on the same SNPs)", "kinship",
+         f("king", "max_kinship_syn_real_upper"), fmt(_ref(metrics, G, *P, "king", "max_kinship_real_real"))),
+        ("Any synthetic-real pair at duplicate level (> 0.354)", "yes/no",
+         lambda m: {True: "yes", False: "no"}.get(_get(m, *P, "king", "any_syn_real_duplicate"), "n/a"), "-"),
+    ]
+    rows = _table(spec, metrics, G)
+    king = []
+    for x in G:
+        th = _get(metrics.get(x), *P, "king", "thresholds")
+        for t in th or []:
+            king.append({
+                "generator": x, "threshold": fmt(t.get("threshold"), 4),
+                "syn_real": suppress_small(t.get("syn_real_pairs"), missing=f"<{MIN_COUNT}"),
+                "syn_real_rate": fmt(t.get("syn_real_rate"), 6, missing="suppressed"),
+                "real_real": suppress_small(t.get("real_real_pairs"), missing=f"<{MIN_COUNT}"),
+                "real_real_rate": fmt(t.get("real_real_rate"), 6, missing="suppressed"),
+                "syn_syn": fmt_int(t.get("syn_syn_pairs")),
+                "le": {True: "yes", False: "NO"}.get(t.get("syn_real_rate_le_real_real"), "n/a"),
+            })
+    threat = _ref(metrics, G, *P, "threat_model")
+    return {"rows": rows, "king": king, "threat_model": threat,
+            "metric": _ref(metrics, G, *P, "metric") or "manhattan",
+            "figures": _gen_figures(results, d, "privacy", metrics, G, gaps)}
+
+
+# --------------------------------------------------------------------------- provenance
+def _pkg_version(name: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def git_commit(cwd: str | Path | None = None) -> str:
+    """``git rev-parse HEAD`` (+ " (uncommitted changes)"), "unknown" outside a git checkout."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=20)
+        if head.returncode != 0 or not head.stdout.strip():
+            return "unknown"
+        commit = head.stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
+                               capture_output=True, text=True, timeout=60)
+        return commit + (" (uncommitted changes)" if dirty.returncode == 0 and dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def collect_provenance(*, config_hash: str | None, seeds: dict | None, repo_dir: str | Path | None = None,
+                       now: _dt.datetime | None = None) -> dict:
+    """Software versions, commit, config hash, seeds and run date (rendered as a table)."""
+    import snpgen
+
+    from .. import plink
+
+    tools = {}
+    for name, exe in (("plink2", plink.plink2_exe), ("plink1.9", plink.plink19_exe)):
+        try:
+            tools[name] = plink.version(exe())
+        except Exception as e:  # noqa: BLE001 - recorded, not fatal
+            tools[name] = f"unavailable ({e.__class__.__name__})"
+    now = now or _dt.datetime.now(_dt.timezone.utc)
+    return {
+        "snpgen": snpgen.__version__,
+        "git_commit": git_commit(repo_dir),
+        "config_hash": config_hash or "unknown",
+        "seeds": dict(seeds or {}),
+        "packages": {"python": platform.python_version(), "torch": _pkg_version("torch"),
+                     "numpy": _pkg_version("numpy"), "snakemake": _pkg_version("snakemake"),
+                     "polars": _pkg_version("polars"), "scipy": _pkg_version("scipy"),
+                     "scikit-learn": _pkg_version("scikit-learn"), "matplotlib": _pkg_version("matplotlib"),
+                     "jinja2": _pkg_version("jinja2")},
+        "tools": tools,
+        "run_date": now.strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+# --------------------------------------------------------------------------- pages
+def _env():
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+                             autoescape=jinja2.select_autoescape(["html", "j2"]),
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return env
+
+
+def build_context(results: str | Path, disease: str, figdir: str | Path, *, generators=DEFAULT_GENERATORS,
+                  provenance: dict | None = None, demo: bool | None = None) -> dict:
+    """Everything the disease template shows (formatted strings; no raw arrays)."""
+    results, figdir = Path(results), Path(figdir)
+    generators = list(generators)
+    gaps = Gaps()
+    metrics: dict[str, dict | None] = {}
+    metric_missing = []
+    for g in generators:
+        metrics[g] = load_json(results / disease / "metrics" / f"{g}.json")
+        if metrics[g] is None:
+            metric_missing.append(gaps.add("Evaluation", f"{disease}/metrics/{g}.json",
+                                           "file not found: this generator has not been evaluated"))
+    prs = load_json(results / disease / "metrics" / "prs.json")
+    split = load_json(results / disease / "split" / "split_summary.json") or {}
+    n_train = _get(split, "train", "individuals")
+
+    ctx = {
+        "disease": disease,
+        "generators": [g for g in generators if metrics.get(g)],
+        "all_generators": generators,
+        "roles": {g: GENERATOR_ROLES.get(g, "synthetic cohort") for g in generators},
+        "reference_generators": sorted(REFERENCE_GENERATORS & set(generators)),
+        "min_count": MIN_COUNT,
+        "metric_missing": metric_missing,
+        "cohort": _cohort_section(results, gaps),
+        "split": _split_section(results, disease, gaps),
+        "gwas": _gwas_section(results, disease, figdir, gaps, n_train),
+        "selection": _selection_section(results, disease, gaps),
+        "training": _training_section(results, disease, gaps),
+        "verdict": _verdict_section(metrics, generators),
+    }
+    avail = [g for g in generators if metrics.get(g)]
+    ctx["utility"] = _utility_section(results, disease, metrics, avail, prs, gaps, split)
+    ctx["fidelity"] = _fidelity_section(results, disease, metrics, avail, gaps)
+    ctx["privacy"] = _privacy_section(results, disease, metrics, avail, gaps)
+    if demo is None:
+        demo = _get(ctx["selection"], "causal") is not None
+    ctx["demo"] = demo
+    prov = dict(provenance or {})
+    evals = []
+    for g in avail:
+        p = metrics[g].get("provenance") or {}
+        evals.append({"generator": g, "seed": p.get("seed", "n/a"),
+                      "software": ", ".join(f"{k} {v}" for k, v in p.items() if k != "seed")})
+    if prs and isinstance(prs.get("provenance"), dict):
+        p = prs["provenance"]
+        evals.append({"generator": "prs", "seed": p.get("seed", "n/a"),
+                      "software": ", ".join(f"{k} {v}" for k, v in p.items() if k != "seed")})
+    prov["evaluations"] = evals
+    ctx["provenance"] = prov
+    ctx["gaps"] = gaps.items
+    ctx["complete"] = not gaps.items
+    return ctx
+
+
+def verdict_summary(ctx: dict) -> dict:
+    """The small JSON the index page reads (aggregate only)."""
+    gens = {}
+    for g in ctx["verdict"]["generators"]:
+        gens[g["name"]] = ({"decision": g["decision"], "passed": g["passed"], "failed_checks": g["failed"],
+                            "reference": g["reference"]} if g["available"]
+                           else {"decision": "not evaluated", "passed": None, "reference": g["reference"]})
+    return {"disease": ctx["disease"], "generators": gens, "generator_order": list(gens), "complete": ctx["complete"],
+            "n_gaps": len(ctx["gaps"]), "gaps": [f"{x['section']}: {x['item']}" for x in ctx["gaps"]],
+            "run_date": _get(ctx, "provenance", "run_date"), "config_hash": _get(ctx, "provenance", "config_hash")}
+
+
+def render_disease_report(results: str | Path, disease: str, out_html: str | Path, figdir: str | Path, *,
+                          generators=DEFAULT_GENERATORS, provenance: dict | None = None,
+                          verdict_json: str | Path | None = None, demo: bool | None = None) -> dict:
+    """Write ``out_html`` (self-contained) and ``figdir`` (GWAS plots + key evaluation figures
+    for Snakemake's --report); returns the verdict summary (also written to ``verdict_json``)."""
+    from ..io import atomic_write_text, write_json
+
+    results, figdir = Path(results), Path(figdir)
+    figdir.mkdir(parents=True, exist_ok=True)
+    ctx = build_context(results, disease, figdir, generators=generators, provenance=provenance, demo=demo)
+    html = _env().get_template("disease.html.j2").render(**ctx)
+    for g in ctx["generators"]:
+        for name in KEY_FIGURES:
+            src = results / disease / "metrics" / "figures" / g / name
+            if src.exists():
+                shutil.copyfile(src, figdir / f"{g}.{name}")
+    atomic_write_text(out_html, html)
+    summary = verdict_summary(ctx)
+    if verdict_json:
+        write_json(verdict_json, summary)
+    return summary
+
+
+def render_index(entries: list[dict], out_html: str | Path, *, provenance: dict | None = None) -> None:
+    """``entries``: verdict summaries (:func:`verdict_summary`) with ``href`` (the page's file name)."""
+    from ..io import atomic_write_text
+
+    html = _env().get_template("index.html.j2").render(entries=entries, provenance=provenance or {},
+                                                       min_count=MIN_COUNT)
+    atomic_write_text(out_html, html)
