@@ -15,6 +15,10 @@ include: "workflow/rules/qc.smk"
 include: "workflow/rules/split.smk"
 include: "workflow/rules/gwas.smk"
 include: "workflow/rules/select.smk"
+include: "workflow/rules/model.smk"
+include: "workflow/rules/sample.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/report.smk"
 
 
 localrules:

@@ -32,6 +32,8 @@ else:
 COVARIATES = ([COHORT["sex_column"]] if COHORT["sex_column"] else []) + list(COHORT["covariates"])
 GWAS_COVARIATES = COVARIATES + [f"PC{i}" for i in range(1, config["gwas"]["n_pcs"] + 1)]
 SPLITS = ["train", "val", "test"]
+GENERATORS = ["matched", "augmented", "baseline"]  # the model's two modes and the trivial baseline
+REPORT_DIR = f"{RESULTS}/reports"
 QC_BFILE = f"{RESULTS}/qc/cohort"
 
 
@@ -41,10 +43,47 @@ wildcard_constraints:
 
 
 def all_targets():
-    targets = [f"{RESULTS}/qc/qc_summary.json"]
-    for d in DISEASES:
-        targets += [
-            f"{RESULTS}/{d}/gwas/gwas_summary.json",
-            f"{RESULTS}/{d}/selection/selection_summary.json",
-        ]
-    return targets
+    """Per-disease reports, the index, and the leak scan of every shareable output."""
+    return [f"{RESULTS}/reports/{d}.html" for d in DISEASES] + [
+        f"{RESULTS}/reports/index.html",
+        f"{RESULTS}/reports/leak_scan.json",
+    ]
+
+
+def matched_case_fraction(wc):
+    """Case fraction of the "matched" cohort (null in diseases.yaml = the training split's)."""
+    return DISEASES[wc.disease]["synthetic_case_fraction"]
+
+
+def report_inputs(wc):
+    """Everything a disease's report summarises (aggregate outputs of every stage)."""
+    d = wc.disease
+    ins = {
+        "qc": f"{RESULTS}/qc/qc_summary.json",
+        "validated": f"{RESULTS}/inputs/validated.json",
+        "split": f"{RESULTS}/{d}/split/split_summary.json",
+        "gwas": f"{RESULTS}/{d}/gwas/gwas_summary.json",
+        "glm": f"{RESULTS}/{d}/gwas/gwas.PHENO.glm.logistic.hybrid",
+        "selection": f"{RESULTS}/{d}/selection/selection_summary.json",
+        "snps": f"{RESULTS}/{d}/selection/snps.txt",
+        "vae_history": f"{RESULTS}/{d}/model/vae_history.tsv",
+        "vae_curve": f"{RESULTS}/{d}/model/vae_curve.png",
+        "diffusion_history": f"{RESULTS}/{d}/model/diffusion_history.tsv",
+        "diffusion_curve": f"{RESULTS}/{d}/model/diffusion_curve.png",
+        "prs": f"{RESULTS}/{d}/metrics/prs.json",
+    }
+    for gen in GENERATORS:
+        ins[f"metrics_{gen}"] = f"{RESULTS}/{d}/metrics/{gen}.json"
+        ins[f"figures_{gen}"] = f"{RESULTS}/{d}/metrics/figures/{gen}"
+    return ins
+
+
+def report_seeds(wc):
+    """The seeds of every stage behind a disease's report (for its provenance block)."""
+    seeds = {"master (config seed)": SEED}
+    if DEMO:
+        seeds["simulate"] = stage_seed(SEED, "simulate")
+    for stage in ("split", "train_vae", "train_diffusion", "sample_matched", "sample_augmented",
+                  "sample_baseline", "evaluate"):
+        seeds[stage] = stage_seed(SEED, stage, wc.disease)
+    return seeds

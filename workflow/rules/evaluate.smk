@@ -2,9 +2,6 @@
 # clumping + thresholding PRS baseline from the same training GWAS (rule `prs`, per disease).
 # Metrics JSON layout: docs/metrics.md. Settings: config["evaluate"], thresholds: config["verdict"].
 
-GENERATORS = ["matched", "augmented", "baseline"]
-
-
 rule evaluate:
     input:
         train_bed=f"{RESULTS}/{{disease}}/selection/train.bed",

@@ -1,72 +1,10 @@
 # Shareable outputs: one self-contained HTML report per disease, an index page, and a final scan
-# of every shareable output for real sample IDs. Include after evaluate.smk (uses GENERATORS
-# when defined). Report pages and key figures are registered for `snakemake --report report.zip`.
-#
-# Inputs of render_report: the core outputs (QC, split, GWAS, selection) always; the model
-# histories, metrics JSON and PRS JSON when a rule of this workflow produces them (train_vae,
-# train_diffusion, evaluate, prs) or the file already exists. Missing optional inputs are not an
-# error: the page says "Not available" for them and lists them in a banner.
-
-import os as _report_os
-
-REPORT_GENERATORS = list(globals().get("GENERATORS", ["matched", "augmented", "baseline"]))
-REPORT_DIR = f"{RESULTS}/reports"
-
-
-def _report_optional(path, rule_name):
-    """[path] when rule `rule_name` is part of this workflow (evaluated at DAG time, after every
-    include) or the file already exists; [] otherwise."""
-    return [path] if (hasattr(rules, rule_name) or _report_os.path.exists(path)) else []
-
-
-def _report_inputs(wc):
-    d = wc.disease
-    ins = {
-        "qc": f"{RESULTS}/qc/qc_summary.json",
-        "validated": f"{RESULTS}/inputs/validated.json",
-        "split": f"{RESULTS}/{d}/split/split_summary.json",
-        "gwas": f"{RESULTS}/{d}/gwas/gwas_summary.json",
-        "glm": f"{RESULTS}/{d}/gwas/gwas.PHENO.glm.logistic.hybrid",
-        "selection": f"{RESULTS}/{d}/selection/selection_summary.json",
-        "snps": f"{RESULTS}/{d}/selection/snps.txt",
-        "vae_history": _report_optional(f"{RESULTS}/{d}/model/vae_history.tsv", "train_vae"),
-        "vae_curve": _report_optional(f"{RESULTS}/{d}/model/vae_curve.png", "train_vae"),
-        "diffusion_history": _report_optional(f"{RESULTS}/{d}/model/diffusion_history.tsv", "train_diffusion"),
-        "diffusion_curve": _report_optional(f"{RESULTS}/{d}/model/diffusion_curve.png", "train_diffusion"),
-        "prs": _report_optional(f"{RESULTS}/{d}/metrics/prs.json", "prs"),
-    }
-    for gen in REPORT_GENERATORS:
-        ins[f"metrics_{gen}"] = _report_optional(f"{RESULTS}/{d}/metrics/{gen}.json", "evaluate")
-        # the figures directory is the same job's output; only declare it when the JSON is declared
-        ins[f"figures_{gen}"] = (
-            [f"{RESULTS}/{d}/metrics/figures/{gen}"] if ins[f"metrics_{gen}"] else []
-        )
-    return ins
-
-
-def _report_seeds(wc):
-    d = wc.disease
-    seeds = {"master (config seed)": SEED}
-    if DEMO:
-        seeds["simulate"] = stage_seed(SEED, "simulate")
-    for stage in ("split", "train_vae", "train_diffusion", "sample_matched", "sample_augmented",
-                  "sample_baseline", "evaluate"):
-        seeds[stage] = stage_seed(SEED, stage, d)
-    return seeds
-
-
-def _report_metrics_files(wc):
-    out = []
-    for d in DISEASES:
-        for gen in REPORT_GENERATORS:
-            out += _report_optional(f"{RESULTS}/{d}/metrics/{gen}.json", "evaluate")
-        out += _report_optional(f"{RESULTS}/{d}/metrics/prs.json", "prs")
-    return out
-
+# of every shareable output for real sample IDs. Report pages and key figures are registered for
+# `snakemake --report report.zip`. Input functions live in common.smk.
 
 rule render_report:
     input:
-        unpack(_report_inputs),
+        unpack(report_inputs),
     output:
         html=report(
             f"{REPORT_DIR}/{{disease}}.html",
@@ -86,10 +24,11 @@ rule render_report:
         verdict=f"{REPORT_DIR}/{{disease}}.verdict.json",
     params:
         # the results directory, from the QC summary's path (results/qc/qc_summary.json)
-        results=lambda wc, input: _report_os.path.dirname(_report_os.path.dirname(input.qc)),
-        generators=REPORT_GENERATORS,
+        # the results directory, derived from an input (lint: no hard-coded path prefixes)
+        results=lambda wc, input: str(Path(input.qc).parents[1]),
+        generators=GENERATORS,
         config_hash=CONFIG_HASH,
-        seeds=_report_seeds,
+        seeds=report_seeds,
         demo=DEMO,
     log:
         f"{RESULTS}/logs/{{disease}}/render_report.log",
@@ -149,7 +88,8 @@ rule scan_shareable_outputs:
             step=["split", "gwas"],
         )
         + expand(f"{RESULTS}/{{disease}}/selection/selection_summary.json", disease=sorted(DISEASES)),
-        metrics=_report_metrics_files,
+        metrics=expand(f"{RESULTS}/{{disease}}/metrics/{{gen}}.json", disease=sorted(DISEASES), gen=GENERATORS)
+        + expand(f"{RESULTS}/{{disease}}/metrics/prs.json", disease=sorted(DISEASES)),
     output:
         report(
             f"{REPORT_DIR}/leak_scan.json",
@@ -159,7 +99,7 @@ rule scan_shareable_outputs:
             labels={"disease": "all", "page": "leak scan (JSON)"},
         ),
     params:
-        results=lambda wc, input: _report_os.path.dirname(_report_os.path.dirname(input.summaries[0])),
+        results=lambda wc, input: str(Path(input.summaries[0]).parents[1]),
     log:
         f"{RESULTS}/logs/scan_shareable_outputs.log",
     benchmark:

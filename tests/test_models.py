@@ -1,0 +1,190 @@
+"""Genotype VAE + latent diffusion: shapes, imputation, training signal, guidance, determinism."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from snpgen.models import (GaussianDiffusion, GenotypeVAE, build_denoiser, impute_missing,  # noqa: E402
+                           one_hot, pick_device, train_diffusion, train_vae)
+from snpgen.models.train import genotype_freqs  # noqa: E402
+from snpgen.models.vae import allele_freqs  # noqa: E402
+
+TINY_VAE = {"embed_dim": 4, "patch": 4, "channels": [16, 16], "latent_channels": 2, "epochs": 8,
+            "batch_size": 32, "lr": 3e-3, "patience": 0, "kl_weight": 0.01, "pheno_weight": 0.5,
+            "dropout": 0.0, "pheno_hidden": 16}
+TINY_DIFF = {"denoiser": "mlp", "mlp_hidden": 128, "mlp_blocks": 2, "emb_dim": 32, "epochs": 4,
+             "steps_per_epoch": 50, "batch_size": 128, "lr": 2e-3, "ema_decay": 0.99, "check_samples": 128}
+
+
+def block_cohort(n: int, n_blocks: int = 6, block: int = 10, seed: int = 0, signal: float = 0.0):
+    """Genotypes from block-wise haplotype pools (strong LD), and labels tied to block 0's haplotype.
+
+    signal > 0: cases carry haplotype 0 of block 0 more often (a strong, learnable association).
+    """
+    rng = np.random.default_rng(seed)
+    pools = [rng.integers(0, 2, size=(3, block)) for _ in range(n_blocks)]
+    y = (rng.random(n) < 0.4).astype(np.int8)
+    haps = []
+    for _ in range(2):
+        blocks = []
+        for b, pool in enumerate(pools):
+            w = np.array([0.5, 0.3, 0.2])
+            k = rng.choice(3, size=n, p=w)
+            if b == 0 and signal > 0:
+                k = np.where(y == 1, np.where(rng.random(n) < signal, 0, k), np.where(k == 0, 1, k))
+            blocks.append(pool[k])
+        haps.append(np.concatenate(blocks, axis=1))
+    X = (haps[0] + haps[1]).astype(np.int8)
+    return X, y
+
+
+def test_pick_device_auto():
+    dev = pick_device("auto")
+    assert dev.type == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert pick_device("cpu").type == "cpu"
+
+
+def test_one_hot_and_vae_shapes_with_padding():
+    L = 37  # not a multiple of the downsampling factor (4 * 2 = 8)
+    G = torch.randint(0, 3, (5, L))
+    oh = one_hot(G)
+    assert oh.shape == (5, 3, L)
+    assert torch.equal(oh.sum(1), torch.ones(5, L))
+    assert torch.equal(oh.argmax(1), G)
+    vae = GenotypeVAE(L, TINY_VAE)
+    assert vae.padded == 40 and vae.latent_shape == (2, 5)
+    logits, mu, logvar, pl = vae(one_hot(G, vae.padded))
+    assert logits.shape == (5, 3, L)
+    assert mu.shape == logvar.shape == (5, 2, 5)
+    assert pl.shape == (5,)
+    assert vae.decode(mu).shape == (5, 3, L)
+
+
+def test_decoder_bias_starts_at_genotype_frequencies():
+    X, _ = block_cohort(300)
+    gf = genotype_freqs(X)
+    vae = GenotypeVAE(X.shape[1], TINY_VAE, gf)
+    # the per-SNP read-out bias starts at the log genotype frequencies (the trivial solution)
+    assert np.allclose(torch.softmax(vae.head_b[:, : X.shape[1]], 0).detach().numpy(), gf, atol=1e-3)
+
+
+def test_impute_missing_is_seeded_and_follows_allele_frequencies():
+    rng = np.random.default_rng(1)
+    af = np.array([0.1, 0.5, 0.9])
+    X = rng.binomial(2, af, size=(4000, 3)).astype(np.int8)
+    X[rng.random(X.shape) < 0.5] = -1
+    a = impute_missing(X, af, 3)
+    b = impute_missing(X, af, 3)
+    assert np.array_equal(a, b)
+    assert not (a < 0).any()
+    obs = X >= 0
+    assert np.array_equal(a[obs], X[obs])
+    for j in range(3):
+        vals = a[~obs[:, j], j]
+        assert abs(vals.mean() / 2 - af[j]) < 0.03
+    assert allele_freqs(X).round(1).tolist() == [0.1, 0.5, 0.9]
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """Tiny VAE + diffusion trained on a strongly label-associated block cohort (a few seconds)."""
+    torch.set_num_threads(1)
+    Xall, yall = block_cohort(1200, signal=0.9, seed=2)
+    X, y, Xv, yv = Xall[:900], yall[:900], Xall[900:], yall[900:]
+    X = X.copy()
+    X[np.random.default_rng(0).random(X.shape) < 0.01] = -1  # some missing calls
+    logs = []
+    vae_state, vhist = train_vae(X, y, Xv, yv, TINY_VAE, seed=5, device="cpu", log=logs.append,
+                                 config_hash="abc123")
+    diff_state, dhist = train_diffusion(vae_state, X, y, TINY_DIFF, seed=5, device="cpu", log=logs.append,
+                                        config_hash="abc123")
+    return {"X": X, "y": y, "Xv": Xv, "yv": yv, "vae": vae_state, "diff": diff_state,
+            "vhist": vhist, "dhist": dhist, "logs": logs}
+
+
+def test_vae_reconstructs_better_than_trivial(trained):
+    st, hist = trained["vae"], trained["vhist"]
+    assert len(hist) == TINY_VAE["epochs"]
+    assert st["val_recon_acc"] > st["val_trivial_acc"] + 0.05, (st["val_recon_acc"], st["val_trivial_acc"])
+    assert st["val_auc"] > 0.8  # the phenotype head picks up the planted association
+    # one log line per epoch (plus header/summary lines), no genotype rows
+    assert sum(line.startswith("epoch") for line in trained["logs"]) == len(hist) + len(trained["dhist"])
+
+
+def test_checkpoint_records_provenance(trained):
+    for st in (trained["vae"], trained["diff"]):
+        assert st["config_hash"] == "abc123"
+        assert st["seed"] == 5
+        assert st["n_snps"] == trained["X"].shape[1]
+        assert set(st["versions"]) == {"torch", "numpy", "snpgen"}
+        assert isinstance(st["params"], dict)
+    assert trained["diff"]["latent_mean"].shape == tuple(trained["vae"]["latent_shape"])
+    assert (trained["diff"]["latent_std"] > 0).all()
+
+
+def test_checkpoint_roundtrip_weights_only(trained, tmp_path):
+    from snpgen.models.train import _save, load_checkpoint
+
+    _save(trained["vae"], tmp_path / "vae.pt")
+    st = load_checkpoint(tmp_path / "vae.pt", "snpgen-vae")  # weights_only=True load
+    assert st["val_recon_acc"] == trained["vae"]["val_recon_acc"]
+    with pytest.raises(ValueError):
+        load_checkpoint(tmp_path / "vae.pt", "snpgen-diffusion")
+
+
+def _real_classifier(X, y):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=0.1, max_iter=1000).fit(X, y)
+
+
+def test_guidance_controls_the_label_of_generated_individuals(trained):
+    """A classifier trained on real data must call far more 'case'-conditioned synthetic individuals
+    cases than 'control'-conditioned ones; without conditioning (scale 0) the two match."""
+    from snpgen.sample import generate
+
+    clf = _real_classifier(impute_missing(trained["X"], allele_freqs(trained["X"]), 0), trained["y"])
+    frac = {}
+    for scale in (0.0, 3.0):
+        for cf in (0.0, 1.0):
+            G, y = generate(trained["vae"], trained["diff"], 300, cf, guidance_scale=scale, sampler="ddim",
+                            steps=20, seed=11, device="cpu")
+            assert set(np.unique(y)) == {int(cf)}
+            frac[(scale, cf)] = clf.predict(G).mean()
+    real = trained["y"].mean()
+    assert frac[(3.0, 1.0)] - frac[(3.0, 0.0)] > 0.4, frac
+    assert frac[(3.0, 1.0)] > real and frac[(3.0, 0.0)] < real, frac
+    assert abs(frac[(0.0, 1.0)] - frac[(0.0, 0.0)]) < 0.1, frac
+    # the training-time check stored in the checkpoint agrees
+    gc = trained["diff"]["guidance_check"]
+    assert gc["3.0"]["auc"] > 0.8 and abs(gc["0.0"]["auc"] - 0.5) < 0.15
+
+
+def test_ddpm_and_ddim_samplers_shapes():
+    p = {"denoiser": "unet", "base_channels": 8, "channel_mults": [1, 2], "emb_dim": 16, "timesteps": 50}
+    net = build_denoiser((2, 7), p).eval()
+    diff = GaussianDiffusion(50, "linear")
+    y = torch.tensor([0, 1, 1])
+    for sampler in ("ddpm", "ddim"):
+        z = diff.sample(net, (3, 2, 7), y, guidance_scale=2.0, sampler=sampler, steps=10,
+                        generator=torch.Generator().manual_seed(0))
+        assert z.shape == (3, 2, 7) and torch.isfinite(z).all()
+    with pytest.raises(ValueError):
+        diff.sample(net, (3, 2, 7), y, sampler="euler")
+
+
+def test_same_seed_same_models():
+    X, y = block_cohort(200, n_blocks=3, seed=4)
+    p = {**TINY_VAE, "epochs": 2}
+    a, _ = train_vae(X[:150], y[:150], X[150:], y[150:], p, seed=9, device="cpu", log=lambda s: None)
+    b, _ = train_vae(X[:150], y[:150], X[150:], y[150:], p, seed=9, device="cpu", log=lambda s: None)
+    for k in a["model"]:
+        assert torch.equal(a["model"][k], b["model"][k]), k
+
+
+def test_unknown_params_are_rejected():
+    X, y = block_cohort(50, n_blocks=2)
+    with pytest.raises(ValueError, match="unknown vae params"):
+        train_vae(X, y, X, y, {"epochz": 3}, seed=1, device="cpu", log=lambda s: None)

@@ -1,0 +1,205 @@
+"""Synthetic cohort generation and writing: PLINK validity, determinism, baseline, script adapters."""
+from __future__ import annotations
+
+import runpy
+import shutil
+import subprocess
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import polars as pl
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from snpgen import io  # noqa: E402
+from snpgen.baseline import class_allele_freqs, sample_baseline, sample_baseline_files  # noqa: E402
+from snpgen.sample import generate, make_labels, resolve_case_fraction, write_cohort  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = ROOT / "workflow" / "scripts"
+
+TINY_VAE = {"embed_dim": 4, "patch": 4, "channels": [8, 8], "latent_channels": 1, "epochs": 2,
+            "batch_size": 64, "patience": 0, "pheno_hidden": 8}
+TINY_DIFF = {"denoiser": "unet", "base_channels": 8, "channel_mults": [1, 2], "emb_dim": 16, "epochs": 2,
+             "steps_per_epoch": 5, "batch_size": 64, "timesteps": 100, "check_samples": 8}
+
+
+def _bim(L: int) -> pl.DataFrame:
+    return pl.DataFrame({"CHR": ["1"] * L, "ID": [f"1:{1000 + 10 * j}" for j in range(L)], "CM": [0.0] * L,
+                         "POS": [1000 + 10 * j for j in range(L)], "A1": ["A"] * L, "A2": ["G"] * L})
+
+
+def _cohort(n: int, L: int, seed: int):
+    rng = np.random.default_rng(seed)
+    p = rng.uniform(0.1, 0.9, L)
+    y = (rng.random(n) < 0.3).astype(np.int8)
+    G = rng.binomial(2, np.where(y[:, None] == 1, np.clip(p + 0.1, 0, 1), p)).astype(np.int8)
+    return G, y
+
+
+def _write_real(prefix: Path, G, y, missing_pheno: int = 0):
+    ids = [f"R{i}" for i in range(len(y))]
+    ph = np.where(y == 1, "2", "1").astype(object)
+    ph[:missing_pheno] = "-9"
+    fam = pl.DataFrame({"FID": ids, "IID": ids, "SEX": [1] * len(y), "PHENO": ph.tolist()})
+    io.write_bed(prefix, G, fam, _bim(G.shape[1]))
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """Real-like train/val filesets and tiny trained checkpoints written by the file-level wrappers."""
+    from snpgen.models.train import train_diffusion_files, train_vae_files
+
+    torch.set_num_threads(1)
+    d = tmp_path_factory.mktemp("models")
+    G, y = _cohort(300, 45, 0)  # 45 SNPs: not a multiple of the VAE's downsampling factor
+    G[0, :3] = -1
+    _write_real(d / "train", G[:200], y[:200], missing_pheno=3)
+    _write_real(d / "val", G[200:], y[200:])
+    logs = []
+    train_vae_files(str(d / "train.bed"), str(d / "val.bed"), str(d / "vae.pt"), str(d / "vae_history.tsv"),
+                    str(d / "vae_curve.png"), TINY_VAE, seed=3, config_hash="h1", device="cpu", log=logs.append)
+    train_diffusion_files(str(d / "vae.pt"), str(d / "train.bed"), str(d / "diffusion.pt"),
+                          str(d / "diffusion_history.tsv"), str(d / "diffusion_curve.png"), TINY_DIFF, seed=3,
+                          config_hash="h1", device="cpu", log=logs.append)
+    return d
+
+
+def test_training_outputs(files):
+    for name in ("vae.pt", "diffusion.pt", "vae_curve.png", "diffusion_curve.png"):
+        assert (files / name).stat().st_size > 0
+    h = pl.read_csv(files / "vae_history.tsv", separator="\t")
+    assert h.height == TINY_VAE["epochs"]
+    assert {"epoch", "train_loss", "val_recon_acc", "val_trivial_acc", "val_auc"} <= set(h.columns)
+    assert pl.read_csv(files / "diffusion_history.tsv", separator="\t").height == TINY_DIFF["epochs"]
+    assert (files / "vae_curve.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_write_cohort_is_valid_plink(tmp_path):
+    G, _ = _cohort(40, 12, 1)
+    y = make_labels(40, 0.25, 0)
+    bim = _bim(12)
+    write_cohort(tmp_path / "syn", G, y, bim)
+    assert np.array_equal(io.read_genotypes(tmp_path / "syn"), G)
+    fam = io.read_fam(tmp_path / "syn")
+    assert fam["IID"].to_list()[:2] == ["SYN000001", "SYN000002"]
+    assert fam["FID"].to_list() == fam["IID"].to_list()
+    assert fam["PHENO"].to_list() == np.where(y == 1, "2", "1").tolist()
+    assert io.read_bim(tmp_path / "syn").select("ID", "A1", "A2").equals(bim.select("ID", "A1", "A2"))
+    ph = pl.read_csv(tmp_path / "syn.pheno.tsv", separator="\t")
+    assert ph.columns == ["FID", "IID", "case"] and ph["case"].to_list() == y.tolist()
+    if shutil.which("plink2"):
+        proc = subprocess.run(["plink2", "--bfile", str(tmp_path / "syn"), "--freq", "--out",
+                               str(tmp_path / "freq")], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        freq = pl.read_csv(tmp_path / "freq.afreq", separator="\t")
+        assert np.allclose(freq["ALT_FREQS"].to_numpy(), G.mean(0) / 2, atol=1e-6)
+
+
+def test_labels_and_case_fraction_modes():
+    y = make_labels(1000, 0.2, 1)
+    assert y.sum() == 200 and y.dtype == np.int8
+    assert not np.array_equal(y, np.sort(y)[::-1])  # shuffled
+    assert resolve_case_fraction(None, "matched", 0.17) == 0.17
+    assert resolve_case_fraction(None, "augmented", 0.17) == 0.5
+    assert resolve_case_fraction(0.3, "augmented", 0.17) == 0.3
+    with pytest.raises(ValueError):
+        make_labels(10, 1.5, 0)
+
+
+def test_generate_is_deterministic_for_a_seed(files):
+    from snpgen.models.train import load_checkpoint
+
+    vae, diff = load_checkpoint(files / "vae.pt"), load_checkpoint(files / "diffusion.pt")
+    a = generate(vae, diff, 50, 0.3, guidance_scale=2.0, sampler="ddim", steps=5, seed=4, device="cpu")
+    b = generate(vae, diff, 50, 0.3, guidance_scale=2.0, sampler="ddim", steps=5, seed=4, device="cpu")
+    c = generate(vae, diff, 50, 0.3, guidance_scale=2.0, sampler="ddim", steps=5, seed=5, device="cpu")
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    assert not np.array_equal(a[0], c[0])
+    G, y = a
+    assert G.shape == (50, 45) and G.dtype == np.int8 and set(np.unique(G)) <= {0, 1, 2}
+    assert y.sum() == 15
+    Gm, _ = generate(vae, diff, 20, 0.5, guidance_scale=1.0, sampler="ddpm", seed=4, device="cpu",
+                     hard_calls="argmax", batch_size=8)
+    assert Gm.shape == (20, 45)
+
+
+def test_baseline_matches_per_class_frequencies():
+    G, y = _cohort(2000, 30, 2)
+    G[:5, :2] = -1
+    p = class_allele_freqs(G, y)
+    S, ys = sample_baseline(G, y, 40000, 0.5, seed=1)
+    assert ys.mean() == 0.5
+    for c in (0, 1):
+        assert np.abs(S[ys == c].mean(0) / 2 - p[c]).max() < 0.015
+    S2, ys2 = sample_baseline(G, y, 100, 0.5, seed=1)
+    assert np.array_equal(S2, sample_baseline(G, y, 100, 0.5, seed=1)[0])
+
+
+class _NS(SimpleNamespace):
+    def __getitem__(self, i):
+        return list(vars(self).values())[i]
+
+
+def _run_script(name: str, **kw):
+    sm = SimpleNamespace(scriptdir=str(SCRIPTS), threads=1, **kw)
+    runpy.run_path(str(SCRIPTS / name), init_globals={"snakemake": sm}, run_name="__main__")
+
+
+def test_sample_scripts_write_cohorts(files, tmp_path):
+    out = tmp_path / "syn"
+    _run_script(
+        "sample_cohort.py",
+        input=_NS(vae=str(files / "vae.pt"), diffusion=str(files / "diffusion.pt"), bim=str(files / "train.bim"),
+                  train=str(files / "train.bed")),
+        output=_NS(bed=f"{out}.bed", bim=f"{out}.bim", fam=f"{out}.fam", pheno=f"{out}.pheno.tsv"),
+        params=_NS(n=None, case_fraction=None, mode="augmented", seed=2, device="auto",
+                   sampling={"guidance_scale": 2.0, "steps": 5}),
+        log=[str(tmp_path / "sample.log")])
+    G = io.read_genotypes(out)
+    assert G.shape == (200, 45)
+    assert io.read_fam(out)["PHENO"].to_list().count("2") == 100
+    log = (tmp_path / "sample.log").read_text()
+    assert "synthetic cohort" in log and "R1" not in log
+
+    base = tmp_path / "base"
+    _run_script(
+        "sample_baseline.py",
+        input=_NS(train=str(files / "train.bed")),
+        output=_NS(bed=f"{base}.bed", bim=f"{base}.bim", fam=f"{base}.fam", pheno=f"{base}.pheno.tsv"),
+        params=_NS(n=500, case_fraction=None, seed=2), log=[str(tmp_path / "base.log")])
+    fam = io.read_fam(base)
+    y_train = io.read_fam(files / "train")["PHENO"].to_list()
+    frac = y_train.count("2") / (y_train.count("2") + y_train.count("1"))
+    assert fam.height == 500 and fam["PHENO"].to_list().count("2") == round(500 * frac)
+    assert io.read_bim(base)["ID"].to_list() == io.read_bim(files / "train")["ID"].to_list()
+
+
+def test_training_scripts_run(files, tmp_path):
+    _run_script(
+        "train_vae.py",
+        input=_NS(train=str(files / "train.bed"), val=str(files / "val.bed")),
+        output=_NS(ckpt=str(tmp_path / "vae.pt"), history=str(tmp_path / "h.tsv"), curve=str(tmp_path / "c.png")),
+        params=_NS(vae={**TINY_VAE, "epochs": 1}, seed=1, config_hash="x", device="cpu"),
+        log=[str(tmp_path / "vae.log")])
+    _run_script(
+        "train_diffusion.py",
+        input=_NS(vae=str(tmp_path / "vae.pt"), train=str(files / "train.bed")),
+        output=_NS(ckpt=str(tmp_path / "d.pt"), history=str(tmp_path / "dh.tsv"), curve=str(tmp_path / "dc.png")),
+        params=_NS(diffusion={**TINY_DIFF, "epochs": 1}, seed=1, config_hash="x", device="cpu"),
+        log=[str(tmp_path / "diff.log")])
+    assert "epoch   1" in (tmp_path / "vae.log").read_text()
+    assert "epoch   1" in (tmp_path / "diff.log").read_text()
+
+
+def test_sample_rejects_mismatched_variants(files, tmp_path):
+    from snpgen.sample import sample_cohort_files
+
+    bim = io.read_bim(files / "train").with_columns(pl.col("ID").reverse())
+    fam = io.read_fam(files / "train")
+    io.write_bed(tmp_path / "other", io.read_genotypes(files / "train"), fam, bim)
+    with pytest.raises(ValueError, match="variant"):
+        sample_cohort_files(str(files / "vae.pt"), str(files / "diffusion.pt"), str(tmp_path / "other.bim"),
+                            str(files / "train.bed"), str(tmp_path / "s.bed"), str(tmp_path / "s.tsv"), n=5)

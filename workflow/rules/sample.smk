@@ -1,0 +1,63 @@
+# Synthetic cohorts per disease: the model in "matched" (training or configured case fraction)
+# and "augmented" (balanced) modes, and the trivial per-class allele-frequency baseline.
+
+
+rule sample_cohort:
+    input:
+        vae=f"{RESULTS}/{{disease}}/model/vae.pt",
+        diffusion=f"{RESULTS}/{{disease}}/model/diffusion.pt",
+        train=f"{RESULTS}/{{disease}}/selection/train.bed",
+        bim=f"{RESULTS}/{{disease}}/selection/train.bim",
+    output:
+        bed=f"{RESULTS}/{{disease}}/synthetic/{{mode}}.bed",
+        bim=f"{RESULTS}/{{disease}}/synthetic/{{mode}}.bim",
+        fam=f"{RESULTS}/{{disease}}/synthetic/{{mode}}.fam",
+        pheno=f"{RESULTS}/{{disease}}/synthetic/{{mode}}.pheno.tsv",
+    wildcard_constraints:
+        mode="matched|augmented",
+    params:
+        n=lambda wc: DISEASES[wc.disease]["synthetic_n"],
+        case_fraction=lambda wc: 0.5 if wc.mode == "augmented" else matched_case_fraction(wc),
+        mode=lambda wc: wc.mode,
+        sampling=config["sampling"],
+        seed=lambda wc: stage_seed(SEED, f"sample_{wc.mode}", wc.disease),
+        device=config["device"],
+    log:
+        f"{RESULTS}/logs/{{disease}}/sample_cohort.{{mode}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{disease}}/sample_cohort.{{mode}}.tsv"
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=60,
+        gpu=1,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../scripts/sample_cohort.py"
+
+
+rule sample_baseline:
+    input:
+        train=f"{RESULTS}/{{disease}}/selection/train.bed",
+    output:
+        bed=f"{RESULTS}/{{disease}}/synthetic/baseline.bed",
+        bim=f"{RESULTS}/{{disease}}/synthetic/baseline.bim",
+        fam=f"{RESULTS}/{{disease}}/synthetic/baseline.fam",
+        pheno=f"{RESULTS}/{{disease}}/synthetic/baseline.pheno.tsv",
+    params:
+        n=lambda wc: DISEASES[wc.disease]["synthetic_n"],
+        case_fraction=matched_case_fraction,
+        seed=lambda wc: stage_seed(SEED, "sample_baseline", wc.disease),
+    log:
+        f"{RESULTS}/logs/{{disease}}/sample_baseline.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{disease}}/sample_baseline.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    conda:
+        "../../envs/python.yaml"
+    script:
+        "../scripts/sample_baseline.py"

@@ -1,0 +1,290 @@
+"""Label-conditional DDPM on standardised VAE latents (epsilon prediction, L2 loss).
+
+Classifier-free guidance: labels 0 (control) and 1 (case); label ``NULL_LABEL`` (2) is the
+"no label" token used for dropped labels during training and the unconditional branch at
+sampling. Guided noise estimate (Stable-Diffusion convention): eps_u + s * (eps_c - eps_u),
+so s = 1 is the plain conditional model and s = 0 the unconditional one.
+
+Samplers: ``"ddpm"`` (the full ancestral chain over all training steps) and ``"ddim"``
+(deterministic, eta = 0, ``steps`` evenly spaced timesteps).
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .vae import _groups
+
+NULL_LABEL = 2
+
+DIFFUSION_DEFAULTS: dict = {
+    "denoiser": "mlp",             # "mlp" (residual MLP on the flattened latent; fast on CPU) or "unet" (1-D UNet)
+    "mlp_hidden": 512,             # hidden width of the MLP denoiser
+    "mlp_blocks": 3,               # residual blocks of the MLP denoiser
+    "base_channels": 64,           # UNet base width
+    "channel_mults": [1, 2, 4],    # UNet width multipliers per resolution level
+    "res_blocks": 1,               # UNet residual blocks per level
+    "attention": False,            # self-attention at the UNet's lowest resolution
+    "emb_dim": 128,                # timestep / label embedding width
+    "dropout": 0.0,                # dropout in denoiser blocks
+    "timesteps": 1000,             # diffusion training steps T
+    "schedule": "linear",          # beta schedule: "linear" (1e-4..0.02, DDPM) or "cosine"
+    "label_dropout": 0.2,          # probability a training label is replaced by the null label (CFG)
+    "epochs": 30,                  # training epochs (each `steps_per_epoch` optimizer steps)
+    "steps_per_epoch": 100,        # optimizer steps per epoch (one log line per epoch)
+    "batch_size": 256,             # minibatch size
+    "lr": 2e-3,                    # AdamW learning rate (cosine decay to 5%)
+    "weight_decay": 0.0,           # AdamW weight decay
+    "ema_decay": 0.999,            # EMA of denoiser weights used for sampling (0 = off)
+    "grad_clip": 1.0,              # gradient-norm clip (0 = off)
+    "check_samples": 256,          # after training: latents per class for the guidance check (0 = skip)
+}
+
+
+def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
+    half = dim // 2
+    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, device=t.device, dtype=torch.float32) / half)
+    args = t.float()[:, None] * freqs[None]
+    emb = torch.cat([torch.cos(args), torch.sin(args)], dim=1)
+    return F.pad(emb, (0, dim % 2))
+
+
+class CondEmbedding(nn.Module):
+    """Timestep + label embedding (labels 0, 1, and NULL_LABEL)."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.dim = dim
+        self.t_mlp = nn.Sequential(nn.Linear(dim, dim), nn.SiLU(), nn.Linear(dim, dim))
+        self.label = nn.Embedding(3, dim)
+
+    def forward(self, t, y):
+        return F.silu(self.t_mlp(timestep_embedding(t, self.dim)) + self.label(y))
+
+
+class EmbResBlock(nn.Module):
+    def __init__(self, cin: int, cout: int, emb: int, dropout: float):
+        super().__init__()
+        self.n1 = nn.GroupNorm(_groups(cin), cin)
+        self.c1 = nn.Conv1d(cin, cout, 3, padding=1)
+        self.emb = nn.Linear(emb, 2 * cout)
+        self.n2 = nn.GroupNorm(_groups(cout), cout)
+        self.drop = nn.Dropout(dropout)
+        self.c2 = nn.Conv1d(cout, cout, 3, padding=1)
+        nn.init.zeros_(self.c2.weight)
+        nn.init.zeros_(self.c2.bias)
+        self.skip = nn.Conv1d(cin, cout, 1) if cin != cout else nn.Identity()
+
+    def forward(self, x, e):
+        h = self.c1(F.silu(self.n1(x)))
+        scale, shift = self.emb(e)[:, :, None].chunk(2, dim=1)
+        h = self.n2(h) * (1 + scale) + shift
+        h = self.c2(self.drop(F.silu(h)))
+        return self.skip(x) + h
+
+
+class UNet1d(nn.Module):
+    def __init__(self, in_channels: int, length: int, p: dict):
+        super().__init__()
+        base = int(p["base_channels"])
+        mults = [int(m) for m in p["channel_mults"]]
+        nres = int(p["res_blocks"])
+        emb = int(p["emb_dim"])
+        drop = float(p["dropout"])
+        self.length = length
+        self.factor = 2 ** (len(mults) - 1)
+        self.padded = int(math.ceil(length / self.factor) * self.factor)
+        self.cond = CondEmbedding(emb)
+        self.inp = nn.Conv1d(in_channels, base, 3, padding=1)
+        self.down = nn.ModuleList()
+        chans = [base]
+        c = base
+        for i, m in enumerate(mults):
+            for _ in range(nres):
+                self.down.append(EmbResBlock(c, base * m, emb, drop))
+                c = base * m
+                chans.append(c)
+            if i < len(mults) - 1:
+                self.down.append(nn.Conv1d(c, c, 4, stride=2, padding=1))
+                chans.append(c)
+        self.mid1 = EmbResBlock(c, c, emb, drop)
+        self.mid_attn = _AttnBlock(c) if p["attention"] else None
+        self.mid2 = EmbResBlock(c, c, emb, drop)
+        self.up = nn.ModuleList()
+        for i, m in reversed(list(enumerate(mults))):
+            for _ in range(nres + 1):
+                self.up.append(EmbResBlock(c + chans.pop(), base * m, emb, drop))
+                c = base * m
+            if i > 0:
+                self.up.append(nn.Upsample(scale_factor=2, mode="nearest"))
+        self.out = nn.Sequential(nn.GroupNorm(_groups(c), c), nn.SiLU(), nn.Conv1d(c, in_channels, 3, padding=1))
+        nn.init.zeros_(self.out[-1].weight)
+        nn.init.zeros_(self.out[-1].bias)
+
+    def forward(self, x, t, y):
+        e = self.cond(t, y)
+        L = x.shape[-1]
+        if self.padded != L:
+            x = F.pad(x, (0, self.padded - L))
+        h = self.inp(x)
+        hs = [h]
+        for mod in self.down:
+            h = mod(h, e) if isinstance(mod, EmbResBlock) else mod(h)
+            hs.append(h)
+        h = self.mid1(h, e)
+        if self.mid_attn is not None:
+            h = self.mid_attn(h)
+        h = self.mid2(h, e)
+        for mod in self.up:
+            if isinstance(mod, EmbResBlock):
+                h = mod(torch.cat([h, hs.pop()], dim=1), e)
+            else:
+                h = mod(h)
+        return self.out(h)[:, :, :L]
+
+
+class _AttnBlock(nn.Module):
+    def __init__(self, c: int):
+        super().__init__()
+        self.norm = nn.GroupNorm(_groups(c), c)
+        self.attn = nn.MultiheadAttention(c, 4 if c % 4 == 0 else 1, batch_first=True)
+
+    def forward(self, x):
+        h = self.norm(x).transpose(1, 2)
+        h, _ = self.attn(h, h, h, need_weights=False)
+        return x + h.transpose(1, 2)
+
+
+class MLPDenoiser(nn.Module):
+    """Residual MLP on the flattened latent (strong for short latents, cheap on CPU)."""
+
+    def __init__(self, in_channels: int, length: int, p: dict):
+        super().__init__()
+        d = in_channels * length
+        hid = int(p["mlp_hidden"])
+        emb = int(p["emb_dim"])
+        self.shape = (in_channels, length)
+        self.cond = CondEmbedding(emb)
+        self.inp = nn.Linear(d, hid)
+        self.blocks = nn.ModuleList()
+        for _ in range(int(p["mlp_blocks"])):
+            self.blocks.append(nn.ModuleDict({
+                "norm": nn.LayerNorm(hid), "fc1": nn.Linear(hid, 2 * hid), "emb": nn.Linear(emb, 2 * hid),
+                "drop": nn.Dropout(float(p["dropout"])), "fc2": nn.Linear(2 * hid, hid)}))
+            nn.init.zeros_(self.blocks[-1]["fc2"].weight)
+            nn.init.zeros_(self.blocks[-1]["fc2"].bias)
+        self.out = nn.Sequential(nn.LayerNorm(hid), nn.SiLU(), nn.Linear(hid, d))
+        nn.init.zeros_(self.out[-1].weight)
+        nn.init.zeros_(self.out[-1].bias)
+
+    def forward(self, x, t, y):
+        e = self.cond(t, y)
+        h = self.inp(x.flatten(1))
+        for b in self.blocks:
+            u = b["fc1"](b["norm"](h)) + b["emb"](e)
+            h = h + b["fc2"](b["drop"](F.silu(u)))
+        return self.out(h).view(x.shape)
+
+
+def build_denoiser(latent_shape: tuple[int, int], params: dict) -> nn.Module:
+    p = {**DIFFUSION_DEFAULTS, **(params or {})}
+    c, L = int(latent_shape[0]), int(latent_shape[1])
+    if p["denoiser"] == "unet":
+        return UNet1d(c, L, p)
+    if p["denoiser"] == "mlp":
+        return MLPDenoiser(c, L, p)
+    raise ValueError(f"diffusion.denoiser must be 'unet' or 'mlp', not {p['denoiser']!r}")
+
+
+def make_betas(schedule: str, T: int) -> torch.Tensor:
+    if schedule == "linear":
+        return torch.linspace(1e-4, 0.02, T, dtype=torch.float64)
+    if schedule == "cosine":
+        s = 0.008
+        x = torch.linspace(0, T, T + 1, dtype=torch.float64)
+        ac = torch.cos(((x / T) + s) / (1 + s) * math.pi / 2) ** 2
+        ac = ac / ac[0]
+        return (1 - ac[1:] / ac[:-1]).clamp(max=0.999)
+    raise ValueError(f"diffusion.schedule must be 'linear' or 'cosine', not {schedule!r}")
+
+
+class GaussianDiffusion:
+    """Noise schedule, training loss and the two samplers (no learnable state)."""
+
+    def __init__(self, timesteps: int = 1000, schedule: str = "linear"):
+        self.T = int(timesteps)
+        betas = make_betas(schedule, self.T)
+        alphas = 1.0 - betas
+        ac = torch.cumprod(alphas, 0)
+        self.betas = betas
+        self.alphas_cumprod = ac
+        self.alphas_cumprod_prev = torch.cat([torch.ones(1, dtype=torch.float64), ac[:-1]])
+        self.posterior_var = betas * (1 - self.alphas_cumprod_prev) / (1 - ac)
+
+    @staticmethod
+    def _at(a: torch.Tensor, t: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        return a.to(x.device)[t].float().view(-1, *([1] * (x.dim() - 1)))
+
+    def q_sample(self, x0, t, noise):
+        ac = self._at(self.alphas_cumprod, t, x0)
+        return ac.sqrt() * x0 + (1 - ac).sqrt() * noise
+
+    def loss(self, model, x0, y, generator=None):
+        n = x0.shape[0]
+        t = torch.randint(0, self.T, (n,), generator=generator, device="cpu").to(x0.device)
+        noise = torch.randn(x0.shape, generator=generator, device="cpu").to(x0.device)
+        eps = model(self.q_sample(x0, t, noise), t, y)
+        return F.mse_loss(eps.float(), noise)
+
+    @staticmethod
+    def guided_eps(model, x, t, y, guidance_scale: float):
+        if guidance_scale == 1.0:
+            return model(x, t, y).float()
+        null = torch.full_like(y, NULL_LABEL)
+        if guidance_scale == 0.0:
+            return model(x, t, null).float()
+        out = model(torch.cat([x, x]), torch.cat([t, t]), torch.cat([y, null])).float()
+        ec, eu = out.chunk(2)
+        return eu + guidance_scale * (ec - eu)
+
+    @torch.no_grad()
+    def sample(self, model, shape, y, guidance_scale: float = 1.0, sampler: str = "ddim",
+               steps: int = 50, generator=None, clip_x0: float = 0.0):
+        """Draw latents (standardised scale). ``generator`` is a CPU torch.Generator."""
+        device = y.device
+        x = torch.randn(shape, generator=generator).to(device)
+        if sampler == "ddpm":
+            for i in reversed(range(self.T)):
+                t = torch.full((shape[0],), i, device=device, dtype=torch.long)
+                eps = self.guided_eps(model, x, t, y, guidance_scale)
+                ac = float(self.alphas_cumprod[i])
+                acp = float(self.alphas_cumprod_prev[i])
+                beta = float(self.betas[i])
+                x0 = (x - math.sqrt(1 - ac) * eps) / math.sqrt(ac)
+                if clip_x0 > 0:
+                    x0 = x0.clamp(-clip_x0, clip_x0)
+                mean = (math.sqrt(acp) * beta / (1 - ac)) * x0 + (math.sqrt(1 - beta) * (1 - acp) / (1 - ac)) * x
+                if i > 0:
+                    noise = torch.randn(shape, generator=generator).to(device)
+                    x = mean + math.sqrt(float(self.posterior_var[i])) * noise
+                else:
+                    x = mean
+            return x
+        if sampler == "ddim":
+            steps = max(1, min(int(steps), self.T))
+            ts = torch.linspace(self.T - 1, 0, steps).round().long().unique_consecutive().tolist()
+            for k, i in enumerate(ts):
+                t = torch.full((shape[0],), i, device=device, dtype=torch.long)
+                eps = self.guided_eps(model, x, t, y, guidance_scale)
+                ac = float(self.alphas_cumprod[i])
+                ac_next = float(self.alphas_cumprod[ts[k + 1]]) if k + 1 < len(ts) else 1.0
+                x0 = (x - math.sqrt(1 - ac) * eps) / math.sqrt(ac)
+                if clip_x0 > 0:
+                    x0 = x0.clamp(-clip_x0, clip_x0)
+                    eps = (x - math.sqrt(ac) * x0) / math.sqrt(1 - ac)
+                x = math.sqrt(ac_next) * x0 + math.sqrt(1 - ac_next) * eps
+            return x
+        raise ValueError(f"sampler must be 'ddpm' or 'ddim', not {sampler!r}")

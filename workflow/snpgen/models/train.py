@@ -1,0 +1,497 @@
+"""Training loops for the genotype VAE and the latent diffusion model, and their file-level
+wrappers (what the Snakemake scripts call).
+
+Checkpoints are plain dicts saved with ``torch.save``; they hold only tensors and plain Python
+values, so ``torch.load(..., weights_only=True)`` reads them. They contain model weights and
+aggregate training statistics (allele/genotype frequencies, latent mean/std, case fraction),
+never sample IDs or genotype rows.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from . import autocast, package_versions, pick_device, seed_everything
+from .diffusion import DIFFUSION_DEFAULTS, NULL_LABEL, GaussianDiffusion, build_denoiser
+from .vae import VAE_DEFAULTS, GenotypeVAE, allele_freqs, impute_missing, one_hot
+
+VAE_KIND = "snpgen-vae"
+DIFFUSION_KIND = "snpgen-diffusion"
+FORMAT_VERSION = 1
+
+
+# ----------------------------------------------------------------------------- helpers
+def genotype_freqs(X: np.ndarray) -> np.ndarray:
+    """(3, L) frequency of genotypes 0/1/2 per SNP over observed calls."""
+    obs = X >= 0
+    n = np.maximum(obs.sum(0), 1)
+    return np.stack([(X == g).sum(0) / n for g in range(3)])
+
+
+def _auc(y: np.ndarray, score: np.ndarray) -> float:
+    y = np.asarray(y)
+    ok = y >= 0
+    y, score = y[ok], np.asarray(score, dtype=np.float64)[ok]
+    n1, n0 = int((y == 1).sum()), int((y == 0).sum())
+    if n1 == 0 or n0 == 0:
+        return float("nan")
+    from scipy.stats import rankdata
+
+    r = rankdata(score)
+    return float((r[y == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+class _EMA:
+    def __init__(self, model: torch.nn.Module, decay: float):
+        self.decay = float(decay)
+        self.model = copy.deepcopy(model).eval() if self.decay > 0 else None
+        self.updates = 0
+
+    @torch.no_grad()
+    def update(self, model: torch.nn.Module) -> None:
+        if self.model is None:
+            return
+        self.updates += 1
+        d = min(self.decay, (1 + self.updates) / (10 + self.updates))  # warm-up
+        for pe, p in zip(self.model.parameters(), model.parameters()):
+            pe.mul_(d).add_(p.detach(), alpha=1 - d)
+        for be, b in zip(self.model.buffers(), model.buffers()):
+            be.copy_(b)
+
+    def eval_model(self, model: torch.nn.Module) -> torch.nn.Module:
+        return self.model if self.model is not None else model
+
+
+def _cpu_state(model: torch.nn.Module) -> dict:
+    return {k: v.detach().to("cpu").clone() for k, v in model.state_dict().items()}
+
+
+def _cosine_lr(opt, base_lr: float, step: int, total: int, warmup: int = 0) -> None:
+    if warmup and step < warmup:
+        lr = base_lr * (step + 1) / warmup
+    else:
+        frac = min(1.0, step / max(1, total))
+        lr = base_lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
+    for g in opt.param_groups:
+        g["lr"] = lr
+
+
+def _labels(y) -> np.ndarray:
+    """0/1 labels, anything else (missing) -> -1."""
+    if y is None:
+        return None
+    y = np.asarray(y).astype(np.int64)
+    return np.where((y == 0) | (y == 1), y, -1)
+
+
+def _as_device(device) -> torch.device:
+    return device if isinstance(device, torch.device) else pick_device(device or "auto")
+
+
+def load_checkpoint(path: str | Path, kind: str | None = None) -> dict:
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    if kind is not None and state.get("kind") != kind:
+        raise ValueError(f"{path}: expected a {kind} checkpoint, found {state.get('kind')!r}")
+    return state
+
+
+def build_vae(state: dict, device=None) -> GenotypeVAE:
+    model = GenotypeVAE(int(state["n_snps"]), state["params"])
+    model.load_state_dict(state["model"])
+    return model.to(device or "cpu").eval()
+
+
+def build_diffusion(state: dict, device=None):
+    model = build_denoiser(tuple(state["latent_shape"]), state["params"])
+    model.load_state_dict(state["model"])
+    diff = GaussianDiffusion(state["params"]["timesteps"], state["params"]["schedule"])
+    return model.to(device or "cpu").eval(), diff
+
+
+@torch.no_grad()
+def encode_mu(vae: GenotypeVAE, G: np.ndarray, device, batch: int = 1024) -> torch.Tensor:
+    """Posterior means (N, C, Lz) of imputed genotypes G (int8 0/1/2), on CPU."""
+    out = []
+    vae.eval()
+    for i in range(0, G.shape[0], batch):
+        xb = torch.as_tensor(G[i:i + batch]).to(device)
+        with autocast(device):
+            mu, _ = vae.encode(one_hot(xb, vae.padded))
+        out.append(mu.float().cpu())
+    return torch.cat(out) if out else torch.zeros(0, *vae.latent_shape)
+
+
+@torch.no_grad()
+def _vae_eval(model: GenotypeVAE, X: np.ndarray, observed: np.ndarray, y: np.ndarray | None,
+              device, batch: int = 512) -> dict:
+    model.eval()
+    correct, total, ce_sum = 0, 0, 0.0
+    plog = []
+    for i in range(0, X.shape[0], batch):
+        xb = torch.as_tensor(X[i:i + batch]).to(device)
+        ob = torch.as_tensor(observed[i:i + batch]).to(device)
+        with autocast(device):
+            mu, _ = model.encode(one_hot(xb, model.padded))
+            logits = model.decode(mu)
+            pl_ = model.pheno_logit(mu)
+        logits = logits.float()
+        ce = F.cross_entropy(logits, xb.long(), reduction="none")
+        ce_sum += float(ce[ob].sum())
+        correct += int(((logits.argmax(1) == xb.long()) & ob).sum())
+        total += int(ob.sum())
+        plog.append(pl_.float().cpu().numpy())
+    out = {"recon_acc": correct / max(total, 1), "recon_ce": ce_sum / max(total, 1)}
+    if y is not None:
+        out["auc"] = _auc(y, np.concatenate(plog))
+    return out
+
+
+def plot_history(history: list[dict], path: str | Path, panels: list[tuple[str, list[str]]], title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4), squeeze=False)
+    ep = [h["epoch"] for h in history]
+    for ax, (ptitle, keys) in zip(axes[0], panels):
+        for k in keys:
+            vals = [h.get(k, float("nan")) for h in history]
+            if any(v is not None and not (isinstance(v, float) and math.isnan(v)) for v in vals):
+                ax.plot(ep, vals, label=k, lw=1.4)
+        ax.set_title(ptitle, fontsize=10)
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+    tmp.replace(path)
+
+
+# ----------------------------------------------------------------------------- VAE
+def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: dict, seed: int,
+              device="auto", log: Callable[[str], None] = print, config_hash: str | None = None
+              ) -> tuple[dict, list[dict]]:
+    """Train the genotype VAE; returns (checkpoint state, per-epoch history).
+
+    X_*: int8 (N, L) 0/1/2 with -1 missing (imputed by Binomial(2, training AF), seeded).
+    y_*: 0/1 labels, -1 (or anything else) = missing (excluded from the label loss / AUC).
+    Checkpoint selection: best validation reconstruction accuracy (EMA weights when enabled).
+    """
+    p = {**VAE_DEFAULTS, **(params or {})}
+    unknown = set(params or {}) - set(VAE_DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown vae params: {sorted(unknown)}")
+    device = _as_device(device)
+    seed_everything(seed)
+    X_train = np.asarray(X_train, dtype=np.int8)
+    X_val = np.asarray(X_val, dtype=np.int8)
+    L = X_train.shape[1]
+    if X_val.shape[1] != L:
+        raise ValueError(f"train has {L} SNPs, validation {X_val.shape[1]}")
+    ytr, yva = _labels(y_train), _labels(y_val)
+    af = allele_freqs(X_train)
+    gf = genotype_freqs(X_train)
+    rng = np.random.default_rng(seed)
+    Xtr = impute_missing(X_train, af, rng)
+    Xva = impute_missing(X_val, af, rng)
+    obs_va = X_val >= 0
+    mode = gf.argmax(0)
+    trivial = float(((X_val == mode[None]) & obs_va).sum() / max(obs_va.sum(), 1))
+
+    model = GenotypeVAE(L, p, gf).to(device)
+    ema = _EMA(model, p["ema_decay"])
+    opt = torch.optim.AdamW(model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
+    n, bs = Xtr.shape[0], int(p["batch_size"])
+    steps_per_epoch = max(1, math.ceil(n / bs))
+    total = steps_per_epoch * int(p["epochs"])
+    g = torch.Generator().manual_seed(seed)
+    Xtr_t = torch.as_tensor(Xtr)
+    ytr_t = torch.as_tensor(ytr if ytr is not None else np.full(n, -1))
+    n_par = sum(q.numel() for q in model.parameters())
+    log(f"VAE: {n} train / {Xva.shape[0]} val individuals, {L} SNPs, latent {model.latent_channels}x"
+        f"{model.latent_len}, {n_par} parameters, device {device.type}; trivial val accuracy {trivial:.4f}")
+
+    history: list[dict] = []
+    best = {"acc": -1.0, "epoch": 0, "state": None, "metrics": {}}
+    step = 0
+    for epoch in range(1, int(p["epochs"]) + 1):
+        t0 = time.perf_counter()
+        model.train()
+        perm = torch.randperm(n, generator=g)
+        sums = {"loss": 0.0, "rec": 0.0, "kl": 0.0, "pheno": 0.0}
+        for b in range(steps_per_epoch):
+            idx = perm[b * bs:(b + 1) * bs]
+            if idx.numel() == 0:
+                continue
+            xb = Xtr_t[idx].to(device)
+            yb = ytr_t[idx].to(device)
+            _cosine_lr(opt, p["lr"], step, total, warmup=min(50, total // 20))
+            with autocast(device):
+                mu, logvar = model.encode(one_hot(xb, model.padded))
+                z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+                logits = model.decode(z)
+                plogit = model.pheno_logit(mu)
+            mu, logvar = mu.float(), logvar.float()
+            rec = F.cross_entropy(logits.float(), xb.long())
+            kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).mean()
+            lab = yb >= 0
+            ph = (F.binary_cross_entropy_with_logits(plogit.float()[lab], yb[lab].float())
+                  if bool(lab.any()) else torch.zeros((), device=device))
+            loss = rec + p["kl_weight"] * kl + p["pheno_weight"] * ph
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if p["grad_clip"]:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), p["grad_clip"])
+            opt.step()
+            ema.update(model)
+            step += 1
+            k = idx.numel()
+            sums["loss"] += float(loss.detach()) * k
+            sums["rec"] += float(rec.detach()) * k
+            sums["kl"] += float(kl.detach()) * k
+            sums["pheno"] += float(ph.detach()) * k
+        ev_model = ema.eval_model(model)
+        ev = _vae_eval(ev_model, Xva, obs_va, yva, device)
+        row = {"epoch": epoch, **{f"train_{k}": v / n for k, v in sums.items()},
+               "val_recon_acc": ev["recon_acc"], "val_recon_ce": ev["recon_ce"],
+               "val_trivial_acc": trivial, "val_auc": ev.get("auc", float("nan")),
+               "lr": opt.param_groups[0]["lr"], "seconds": time.perf_counter() - t0}
+        history.append(row)
+        improved = ev["recon_acc"] > best["acc"]
+        if improved:
+            best = {"acc": ev["recon_acc"], "epoch": epoch, "state": _cpu_state(ev_model), "metrics": row}
+        log(f"epoch {epoch:3d}  loss {row['train_loss']:.4f}  rec {row['train_rec']:.4f}  kl {row['train_kl']:.4f}"
+            f"  pheno {row['train_pheno']:.4f} | val acc {ev['recon_acc']:.4f} (trivial {trivial:.4f})"
+            f"  val ce {ev['recon_ce']:.4f}  val AUC {row['val_auc']:.3f}  {row['seconds']:.1f}s"
+            + ("  *" if improved else ""))
+        if p["patience"] and epoch - best["epoch"] >= int(p["patience"]):
+            log(f"early stop: no validation improvement for {p['patience']} epochs")
+            break
+    log(f"best epoch {best['epoch']}: val recon acc {best['acc']:.4f} vs trivial {trivial:.4f}, "
+        f"val AUC {best['metrics'].get('val_auc', float('nan')):.3f}")
+    state = {
+        "kind": VAE_KIND, "format": FORMAT_VERSION, "params": p, "n_snps": L,
+        "latent_shape": list(model.latent_shape), "model": best["state"],
+        "allele_freq": torch.as_tensor(af, dtype=torch.float64),
+        "genotype_freq": torch.as_tensor(gf, dtype=torch.float64),
+        "n_train": int(n), "n_val": int(Xva.shape[0]),
+        "train_case_fraction": float((ytr == 1).sum() / max((ytr >= 0).sum(), 1)) if ytr is not None else None,
+        "best_epoch": best["epoch"], "val_recon_acc": best["acc"], "val_trivial_acc": trivial,
+        "val_auc": best["metrics"].get("val_auc"), "seed": int(seed), "config_hash": config_hash,
+        "versions": package_versions(), "device": device.type,
+    }
+    return state, history
+
+
+# ----------------------------------------------------------------------------- diffusion
+def train_diffusion(vae_state: dict, X_train: np.ndarray, y_train, params: dict, seed: int,
+                    device="auto", log: Callable[[str], None] = print, config_hash: str | None = None
+                    ) -> tuple[dict, list[dict]]:
+    """Train the label-conditional latent DDPM on standardised VAE posterior means of X_train."""
+    p = {**DIFFUSION_DEFAULTS, **(params or {})}
+    unknown = set(params or {}) - set(DIFFUSION_DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown diffusion params: {sorted(unknown)}")
+    device = _as_device(device)
+    seed_everything(seed)
+    X_train = np.asarray(X_train, dtype=np.int8)
+    if X_train.shape[1] != int(vae_state["n_snps"]):
+        raise ValueError(f"VAE was trained on {vae_state['n_snps']} SNPs, training data has {X_train.shape[1]}")
+    vae = build_vae(vae_state, device)
+    af = vae_state["allele_freq"].numpy()
+    Xtr = impute_missing(X_train, af, np.random.default_rng(seed))
+    mu = encode_mu(vae, Xtr, device)
+    mean = mu.mean(0)
+    std = mu.std(0).clamp_min(1e-4)
+    z = ((mu - mean) / std).contiguous()
+    ytr = _labels(y_train)
+    y = torch.as_tensor(np.where(ytr >= 0, ytr, NULL_LABEL) if ytr is not None else np.full(len(z), NULL_LABEL))
+
+    model = build_denoiser(tuple(z.shape[1:]), p).to(device)
+    diff = GaussianDiffusion(p["timesteps"], p["schedule"])
+    ema = _EMA(model, p["ema_decay"])
+    opt = torch.optim.AdamW(model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
+    g = torch.Generator().manual_seed(seed)
+    n, bs = z.shape[0], min(int(p["batch_size"]), z.shape[0])
+    total = int(p["epochs"]) * int(p["steps_per_epoch"])
+    # fixed evaluation batch (same t and noise every epoch) -> a low-variance progress metric
+    ge = torch.Generator().manual_seed(seed + 1)
+    ne = min(512, n)
+    ev_idx = torch.randperm(n, generator=ge)[:ne]
+    ev_t = torch.randint(0, diff.T, (ne,), generator=ge)
+    ev_noise = torch.randn((ne, *z.shape[1:]), generator=ge)
+    ev_x = diff.q_sample(z[ev_idx], ev_t, ev_noise).to(device)
+    n_par = sum(q.numel() for q in model.parameters())
+    log(f"diffusion: {n} training latents of shape {tuple(z.shape[1:])}, {int((y == 1).sum())} cases, "
+        f"{int((y == NULL_LABEL).sum())} unlabelled; {p['denoiser']} denoiser with {n_par} parameters; "
+        f"device {device.type}")
+    history: list[dict] = []
+    perm, pos = torch.randperm(n, generator=g), 0
+    step = 0
+    for epoch in range(1, int(p["epochs"]) + 1):
+        t0 = time.perf_counter()
+        model.train()
+        tot = 0.0
+        for _ in range(int(p["steps_per_epoch"])):
+            if pos + bs > n:
+                perm, pos = torch.randperm(n, generator=g), 0
+            idx = perm[pos:pos + bs]
+            pos += bs
+            xb = z[idx].to(device)
+            yb = y[idx].clone()
+            drop = torch.rand(len(idx), generator=g) < p["label_dropout"]
+            yb[drop] = NULL_LABEL
+            _cosine_lr(opt, p["lr"], step, total, warmup=min(200, total // 10))
+            with autocast(device):
+                loss = diff.loss(model, xb, yb.to(device), generator=g)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if p["grad_clip"]:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), p["grad_clip"])
+            opt.step()
+            ema.update(model)
+            step += 1
+            tot += float(loss.detach())
+        em = ema.eval_model(model).eval()
+        with torch.no_grad(), autocast(device):
+            ev_y = y[ev_idx].to(device)
+            e_c = F.mse_loss(em(ev_x, ev_t.to(device), ev_y).float(), ev_noise.to(device))
+            e_u = F.mse_loss(em(ev_x, ev_t.to(device), torch.full_like(ev_y, NULL_LABEL)).float(),
+                             ev_noise.to(device))
+        row = {"epoch": epoch, "step": step, "train_loss": tot / int(p["steps_per_epoch"]),
+               "eval_loss_cond": float(e_c), "eval_loss_uncond": float(e_u),
+               "lr": opt.param_groups[0]["lr"], "seconds": time.perf_counter() - t0}
+        history.append(row)
+        log(f"epoch {epoch:3d}  step {step}  loss {row['train_loss']:.4f}  eval loss (EMA) cond "
+            f"{row['eval_loss_cond']:.4f} uncond {row['eval_loss_uncond']:.4f}  {row['seconds']:.1f}s")
+    final = ema.eval_model(model)
+    state = {
+        "kind": DIFFUSION_KIND, "format": FORMAT_VERSION, "params": p, "n_snps": int(vae_state["n_snps"]),
+        "latent_shape": list(z.shape[1:]), "model": _cpu_state(final),
+        "latent_mean": mean.clone(), "latent_std": std.clone(), "n_train": int(n),
+        "train_case_fraction": float((ytr == 1).sum() / max((ytr >= 0).sum(), 1)) if ytr is not None else None,
+        "seed": int(seed), "config_hash": config_hash, "vae_config_hash": vae_state.get("config_hash"),
+        "versions": package_versions(), "device": device.type,
+    }
+    if int(p["check_samples"]) > 0:
+        state["guidance_check"] = guidance_check(vae_state, state, device, seed=seed,
+                                                 n_per_class=int(p["check_samples"]), log=log)
+    return state, history
+
+
+@torch.no_grad()
+def guidance_check(vae_state: dict, diff_state: dict, device, seed: int = 0, n_per_class: int = 256,
+                   scales=(0.0, 1.0, 2.0, 3.0, 5.0), steps: int = 25, clip_x0: float = 5.0,
+                   log: Callable[[str], None] = print) -> dict:
+    """Does conditioning work? Sample latents per class at several guidance scales and score them
+    with the VAE phenotype head: mean predicted case probability per class and the head's AUC
+    for the requested labels (0.5 = the label is ignored)."""
+    device = _as_device(device)
+    vae = build_vae(vae_state, device)
+    model, diff = build_diffusion(diff_state, device)
+    mean, std = diff_state["latent_mean"].to(device), diff_state["latent_std"].to(device)
+    y = torch.cat([torch.zeros(n_per_class), torch.ones(n_per_class)]).long().to(device)
+    out = {}
+    for s in scales:
+        g = torch.Generator().manual_seed(seed)
+        with autocast(device):
+            zs = diff.sample(model, (len(y), *diff_state["latent_shape"]), y, guidance_scale=float(s),
+                             sampler="ddim", steps=steps, generator=g, clip_x0=clip_x0)
+            prob = torch.sigmoid(vae.pheno_logit(zs.float() * std + mean).float()).cpu().numpy()
+        yn = y.cpu().numpy()
+        out[str(s)] = {"auc": _auc(yn, prob), "p_case_given_case": float(prob[yn == 1].mean()),
+                       "p_case_given_control": float(prob[yn == 0].mean())}
+        log(f"guidance {s}: phenotype-head AUC on requested labels {out[str(s)]['auc']:.3f}, mean P(case) "
+            f"cases {out[str(s)]['p_case_given_case']:.3f} / controls {out[str(s)]['p_case_given_control']:.3f}")
+    return out
+
+
+# ----------------------------------------------------------------------------- file level
+def fam_labels(prefix: str | Path) -> np.ndarray:
+    """.fam PHENO -> 1 (2 = case), 0 (1 = control), -1 (missing: -9, 0, NA, ...)."""
+    from ..io import read_fam
+
+    ph = read_fam(prefix)["PHENO"].to_list()
+    return np.array([1 if v == "2" else 0 if v == "1" else -1 for v in ph], dtype=np.int8)
+
+
+def bed_prefix(path: str | Path) -> str:
+    s = str(path)
+    return s[:-4] if s.endswith(".bed") else s
+
+
+def _save(state: dict, path: str | Path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    torch.save(state, tmp)
+    tmp.replace(path)
+
+
+def _write_history(history: list[dict], path: str | Path) -> None:
+    import polars as pl
+
+    from ..io import write_tsv
+
+    write_tsv(path, pl.DataFrame(history))
+
+
+def train_vae_files(train_bed: str, val_bed: str, ckpt: str, history_tsv: str, curve_png: str,
+                    params: dict | None = None, seed: int = 1, config_hash: str | None = None,
+                    device: str = "auto", threads: int = 1, log: Callable[[str], None] = print) -> dict:
+    """Read the train/validation PLINK filesets, train the VAE, write checkpoint, history, curve."""
+    from ..io import read_bim, read_genotypes
+
+    torch.set_num_threads(max(1, int(threads)))
+    tr, va = bed_prefix(train_bed), bed_prefix(val_bed)
+    ids_tr, ids_va = read_bim(tr)["ID"].to_list(), read_bim(va)["ID"].to_list()
+    if ids_tr != ids_va:
+        raise ValueError("train and validation filesets have different variants")
+    state, hist = train_vae(read_genotypes(tr), fam_labels(tr), read_genotypes(va), fam_labels(va),
+                            params or {}, seed, device, log, config_hash=config_hash)
+    state["snp_ids"] = ids_tr
+    _save(state, ckpt)
+    _write_history(hist, history_tsv)
+    plot_history(hist, curve_png, [
+        ("training loss", ["train_loss", "train_rec"]),
+        ("KL / phenotype loss", ["train_kl", "train_pheno"]),
+        ("validation reconstruction accuracy", ["val_recon_acc", "val_trivial_acc"]),
+        ("validation phenotype-head AUC", ["val_auc"]),
+    ], f"VAE ({state['n_snps']} SNPs, best epoch {state['best_epoch']})")
+    return state
+
+
+def train_diffusion_files(vae_ckpt: str, train_bed: str, ckpt: str, history_tsv: str, curve_png: str,
+                          params: dict | None = None, seed: int = 1, config_hash: str | None = None,
+                          device: str = "auto", threads: int = 1, log: Callable[[str], None] = print) -> dict:
+    from ..io import read_bim, read_genotypes
+
+    torch.set_num_threads(max(1, int(threads)))
+    vae_state = load_checkpoint(vae_ckpt, VAE_KIND)
+    tr = bed_prefix(train_bed)
+    ids = read_bim(tr)["ID"].to_list()
+    if vae_state.get("snp_ids") is not None and list(vae_state["snp_ids"]) != ids:
+        raise ValueError(f"{train_bed}: variants differ from those the VAE was trained on")
+    state, hist = train_diffusion(vae_state, read_genotypes(tr), fam_labels(tr), params or {}, seed, device,
+                                  log, config_hash=config_hash)
+    state["snp_ids"] = ids
+    _save(state, ckpt)
+    _write_history(hist, history_tsv)
+    plot_history(hist, curve_png, [
+        ("training loss (epsilon MSE)", ["train_loss"]),
+        ("fixed-batch eval loss (EMA)", ["eval_loss_cond", "eval_loss_uncond"]),
+    ], f"latent diffusion ({state['params']['denoiser']}, {hist[-1]['step'] if hist else 0} steps)")
+    return state
