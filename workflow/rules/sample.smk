@@ -58,6 +58,6 @@ rule sample_baseline:
         mem_mb=4000,
         runtime=30,
     conda:
-        "../../envs/python.yaml"
+        "../../envs/torch.yaml"
     script:
         "../scripts/sample_baseline.py"
