@@ -227,8 +227,10 @@ def run_case(case: Case, root: Path, target: str = "qc") -> tuple[int, str, Path
 
 def message_lines(case: Case, output: str) -> str:
     """The lines of the run's output that carry the expected message."""
+    noise = ("input:", "output:", "log:", "Command:", "Config file", "affected files")
     keep = [ln.strip() for ln in output.splitlines() if any(re.search(e, ln) for e in case.expect)]
-    keep = [re.sub(r"^\[[^\]]+\] ERROR ", "", ln) for ln in keep]
+    keep = [re.sub(r"^\[[^\]]+\] ERROR ", "", ln) for ln in keep if not ln.strip().startswith(noise)]
+    keep = [ln for ln in keep if "failed:" in ln] or keep
     return " / ".join(dict.fromkeys(keep))[:400]
 
 
