@@ -8,24 +8,13 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
-from scipy.stats import norm
 
 from snpgen import io
+from genotypes import sim_geno  # noqa: E402
 from snpgen.evaluate import fidelity
 from snpgen.evaluate.verdict import verdict
 
 
-def sim_geno(n: int, L: int, rng: np.random.Generator, rho: float = 0.9, p=None) -> np.ndarray:
-    p = rng.uniform(0.1, 0.5, L) if p is None else p
-    thr = norm.ppf(p)
-
-    def haps():
-        z = rng.standard_normal((n, L))
-        for j in range(1, L):
-            z[:, j] = rho * z[:, j - 1] + np.sqrt(1 - rho ** 2) * z[:, j]
-        return (z < thr).astype(np.int8)
-
-    return (haps() + haps()).astype(np.int8)
 
 
 def make_bim(L: int, n_chr: int = 2) -> pl.DataFrame:

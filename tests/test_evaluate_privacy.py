@@ -10,26 +10,14 @@ import numpy as np
 import polars as pl
 import pytest
 from scipy.spatial.distance import cdist
-from scipy.stats import norm
 
+from genotypes import sim_geno  # noqa: E402
 from snpgen.evaluate import privacy
 from snpgen.evaluate.verdict import DEFAULT_THRESHOLDS, verdict
 
 # ------------------------------------------------------------------ constructed data
 
 
-def sim_geno(n: int, L: int, rng: np.random.Generator, rho: float = 0.9) -> np.ndarray:
-    """Genotypes with LD: each haplotype thresholds a Gaussian AR(1) along the SNPs."""
-    p = rng.uniform(0.1, 0.5, L)
-    thr = norm.ppf(p)
-
-    def haps():
-        z = rng.standard_normal((n, L))
-        for j in range(1, L):
-            z[:, j] = rho * z[:, j - 1] + np.sqrt(1 - rho ** 2) * z[:, j]
-        return (z < thr).astype(np.int8)
-
-    return (haps() + haps()).astype(np.int8)
 
 
 def make_bim(L: int) -> pl.DataFrame:

@@ -11,21 +11,13 @@ from sklearn.metrics import roc_auc_score
 
 from snpgen import io
 from snpgen.evaluate import evaluate_generator, evaluate_prs, merged_params, prs, utility
+from genotypes import sim_geno as _sim_geno
 from snpgen.evaluate.verdict import verdict
 from snpgen.plink import plink2
 
 
 def sim_geno(n: int, L: int, rng: np.random.Generator, rho: float = 0.6, p=None) -> np.ndarray:
-    p = rng.uniform(0.1, 0.5, L) if p is None else p
-    thr = norm.ppf(p)
-
-    def haps():
-        z = rng.standard_normal((n, L))
-        for j in range(1, L):
-            z[:, j] = rho * z[:, j - 1] + np.sqrt(1 - rho ** 2) * z[:, j]
-        return (z < thr).astype(np.int8)
-
-    return (haps() + haps()).astype(np.int8)
+    return _sim_geno(n, L, rng, rho, p)
 
 
 def liability_pheno(G, causal, rng, h2=0.5, prevalence=0.3):
