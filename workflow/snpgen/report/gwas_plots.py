@@ -19,7 +19,7 @@ import polars as pl  # noqa: E402
 
 from . import suppress_small  # noqa: E402
 
-DPI = 110
+from ..evaluate.figures import DPI, _save  # noqa: E402  (one figure writer for the project)
 GENOME_WIDE = 5e-8
 SUGGESTIVE = 1e-5
 MIN_P = 1e-300  # plink2 writes 0 / underflow below this
@@ -46,15 +46,6 @@ def _stride_keep(mask_bulk: np.ndarray, max_bulk: int) -> np.ndarray:
         idx = idx[:: int(np.ceil(idx.size / max_bulk))]
     keep[idx] = True
     return keep
-
-
-def _save(fig, path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path
 
 
 def manhattan(glm: pl.DataFrame, path, *, n_individuals=None, highlight: set[str] | None = None,
