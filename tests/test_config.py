@@ -82,3 +82,15 @@ def test_schema_defaults_match_the_package_defaults():
     assert cfg["model"]["vae"] == VAE_DEFAULTS
     assert cfg["model"]["diffusion"] == DIFFUSION_DEFAULTS
     assert cfg["sampling"] == SAMPLING_DEFAULTS
+
+
+def test_config_readme_tables_match_the_schema():
+    """config/README.md's key tables are generated from the schema (scripts/config_tables.py)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    res = subprocess.run([sys.executable, str(root / "scripts" / "config_tables.py"), "--check"],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr

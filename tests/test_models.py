@@ -188,3 +188,26 @@ def test_unknown_params_are_rejected():
     X, y = block_cohort(50, n_blocks=2)
     with pytest.raises(ValueError, match="unknown vae params"):
         train_vae(X, y, X, y, {"epochz": 3}, seed=1, device="cpu", log=lambda s: None)
+
+
+@pytest.mark.parametrize("sampler,steps,eta", [("heun", 25, 0.0), ("ddim", 200, 0.0), ("ddim", 200, 1.0),
+                                               ("ddpm", 0, 0.0)])
+def test_untrained_denoiser_with_gaussian_skip_samples_standard_normal(sampler, steps, eta):
+    """With the Gaussian skip, a zero-output network is the exact denoiser of N(0, I) data: every
+    sampler must then return standard-normal latents (a wrong step formula shows up as a wrong
+    variance; DDIM needs all steps for that, Heun only 25), and the stochastic DDIM (eta > 0) must be
+    reproducible for a fixed seed."""
+    net = build_denoiser((2, 7), {"denoiser": "mlp", "mlp_hidden": 16, "mlp_blocks": 1, "emb_dim": 8}).eval()
+    with torch.no_grad():
+        for p_ in net.parameters():
+            p_.zero_()
+    diff = GaussianDiffusion(200, "linear", gaussian_skip=True)
+    y = torch.zeros(1000, dtype=torch.long)
+    z = diff.sample(net, (1000, 2, 7), y, guidance_scale=1.0, sampler=sampler, steps=steps, eta=eta,
+                    generator=torch.Generator().manual_seed(0))
+    assert abs(float(z.mean())) < 0.05
+    assert 0.9 < float(z.var()) < 1.1, float(z.var())
+    if eta > 0:
+        z2 = diff.sample(net, (1000, 2, 7), y, guidance_scale=1.0, sampler=sampler, steps=steps, eta=eta,
+                         generator=torch.Generator().manual_seed(0))
+        assert torch.equal(z, z2)

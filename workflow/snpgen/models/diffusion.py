@@ -5,8 +5,19 @@ Classifier-free guidance: labels 0 (control) and 1 (case); label ``NULL_LABEL`` 
 sampling. Guided noise estimate (Stable-Diffusion convention): eps_u + s * (eps_c - eps_u),
 so s = 1 is the plain conditional model and s = 0 the unconditional one.
 
-Samplers: ``"ddpm"`` (the full ancestral chain over all training steps) and ``"ddim"``
-(deterministic, eta = 0, ``steps`` evenly spaced timesteps).
+Samplers: ``"ddpm"`` (the full ancestral chain over all training steps), ``"ddim"`` (``steps``
+evenly spaced timesteps; eta = 0 deterministic, eta = 1 stochastic) and ``"heun"`` (the
+probability-flow ODE with Heun's second-order steps: two network calls per step, and far less
+discretisation error than DDIM at the same cost; with an exact denoiser of N(0, I) data, DDIM
+with 50 of 1,000 steps shrinks the variance to 0.93, Heun keeps it at 1).
+
+Gaussian skip (``gaussian_skip``, default on): the noise estimate is
+eps(x_t, t) = sqrt(1 - abar_t) * x_t + net(x_t, t, y), i.e. the network predicts the correction to
+the exact optimal denoiser for standard-normal data (the latents are standardised). With a
+zero-initialised output layer the untrained model already samples N(0, I), and near t = T,
+where any eps error is amplified by 1/sqrt(abar_t) in the x0 estimate, the network only has to
+output ~0. Without it a CPU-sized denoiser's small error at t ~ T sent DDIM latents to ~20 sd.
+It is still epsilon prediction with an L2 loss on eps.
 """
 from __future__ import annotations
 
@@ -22,7 +33,7 @@ NULL_LABEL = 2
 
 DIFFUSION_DEFAULTS: dict = {
     "denoiser": "mlp",             # "mlp" (residual MLP on the flattened latent; fast on CPU) or "unet" (1-D UNet)
-    "mlp_hidden": 512,             # hidden width of the MLP denoiser
+    "mlp_hidden": 256,             # hidden width of the MLP denoiser
     "mlp_blocks": 3,               # residual blocks of the MLP denoiser
     "base_channels": 64,           # UNet base width
     "channel_mults": [1, 2, 4],    # UNet width multipliers per resolution level
@@ -31,7 +42,8 @@ DIFFUSION_DEFAULTS: dict = {
     "emb_dim": 128,                # timestep / label embedding width
     "dropout": 0.0,                # dropout in denoiser blocks
     "timesteps": 1000,             # diffusion training steps T
-    "schedule": "linear",          # beta schedule: "linear" (1e-4..0.02, DDPM) or "cosine"
+    "schedule": "linear",          # beta schedule: "linear" (1e-4..0.02, DDPM), "scaled_linear" (LDM) or "cosine"
+    "gaussian_skip": True,         # eps = sqrt(1-abar_t) x_t + net(...): net learns the non-Gaussian correction
     "label_dropout": 0.2,          # probability a training label is replaced by the null label (CFG)
     "epochs": 30,                  # training epochs (each `steps_per_epoch` optimizer steps)
     "steps_per_epoch": 100,        # optimizer steps per epoch (one log line per epoch)
@@ -181,10 +193,13 @@ class MLPDenoiser(nn.Module):
         nn.init.zeros_(self.out[-1].bias)
 
     def forward(self, x, t, y):
-        e = self.cond(t, y)
+        # sampling batches share t and have <= 3 labels: embed each distinct (t, y) once
+        key = t.long() * 4 + y.long()
+        uniq, inv = torch.unique(key, return_inverse=True)
+        e = self.cond(uniq // 4, uniq % 4)
         h = self.inp(x.flatten(1))
         for b in self.blocks:
-            u = b["fc1"](b["norm"](h)) + b["emb"](e)
+            u = b["fc1"](b["norm"](h)) + b["emb"](e)[inv]
             h = h + b["fc2"](b["drop"](F.silu(u)))
         return self.out(h).view(x.shape)
 
@@ -202,20 +217,23 @@ def build_denoiser(latent_shape: tuple[int, int], params: dict) -> nn.Module:
 def make_betas(schedule: str, T: int) -> torch.Tensor:
     if schedule == "linear":
         return torch.linspace(1e-4, 0.02, T, dtype=torch.float64)
+    if schedule == "scaled_linear":  # latent-diffusion (Stable Diffusion) schedule
+        return torch.linspace(0.00085 ** 0.5, 0.012 ** 0.5, T, dtype=torch.float64) ** 2
     if schedule == "cosine":
         s = 0.008
         x = torch.linspace(0, T, T + 1, dtype=torch.float64)
         ac = torch.cos(((x / T) + s) / (1 + s) * math.pi / 2) ** 2
         ac = ac / ac[0]
         return (1 - ac[1:] / ac[:-1]).clamp(max=0.999)
-    raise ValueError(f"diffusion.schedule must be 'linear' or 'cosine', not {schedule!r}")
+    raise ValueError(f"diffusion.schedule must be 'linear', 'scaled_linear' or 'cosine', not {schedule!r}")
 
 
 class GaussianDiffusion:
     """Noise schedule, training loss and the two samplers (no learnable state)."""
 
-    def __init__(self, timesteps: int = 1000, schedule: str = "linear"):
+    def __init__(self, timesteps: int = 1000, schedule: str = "linear", gaussian_skip: bool = True):
         self.T = int(timesteps)
+        self.gaussian_skip = bool(gaussian_skip)
         betas = make_betas(schedule, self.T)
         alphas = 1.0 - betas
         ac = torch.cumprod(alphas, 0)
@@ -228,6 +246,13 @@ class GaussianDiffusion:
     def _at(a: torch.Tensor, t: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         return a.to(x.device)[t].float().view(-1, *([1] * (x.dim() - 1)))
 
+    def eps(self, model, x, t, y):
+        """The model's noise estimate (with the Gaussian skip when enabled)."""
+        out = model(x, t, y).float()
+        if self.gaussian_skip:
+            out = out + (1 - self._at(self.alphas_cumprod, t, x)).sqrt() * x.float()
+        return out
+
     def q_sample(self, x0, t, noise):
         ac = self._at(self.alphas_cumprod, t, x0)
         return ac.sqrt() * x0 + (1 - ac).sqrt() * noise
@@ -236,24 +261,27 @@ class GaussianDiffusion:
         n = x0.shape[0]
         t = torch.randint(0, self.T, (n,), generator=generator, device="cpu").to(x0.device)
         noise = torch.randn(x0.shape, generator=generator, device="cpu").to(x0.device)
-        eps = model(self.q_sample(x0, t, noise), t, y)
-        return F.mse_loss(eps.float(), noise)
+        eps = self.eps(model, self.q_sample(x0, t, noise), t, y)
+        return F.mse_loss(eps, noise)
 
-    @staticmethod
-    def guided_eps(model, x, t, y, guidance_scale: float):
+    def guided_eps(self, model, x, t, y, guidance_scale: float):
         if guidance_scale == 1.0:
-            return model(x, t, y).float()
+            return self.eps(model, x, t, y)
         null = torch.full_like(y, NULL_LABEL)
         if guidance_scale == 0.0:
-            return model(x, t, null).float()
-        out = model(torch.cat([x, x]), torch.cat([t, t]), torch.cat([y, null])).float()
+            return self.eps(model, x, t, null)
+        out = self.eps(model, torch.cat([x, x]), torch.cat([t, t]), torch.cat([y, null]))
         ec, eu = out.chunk(2)
         return eu + guidance_scale * (ec - eu)
 
     @torch.no_grad()
     def sample(self, model, shape, y, guidance_scale: float = 1.0, sampler: str = "ddim",
-               steps: int = 50, generator=None, clip_x0: float = 0.0):
-        """Draw latents (standardised scale). ``generator`` is a CPU torch.Generator."""
+               steps: int = 50, generator=None, clip_x0: float = 0.0, eta: float = 0.0):
+        """Draw latents (standardised scale). ``generator`` is a CPU torch.Generator.
+
+        ``eta`` (DDIM only, Song et al. 2021): 0 = deterministic DDIM; 1 = the stochastic sampler
+        whose per-step noise matches the DDPM posterior (more diverse samples at the same steps).
+        """
         device = y.device
         x = torch.randn(shape, generator=generator).to(device)
         if sampler == "ddpm":
@@ -285,6 +313,42 @@ class GaussianDiffusion:
                 if clip_x0 > 0:
                     x0 = x0.clamp(-clip_x0, clip_x0)
                     eps = (x - math.sqrt(ac) * x0) / math.sqrt(1 - ac)
-                x = math.sqrt(ac_next) * x0 + math.sqrt(1 - ac_next) * eps
+                sigma = 0.0
+                if eta > 0 and k + 1 < len(ts):
+                    sigma = eta * math.sqrt((1 - ac_next) / (1 - ac) * (1 - ac / ac_next))
+                x = math.sqrt(ac_next) * x0 + math.sqrt(max(1 - ac_next - sigma ** 2, 0.0)) * eps
+                if sigma > 0:
+                    x = x + sigma * torch.randn(shape, generator=generator).to(device)
             return x
-        raise ValueError(f"sampler must be 'ddpm' or 'ddim', not {sampler!r}")
+        if sampler == "heun":
+            # probability-flow ODE in (x / sqrt(abar), sigma = sqrt((1 - abar) / abar)), where
+            # dx~/dsigma = eps; Heun's second-order step (Karras et al. 2022). DDIM is its Euler step.
+            steps = max(1, min(int(steps), self.T))
+            ts = torch.linspace(self.T - 1, 0, steps).round().long().unique_consecutive().tolist()
+
+            def eps_at(xx, i):
+                t = torch.full((shape[0],), i, device=device, dtype=torch.long)
+                e = self.guided_eps(model, xx, t, y, guidance_scale)
+                if clip_x0 > 0:
+                    ac = float(self.alphas_cumprod[i])
+                    x0 = ((xx - math.sqrt(1 - ac) * e) / math.sqrt(ac)).clamp(-clip_x0, clip_x0)
+                    e = (xx - math.sqrt(ac) * x0) / math.sqrt(1 - ac)
+                return e
+
+            def sig(i):
+                ac = float(self.alphas_cumprod[i])
+                return math.sqrt((1 - ac) / ac), math.sqrt(ac)
+
+            for k, i in enumerate(ts):
+                s_i, r_i = sig(i)
+                xt = x / r_i
+                d = eps_at(x, i)
+                if k + 1 < len(ts):
+                    s_n, r_n = sig(ts[k + 1])
+                    x_eul = xt + (s_n - s_i) * d
+                    d2 = eps_at(x_eul * r_n, ts[k + 1])
+                    x = (xt + (s_n - s_i) * 0.5 * (d + d2)) * r_n
+                else:  # last step: Euler to sigma = 0
+                    x = xt - s_i * d
+            return x
+        raise ValueError(f"sampler must be 'ddpm', 'ddim' or 'heun', not {sampler!r}")

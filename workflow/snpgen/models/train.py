@@ -111,7 +111,8 @@ def build_vae(state: dict, device=None) -> GenotypeVAE:
 def build_diffusion(state: dict, device=None):
     model = build_denoiser(tuple(state["latent_shape"]), state["params"])
     model.load_state_dict(state["model"])
-    diff = GaussianDiffusion(state["params"]["timesteps"], state["params"]["schedule"])
+    p = {**DIFFUSION_DEFAULTS, "gaussian_skip": False, **state["params"]}  # checkpoints before the option: off
+    diff = GaussianDiffusion(p["timesteps"], p["schedule"], p["gaussian_skip"])
     return model.to(device or "cpu").eval(), diff
 
 
@@ -321,7 +322,7 @@ def train_diffusion(vae_state: dict, X_train: np.ndarray, y_train, params: dict,
     y = torch.as_tensor(np.where(ytr >= 0, ytr, NULL_LABEL) if ytr is not None else np.full(len(z), NULL_LABEL))
 
     model = build_denoiser(tuple(z.shape[1:]), p).to(device)
-    diff = GaussianDiffusion(p["timesteps"], p["schedule"])
+    diff = GaussianDiffusion(p["timesteps"], p["schedule"], p["gaussian_skip"])
     ema = _EMA(model, p["ema_decay"])
     opt = torch.optim.AdamW(model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
     g = torch.Generator().manual_seed(seed)
@@ -368,8 +369,8 @@ def train_diffusion(vae_state: dict, X_train: np.ndarray, y_train, params: dict,
         em = ema.eval_model(model).eval()
         with torch.no_grad(), autocast(device):
             ev_y = y[ev_idx].to(device)
-            e_c = F.mse_loss(em(ev_x, ev_t.to(device), ev_y).float(), ev_noise.to(device))
-            e_u = F.mse_loss(em(ev_x, ev_t.to(device), torch.full_like(ev_y, NULL_LABEL)).float(),
+            e_c = F.mse_loss(diff.eps(em, ev_x, ev_t.to(device), ev_y), ev_noise.to(device))
+            e_u = F.mse_loss(diff.eps(em, ev_x, ev_t.to(device), torch.full_like(ev_y, NULL_LABEL)),
                              ev_noise.to(device))
         row = {"epoch": epoch, "step": step, "train_loss": tot / int(p["steps_per_epoch"]),
                "eval_loss_cond": float(e_c), "eval_loss_uncond": float(e_u),

@@ -32,7 +32,7 @@ VAE_DEFAULTS: dict = {
     "embed_dim": 8,                # per-SNP genotype embedding width (C0)
     "patch": 8,                    # SNPs merged by the stem (kernel = stride = patch)
     "channels": [32, 64],          # widths of the conv stages after the stem; a stride-2 step between stages
-    "latent_channels": 4,          # latent channels; latent length = ceil(L / (patch * 2**(len(channels)-1)))
+    "latent_channels": 8,          # latent channels; latent length = ceil(L / (patch * 2**(len(channels)-1)))
     "res_blocks": 1,               # residual blocks per stage
     "attention": False,            # self-attention block at the latent resolution
     "dropout": 0.1,                # dropout inside residual blocks
@@ -40,8 +40,8 @@ VAE_DEFAULTS: dict = {
     "pheno_weight": 0.5,           # weight of the auxiliary phenotype BCE loss
     "pheno_hidden": 64,            # hidden units of the phenotype head MLP
     "pheno_dropout": 0.3,          # dropout before/inside the phenotype head
-    "epochs": 40,                  # maximum training epochs
-    "batch_size": 128,             # minibatch size
+    "epochs": 30,                  # maximum training epochs
+    "batch_size": 64,              # minibatch size
     "lr": 2e-3,                    # AdamW learning rate (cosine decay to 5% over `epochs`)
     "weight_decay": 1e-4,          # AdamW weight decay
     "patience": 15,                # early stop after this many epochs without val recon improvement
