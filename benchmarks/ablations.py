@@ -1,0 +1,160 @@
+#!/usr/bin/env python
+"""Ablations of the generative model on one disease's selected SNPs; prints one table.
+
+    .venv/bin/python benchmarks/ablations.py results/t2d [--variants default,no_pheno_head,...]
+        [--eval-split val] [--n 3000] [--seed 1] [--threads 2] [--cache benchmarks/output/ablations]
+
+Reads ``<disease dir>/selection/{train,val,test}.bed`` of a finished selection (e.g. from
+``make demo``), trains the VAE and the latent diffusion per variant (models are cached by their
+parameters, so variants that only change sampling reuse the trained models), samples a matched
+synthetic cohort and scores it on the **validation** split by default: tuning and ablations never
+look at the test split (``--eval-split test`` exists for a final, one-off read).
+
+Columns: validation reconstruction accuracy of the VAE (and the trivial level), TSTR and TRTR
+logistic-regression AUC on the evaluation split, their ratio, allele-frequency r, LD r2
+correlation (windows of 50 neighbouring SNPs), AA_TS and MIA AUC (training split = members,
+evaluation split = non-members), training minutes. The per-class allele-frequency baseline is
+the first row.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
+
+# name -> (vae overrides, diffusion overrides, sampling overrides)
+VARIANTS: dict[str, tuple[dict, dict, dict]] = {
+    "default": ({}, {}, {}),
+    "no_pheno_head": ({"pheno_weight": 0.0}, {}, {}),
+    "guidance_1": ({}, {}, {"guidance_scale": 1.0}),
+    "guidance_2": ({}, {}, {"guidance_scale": 2.0}),
+    "guidance_3": ({}, {}, {"guidance_scale": 3.0}),
+    "guidance_5": ({}, {}, {"guidance_scale": 5.0}),
+    "latent_2ch": ({"latent_channels": 2}, {}, {}),
+    "latent_8ch": ({"latent_channels": 8}, {}, {}),
+    "augmented": ({}, {}, {"_case_fraction": 0.5}),
+    "unet": ({}, {"denoiser": "unet"}, {}),
+    "no_gaussian_skip": ({}, {"gaussian_skip": False}, {}),
+    "argmax_calls": ({}, {}, {"hard_calls": "argmax"}),
+}
+
+
+def _key(*parts) -> str:
+    return hashlib.sha1(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def parse_overrides(spec: str) -> tuple[str, tuple[dict, dict, dict]]:
+    """``name`` from VARIANTS, or ``name:vae.k=v,diffusion.k=v,sampling.k=v`` (values as JSON)."""
+    if ":" not in spec:
+        if spec not in VARIANTS:
+            raise SystemExit(f"unknown variant {spec!r}; known: {', '.join(VARIANTS)} (or name:section.key=value,...)")
+        return spec, VARIANTS[spec]
+    name, rest = spec.split(":", 1)
+    out: tuple[dict, dict, dict] = ({}, {}, {})
+    sections = {"vae": 0, "diffusion": 1, "sampling": 2}
+    for item in filter(None, rest.split(",")):
+        k, v = item.split("=", 1)
+        sec, key = k.split(".", 1)
+        out[sections[sec]][key] = json.loads(v)
+    return name, out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("disease_dir")
+    ap.add_argument("--variants", default="default;no_pheno_head;guidance_1;guidance_3;guidance_5;latent_2ch;augmented",
+                    help="';'-separated variant names, or name:section.key=value,... (values as JSON)")
+    ap.add_argument("--eval-split", default="val", choices=["val", "test"])
+    ap.add_argument("--n", type=int, default=3000, help="synthetic individuals per variant")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--cache", default="benchmarks/output/ablations")
+    ap.add_argument("--base", default="{}", help="JSON {vae: {...}, diffusion: {...}, sampling: {...}} applied to every variant")
+    a = ap.parse_args(argv)
+
+    import torch
+
+    from snpgen.baseline import sample_baseline
+    from snpgen.evaluate.fidelity import af_metrics, ld_metrics
+    from snpgen.evaluate.privacy import distance_privacy, impute_mode, column_modes
+    from snpgen.evaluate.utility import tstr_trtr
+    from snpgen.io import read_bim, read_genotypes
+    from snpgen.models.train import fam_labels, train_diffusion, train_vae
+    from snpgen.sample import SAMPLING_DEFAULTS, generate
+
+    torch.set_num_threads(a.threads)
+    sel = Path(a.disease_dir) / "selection"
+    X = {s: read_genotypes(sel / s) for s in ("train", "val", "test")}
+    Y = {s: fam_labels(sel / s) for s in ("train", "val", "test")}
+    bim = read_bim(sel / "train")
+    chrom, pos = bim["CHR"].to_numpy(), bim["POS"].to_numpy()
+    ev = a.eval_split
+    lab_tr, lab_ev = Y["train"] >= 0, Y[ev] >= 0
+    modes = column_modes(X["train"])
+    Ttr, Tev = impute_mode(X["train"], modes), impute_mode(X[ev], modes)
+    cf_train = float(Y["train"][lab_tr].mean())
+    base = json.loads(a.base)
+    cache = Path(a.cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    quiet = lambda s: None  # noqa: E731
+
+    def score(G, y) -> dict:
+        u = tstr_trtr(G, y, Ttr[lab_tr], Y["train"][lab_tr], Tev[lab_ev], Y[ev][lab_ev],
+                      models=("logreg",), seed=a.seed, n_boot=200)["logreg"]
+        ld = ld_metrics(Ttr, G, chrom, pos)
+        pr = distance_privacy(G, Ttr, Tev, seed=a.seed, max_n=2000, n_boot=20)
+        return {"tstr": u["tstr"]["auc"], "tstr_lo": u["tstr"]["ci_low"], "tstr_hi": u["tstr"]["ci_high"],
+                "trtr": u["trtr"]["auc"], "ratio": u["ratio"], "af_r": af_metrics(Ttr, G)["correlation"],
+                "ld_r": ld["correlation"], "aa_ts": pr["nnaa"]["aa_ts"], "mia": pr["mia"]["auc"]}
+
+    rows = []
+    Gb, yb = sample_baseline(X["train"], Y["train"], a.n, cf_train, a.seed)
+    rows.append({"variant": "baseline (per-class AF)", **score(Gb, yb), "acc": None, "minutes": 0.0})
+    print(f"[ablations] baseline done", file=sys.stderr)
+    for spec in a.variants.split(";"):
+        name, (vo, do, so) = parse_overrides(spec)
+        vp = {**base.get("vae", {}), **vo}
+        dp = {**base.get("diffusion", {}), **do}
+        sp = {**SAMPLING_DEFAULTS, **base.get("sampling", {}), **so}
+        cf = sp.pop("_case_fraction", cf_train)
+        t0 = time.perf_counter()
+        vpath = cache / f"vae_{_key(a.disease_dir, vp, a.seed)}.pt"
+        if vpath.exists():
+            vs = torch.load(vpath, weights_only=True)
+        else:
+            vs, _ = train_vae(X["train"], Y["train"], X["val"], Y["val"], vp, a.seed, log=quiet)
+            torch.save(vs, vpath)
+        dpath = cache / f"diff_{_key(a.disease_dir, vp, dp, a.seed)}.pt"
+        if dpath.exists():
+            ds = torch.load(dpath, weights_only=True)
+        else:
+            ds, _ = train_diffusion(vs, X["train"], Y["train"], {**dp, "check_samples": 0}, a.seed + 1, log=quiet)
+            torch.save(ds, dpath)
+        minutes = (time.perf_counter() - t0) / 60
+        G, y = generate(vs, ds, a.n, cf, guidance_scale=sp["guidance_scale"], sampler=sp["sampler"],
+                        steps=sp["steps"], seed=a.seed, hard_calls=sp["hard_calls"],
+                        batch_size=sp["batch_size"], clip_x0=sp["clip_x0"], eta=sp["eta"])
+        rows.append({"variant": name, **score(G, y), "acc": vs["val_recon_acc"], "trivial": vs["val_trivial_acc"],
+                     "minutes": minutes})
+        print(f"[ablations] {name} done: {json.dumps(rows[-1])}", file=sys.stderr)
+
+    f = lambda v, d=3: "" if v is None else f"{v:.{d}f}"  # noqa: E731
+    print(f"\nAblations on {a.disease_dir} (evaluation split: {ev}; {a.n} synthetic individuals; seed {a.seed})")
+    print("| variant | VAE val acc (trivial) | TSTR AUC [95% CI] | TRTR AUC | TSTR/TRTR | AF r | LD r2 corr | AA_TS | MIA AUC | train min |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        acc = f"{f(r['acc'])} ({f(r.get('trivial'))})" if r["acc"] is not None else "-"
+        print(f"| {r['variant']} | {acc} | {f(r['tstr'])} [{f(r['tstr_lo'])}, {f(r['tstr_hi'])}] | {f(r['trtr'])} | "
+              f"{f(r['ratio'])} | {f(r['af_r'])} | {f(r['ld_r'])} | {f(r['aa_ts'])} | {f(r['mia'])} | {f(r['minutes'], 1)} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
