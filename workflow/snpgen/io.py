@@ -51,15 +51,24 @@ def read_bim(prefix: str | Path) -> pl.DataFrame:
 
 
 def read_genotypes(prefix: str | Path, sample_index: np.ndarray | None = None,
-                   variant_index: np.ndarray | None = None) -> np.ndarray:
-    """Read a PLINK .bed into an int8 (individuals x variants) A1-count matrix, -1 = missing."""
+                   variant_index: np.ndarray | None = None, block: int = 512) -> np.ndarray:
+    """Read a PLINK .bed into an int8 (individuals x variants) A1-count matrix, -1 = missing.
+
+    The .bed is SNP-major, so it is read ``block`` variants at a time in SNP-major (Fortran)
+    order and copied into the row-major result: 8x faster than one C-order read at 200k
+    individuals (benchmarks/scaling.py) and no second full-size copy.
+    """
     from bed_reader import open_bed
 
     prefix = Path(prefix)
-    index = (sample_index if sample_index is not None else slice(None),
-             variant_index if variant_index is not None else slice(None))
     with open_bed(f"{prefix}.bed", count_A1=True, num_threads=1) as bed:
-        g = bed.read(index=index, dtype="int8", order="C")
+        rows = np.arange(bed.iid_count)
+        rows = rows[sample_index] if sample_index is not None else rows
+        cols = np.arange(bed.sid_count)
+        cols = cols[variant_index] if variant_index is not None else cols
+        g = np.empty((rows.size, cols.size), dtype=np.int8)
+        for s in range(0, cols.size, block):
+            g[:, s:s + block] = bed.read(index=(rows, cols[s:s + block]), dtype="int8", order="F")
     g[g < 0] = MISSING
     return g
 
@@ -159,8 +168,9 @@ def write_bed(prefix: str | Path, genotypes: np.ndarray, fam: pl.DataFrame, bim:
     g = np.asarray(genotypes)
     if g.ndim != 2 or g.shape[0] != fam.height or g.shape[1] != bim.height:
         raise ValueError(f"genotype matrix {g.shape} does not match fam ({fam.height}) x bim ({bim.height})")
-    val = g.astype(np.float32)
-    val[g < 0] = np.nan
+    val = np.asarray(g, dtype=np.int8)
+    if (val < 0).any():  # bed-reader's int8 missing value is -127
+        val = np.where(val < 0, np.int8(-127), val)
     props = {
         "fid": fam["FID"].cast(pl.Utf8).to_list(),
         "iid": fam["IID"].cast(pl.Utf8).to_list(),
