@@ -181,8 +181,10 @@ def ld_metrics(G_real: np.ndarray, G_syn: np.ndarray, chrom: np.ndarray, pos: np
     }
     if return_arrays:
         # the window with the most real LD, for the heatmap figure
+        # among the fullest windows (a 3-SNP tail window at a chromosome end says little)
+        full = [w for w in windows if w.size >= min(window, max(x.size for x in windows)) // 2]
         best, best_w = -1.0, None
-        for w in windows:
+        for w in full:
             R = r2_matrix(G_real[:, w])
             v = np.nanmean(R[np.triu_indices(w.size, 1)])
             if np.isfinite(v) and v > best:
