@@ -13,7 +13,9 @@ look at the test split (``--eval-split test`` exists for a final, one-off read).
 Columns: validation reconstruction accuracy of the VAE (and the trivial level), TSTR and TRTR
 logistic-regression AUC on the evaluation split, their ratio, allele-frequency r, LD r2
 correlation (windows of 50 neighbouring SNPs), AA_TS and MIA AUC (training split = members,
-evaluation split = non-members), training minutes. The per-class allele-frequency baseline is
+evaluation split = non-members), the slope of the synthetic case-minus-control allele-frequency
+difference on the real training one over all SNPs (1 = faithful effect sizes, > 1 = inflated), and
+training minutes. The per-class allele-frequency baseline is
 the first row.
 """
 from __future__ import annotations
@@ -37,12 +39,14 @@ VARIANTS: dict[str, tuple[dict, dict, dict]] = {
     "guidance_2": ({}, {}, {"guidance_scale": 2.0}),
     "guidance_3": ({}, {}, {"guidance_scale": 3.0}),
     "guidance_5": ({}, {}, {"guidance_scale": 5.0}),
-    "latent_2ch": ({"latent_channels": 2}, {}, {}),
-    "latent_8ch": ({"latent_channels": 8}, {}, {}),
+    "latent_4ch": ({"latent_channels": 4}, {}, {}),
+    "latent_16ch": ({"latent_channels": 16}, {}, {}),
+    "pheno_weight_0.1": ({"pheno_weight": 0.1}, {}, {}),
     "augmented": ({}, {}, {"_case_fraction": 0.5}),
     "unet": ({}, {"denoiser": "unet"}, {}),
     "no_gaussian_skip": ({}, {"gaussian_skip": False}, {}),
     "argmax_calls": ({}, {}, {"hard_calls": "argmax"}),
+    "ddim_50": ({}, {}, {"sampler": "ddim", "steps": 50}),
 }
 
 
@@ -69,7 +73,7 @@ def parse_overrides(spec: str) -> tuple[str, tuple[dict, dict, dict]]:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("disease_dir")
-    ap.add_argument("--variants", default="default;no_pheno_head;guidance_1;guidance_3;guidance_5;latent_2ch;augmented",
+    ap.add_argument("--variants", default="default;no_pheno_head;pheno_weight_0.1;guidance_1;guidance_2;guidance_5;latent_4ch;augmented;ddim_50",
                     help="';'-separated variant names, or name:section.key=value,... (values as JSON)")
     ap.add_argument("--eval-split", default="val", choices=["val", "test"])
     ap.add_argument("--n", type=int, default=3000, help="synthetic individuals per variant")
@@ -105,6 +109,11 @@ def main(argv=None) -> int:
     cache.mkdir(parents=True, exist_ok=True)
     quiet = lambda s: None  # noqa: E731
 
+    def case_control_dp(G, y) -> np.ndarray:  # per-SNP case-minus-control allele frequency
+        return G[y == 1].mean(0) / 2 - G[y == 0].mean(0) / 2
+
+    dp_real = case_control_dp(Ttr[lab_tr], Y["train"][lab_tr])
+
     def score(G, y) -> dict:
         u = tstr_trtr(G, y, Ttr[lab_tr], Y["train"][lab_tr], Tev[lab_ev], Y[ev][lab_ev],
                       models=("logreg",), seed=a.seed, n_boot=200)["logreg"]
@@ -112,7 +121,8 @@ def main(argv=None) -> int:
         pr = distance_privacy(G, Ttr, Tev, seed=a.seed, max_n=2000, n_boot=20)
         return {"tstr": u["tstr"]["auc"], "tstr_lo": u["tstr"]["ci_low"], "tstr_hi": u["tstr"]["ci_high"],
                 "trtr": u["trtr"]["auc"], "ratio": u["ratio"], "af_r": af_metrics(Ttr, G)["correlation"],
-                "ld_r": ld["correlation"], "aa_ts": pr["nnaa"]["aa_ts"], "mia": pr["mia"]["auc"]}
+                "ld_r": ld["correlation"], "aa_ts": pr["nnaa"]["aa_ts"], "mia": pr["mia"]["auc"],
+                "dp_slope": float(np.polyfit(dp_real, case_control_dp(G, y), 1)[0])}
 
     rows = []
     Gb, yb = sample_baseline(X["train"], Y["train"], a.n, cf_train, a.seed)
@@ -147,12 +157,13 @@ def main(argv=None) -> int:
 
     f = lambda v, d=3: "" if v is None else f"{v:.{d}f}"  # noqa: E731
     print(f"\nAblations on {a.disease_dir} (evaluation split: {ev}; {a.n} synthetic individuals; seed {a.seed})")
-    print("| variant | VAE val acc (trivial) | TSTR AUC [95% CI] | TRTR AUC | TSTR/TRTR | AF r | LD r2 corr | AA_TS | MIA AUC | train min |")
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| variant | VAE val acc (trivial) | TSTR AUC [95% CI] | TRTR AUC | TSTR/TRTR | AF r | LD r2 corr | AA_TS | MIA AUC | case-control dp slope | train min |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         acc = f"{f(r['acc'])} ({f(r.get('trivial'))})" if r["acc"] is not None else "-"
         print(f"| {r['variant']} | {acc} | {f(r['tstr'])} [{f(r['tstr_lo'])}, {f(r['tstr_hi'])}] | {f(r['trtr'])} | "
-              f"{f(r['ratio'])} | {f(r['af_r'])} | {f(r['ld_r'])} | {f(r['aa_ts'])} | {f(r['mia'])} | {f(r['minutes'], 1)} |")
+              f"{f(r['ratio'])} | {f(r['af_r'])} | {f(r['ld_r'])} | {f(r['aa_ts'])} | {f(r['mia'])} | {f(r['dp_slope'], 2)} | "
+              f"{f(r['minutes'], 1)} |")
     return 0
 
 

@@ -6,7 +6,8 @@
 One row per results folder x disease x generator (matched, augmented, baseline, ...): TSTR,
 TRTR and C+T PRS AUC on the real test split (with bootstrap CIs), TSTR/TRTR, allele-frequency r,
 LD r2 correlation, AA_TS, MIA AUC and causal-SNP recovery (TPR at Bonferroni on the synthetic
-GWAS, next to the real training GWAS). A target that is missed is marked MISS in the row; the
+GWAS, next to the real training GWAS, with the FDR: non-causal SNPs in LD with a causal one count as
+false discoveries, and a synthetic GWAS on a larger or effect-inflated cohort finds more of both). A target that is missed is marked MISS in the row; the
 numbers are read from the files, nothing is typed in. Nothing here is tuned on the test split: the
 test split is scored once by the workflow's `evaluate` rule.
 
@@ -56,6 +57,7 @@ def rows_of(results: Path) -> list[dict]:
                 "aa_ts": _get(m, "privacy", "nnaa", "aa_ts"),
                 "mia": _get(m, "privacy", "mia", "auc"),
                 "tpr_real": _get(rec, "real_train", "tpr"), "tpr_syn": _get(rec, "synthetic", "tpr"),
+                "fdr_real": _get(rec, "real_train", "fdr"), "fdr_syn": _get(rec, "synthetic", "fdr"),
                 "verdict": _get(m, "verdict", "decision") or _get(m, "verdict", "release"),
             })
     return rows
@@ -85,13 +87,14 @@ def main(argv: list[str]) -> int:
         print(f"no metrics found under {', '.join(map(str, runs))} (run the workflow first)", file=sys.stderr)
         return 1
     print("| run | disease | generator | TSTR AUC [95% CI] | TRTR AUC [95% CI] | PRS AUC [95% CI] | TSTR/TRTR | "
-          "AF r | LD r2 corr (held-out real) | AA_TS | MIA AUC | causal TPR real / synthetic | verdict |")
-    print("|---|---|---|---|---|---|---:|---:|---:|---:|---:|---|---|")
+          "AF r | LD r2 corr (held-out real) | AA_TS | MIA AUC | causal TPR real / synthetic | FDR real / synthetic | verdict |")
+    print("|---|---|---|---|---|---|---:|---:|---:|---:|---:|---|---|---|")
     for r in rows:
         print(f"| {r['run']} | {r['disease']} | {r['generator']} | {ci(r['tstr'])} | {ci(r['trtr'])} | {ci(r['prs'])} | "
               f"{mark('ratio', r['ratio'])} | {mark('af_r', r['af_r'])} | {mark('ld_r', r['ld_r'])} "
               f"({fmt(r['ld_r_holdout'])}) | {mark('aa_ts', r['aa_ts'])} | {mark('mia', r['mia'])} | "
-              f"{fmt(r['tpr_real'], 2)} / {fmt(r['tpr_syn'], 2)} | {r['verdict'] or '-'} |")
+              f"{fmt(r['tpr_real'], 2)} / {fmt(r['tpr_syn'], 2)} | {fmt(r['fdr_real'], 2)} / {fmt(r['fdr_syn'], 2)} | "
+              f"{r['verdict'] or '-'} |")
     print("\nTargets: " + "; ".join(f"{k} {t[1]}" for k, t in TARGETS.items())
           + ". Logistic regression (L2); AUCs on the real test split; causal TPR at Bonferroni (0.05 / K).")
     return 0

@@ -20,7 +20,7 @@ import polars as pl
 from . import io
 
 SAMPLING_DEFAULTS: dict = {
-    "guidance_scale": 3.0,   # classifier-free guidance scale (1 = conditional only, 0 = unconditional)
+    "guidance_scale": 1.0,   # classifier-free guidance scale (1 = conditional only, 0 = unconditional; > 1 inflates effects)
     "sampler": "heun",       # "heun" (2nd-order ODE, 2 network calls per step), "ddim" (`steps` steps) or "ddpm" (full ancestral chain)
     "steps": 25,             # steps of "heun" / "ddim" (ignored by "ddpm")
     "eta": 0.0,              # DDIM noise: 0 = deterministic, 1 = DDPM-like stochastic steps (more diverse)
