@@ -119,6 +119,21 @@ def test_dry_run_lists_every_rule(tmp_path):
         assert re.search(rf"^{rule}\s+\d+", out, flags=re.M), f"rule {rule} missing from the dry run"
 
 
+def test_changing_sampling_settings_reuses_the_trained_models(workflow_run, tmp_path):
+    """A new guidance scale re-samples and re-evaluates, but must not retrain the VAE or diffusion
+    model (their rerun trigger is the hash of the settings they depend on, not of the whole config)."""
+    import yaml
+
+    cfg = yaml.safe_load(TEST_CONFIG.read_text())
+    cfg.setdefault("sampling", {})["guidance_scale"] = 2.5
+    overlay = tmp_path / "config.yaml"
+    overlay.write_text(yaml.safe_dump(cfg))
+    out = run_snakemake(workflow_run, "-n", configfile=overlay)
+    text = out.stdout + out.stderr
+    assert re.search(r"^sample_cohort\s+\d+", text, flags=re.M), text[-3000:]
+    assert not re.search(r"^(train_vae|train_diffusion)\s+\d+", text, flags=re.M), text[-3000:]
+
+
 @pytest.mark.parametrize("disease", DISEASES)
 def test_synthetic_cohorts_are_real_plink_filesets(workflow_run, disease, tmp_path):
     import subprocess

@@ -14,7 +14,7 @@ rule train_vae:
     params:
         vae=config["model"]["vae"],
         seed=lambda wc: stage_seed(SEED, "train_vae", wc.disease),
-        config_hash=CONFIG_HASH,
+        config_hash=MODEL_CONFIG_HASH,
         device=config["device"],
     log:
         f"{RESULTS}/logs/{{disease}}/train_vae.log",
@@ -42,7 +42,7 @@ rule train_diffusion:
     params:
         diffusion=config["model"]["diffusion"],
         seed=lambda wc: stage_seed(SEED, "train_diffusion", wc.disease),
-        config_hash=CONFIG_HASH,
+        config_hash=MODEL_CONFIG_HASH,
         device=config["device"],
     log:
         f"{RESULTS}/logs/{{disease}}/train_diffusion.log",
