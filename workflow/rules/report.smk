@@ -30,6 +30,7 @@ rule render_report:
         config_hash=CONFIG_HASH,
         seeds=report_seeds,
         demo=DEMO,
+        sampling=config["sampling"],
     log:
         f"{RESULTS}/logs/{{disease}}/render_report.log",
     benchmark:

@@ -13,7 +13,8 @@ with step_logging(sm.log[0], f"render_report[{sm.wildcards.disease}]") as log:
                               repo_dir=Path(sm.scriptdir).parent.parent)
     summary = render_disease_report(sm.params.results, sm.wildcards.disease, sm.output.html, sm.output.figures,
                                     generators=sm.params.generators, provenance=prov,
-                                    verdict_json=sm.output.verdict, demo=sm.params.demo)
+                                    verdict_json=sm.output.verdict, demo=sm.params.demo,
+                                    sampling=dict(sm.params.sampling))
     for gen, v in summary["generators"].items():
         log.info("%s: %s", gen, v["decision"])
     if summary["gaps"]:

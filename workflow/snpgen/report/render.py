@@ -364,7 +364,21 @@ def _selection_section(results: Path, d: str, gaps: Gaps) -> dict:
             "per_chromosome": rows, "causal": causal}
 
 
-def _training_section(results: Path, d: str, gaps: Gaps) -> dict:
+def _sampling_rows(sampling: dict | None) -> list[tuple[str, str, str]]:
+    """How the synthetic cohorts were drawn (the run's `sampling` settings)."""
+    if not sampling:
+        return []
+    steps = "all training steps" if sampling.get("sampler") == "ddpm" else f"{sampling.get('steps')} steps"
+    return [
+        ("Sampling: classifier-free guidance scale", fmt(_num(sampling.get("guidance_scale")), 1),
+         "1 = the plain label-conditional model; above 1 exaggerates case-control differences"),
+        ("Sampling: sampler", f"{sampling.get('sampler')}, {steps}", "-"),
+        ("Sampling: genotype calls", str(sampling.get("hard_calls")),
+         "sample = drawn from the decoder's genotype probabilities"),
+    ]
+
+
+def _training_section(results: Path, d: str, gaps: Gaps, sampling: dict | None = None) -> dict:
     mdir = results / d / "model"
     out: dict = {}
     # VAE
@@ -413,7 +427,7 @@ def _training_section(results: Path, d: str, gaps: Gaps) -> dict:
             ("Final fixed-batch loss, with disease label", fmt(last.get("eval_loss_cond"), 4), "noise-prediction MSE"),
             ("Final fixed-batch loss, label withheld", fmt(last.get("eval_loss_uncond"), 4), "noise-prediction MSE"),
             ("Training time", fmt(secs / 60, 1), "minutes"),
-        ]
+        ] + _sampling_rows(sampling)
     else:
         dif["missing"].append(gaps.add("Training", f"{d}/model/diffusion_history.tsv",
                                        "file not found (diffusion model not trained)"))
@@ -761,7 +775,7 @@ def _env():
 
 
 def build_context(results: str | Path, disease: str, figdir: str | Path, *, generators=DEFAULT_GENERATORS,
-                  provenance: dict | None = None, demo: bool | None = None) -> dict:
+                  provenance: dict | None = None, demo: bool | None = None, sampling: dict | None = None) -> dict:
     """Everything the disease template shows (formatted strings; no raw arrays)."""
     results, figdir = Path(results), Path(figdir)
     generators = list(generators)
@@ -789,7 +803,7 @@ def build_context(results: str | Path, disease: str, figdir: str | Path, *, gene
         "split": _split_section(results, disease, gaps),
         "gwas": _gwas_section(results, disease, figdir, gaps, n_train),
         "selection": _selection_section(results, disease, gaps),
-        "training": _training_section(results, disease, gaps),
+        "training": _training_section(results, disease, gaps, sampling),
         "verdict": _verdict_section(metrics, generators),
     }
     avail = [g for g in generators if metrics.get(g)]
@@ -830,14 +844,16 @@ def verdict_summary(ctx: dict) -> dict:
 
 def render_disease_report(results: str | Path, disease: str, out_html: str | Path, figdir: str | Path, *,
                           generators=DEFAULT_GENERATORS, provenance: dict | None = None,
-                          verdict_json: str | Path | None = None, demo: bool | None = None) -> dict:
+                          verdict_json: str | Path | None = None, demo: bool | None = None,
+                          sampling: dict | None = None) -> dict:
     """Write ``out_html`` (self-contained) and ``figdir`` (GWAS plots + key evaluation figures
     for Snakemake's --report); returns the verdict summary (also written to ``verdict_json``)."""
     from ..io import atomic_write_text, write_json
 
     results, figdir = Path(results), Path(figdir)
     figdir.mkdir(parents=True, exist_ok=True)
-    ctx = build_context(results, disease, figdir, generators=generators, provenance=provenance, demo=demo)
+    ctx = build_context(results, disease, figdir, generators=generators, provenance=provenance, demo=demo,
+                        sampling=sampling)
     html = _env().get_template("disease.html.j2").render(**ctx)
     for g in ctx["generators"]:
         for name in KEY_FIGURES:
