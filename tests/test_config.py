@@ -94,3 +94,17 @@ def test_config_readme_tables_match_the_schema():
     res = subprocess.run([sys.executable, str(root / "scripts" / "config_tables.py"), "--check"],
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
+
+
+def test_key_order_does_not_change_the_checked_config():
+    """Reordering keys in config.yaml must give the same checked config, key order included
+    (Snakemake compares rule params by their text; a reorder would otherwise rerun everything)."""
+    import yaml
+
+    from conftest import TEST_CONFIG
+
+    raw = yaml.safe_load(TEST_CONFIG.read_text())
+    shuffled = yaml.safe_load(yaml.safe_dump(raw, sort_keys=True))
+    shuffled["cohort"] = dict(reversed(list(shuffled["cohort"].items())))
+    a, b = check_config(raw), check_config(shuffled)
+    assert a == b and repr(a) == repr(b)

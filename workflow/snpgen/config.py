@@ -66,7 +66,17 @@ def validate(instance: Any, schema: dict, source: str) -> Any:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
     instance = copy.deepcopy(instance)
     _fill_defaults(instance, schema)
-    return instance
+    return canonical(instance)
+
+
+def canonical(obj: Any) -> Any:
+    """Dicts with their keys sorted, recursively (lists keep their order). Snakemake compares rule
+    params by their text, so a config whose keys were merely reordered must not look changed."""
+    if isinstance(obj, dict):
+        return {k: canonical(obj[k]) for k in sorted(obj, key=str)}
+    if isinstance(obj, list):
+        return [canonical(v) for v in obj]
+    return obj
 
 
 def check_config(config: dict, source: str = "config/config.yaml") -> dict:
