@@ -120,18 +120,23 @@ def test_dry_run_lists_every_rule(tmp_path):
 
 
 def test_changing_sampling_settings_reuses_the_trained_models(workflow_run, tmp_path):
-    """A new guidance scale re-samples and re-evaluates, but must not retrain the VAE or diffusion
-    model (their rerun trigger is the hash of the settings they depend on, not of the whole config)."""
+    """A new guidance scale and synthetic size re-sample and re-evaluate, but must not rerun QC, GWAS,
+    selection or training (the models' rerun trigger is the hash of the settings they depend on)."""
     import yaml
 
     cfg = yaml.safe_load(TEST_CONFIG.read_text())
     cfg.setdefault("sampling", {})["guidance_scale"] = 2.5
+    diseases = yaml.safe_load((ROOT / cfg["diseases_file"]).read_text())
+    diseases["cad"]["synthetic_n"] = int(diseases["cad"]["synthetic_n"]) + 10
+    (tmp_path / "diseases.yaml").write_text(yaml.safe_dump(diseases))
+    cfg["diseases_file"] = str(tmp_path / "diseases.yaml")
     overlay = tmp_path / "config.yaml"
-    overlay.write_text(yaml.safe_dump(cfg))
+    overlay.write_text(yaml.safe_dump(cfg))  # keys sorted: a reorder alone must change nothing
     out = run_snakemake(workflow_run, "-n", configfile=overlay)
     text = out.stdout + out.stderr
     assert re.search(r"^sample_cohort\s+\d+", text, flags=re.M), text[-3000:]
-    assert not re.search(r"^(train_vae|train_diffusion)\s+\d+", text, flags=re.M), text[-3000:]
+    upstream = r"^(validate_inputs|qc|gwas|select_snps|train_vae|train_diffusion)\s+\d+"
+    assert not re.search(upstream, text, flags=re.M), text[-3000:]
 
 
 @pytest.mark.parametrize("disease", DISEASES)

@@ -20,10 +20,10 @@ CONFIG_HASH = config_hash(config, DISEASES)
 # What the trained models depend on: changing sampling, evaluation or verdict settings must not
 # retrain them (their checkpoints record this hash; reports show the full CONFIG_HASH).
 MODEL_SECTIONS = ("seed", "device", "cohort", "qc", "split", "gwas", "selection", "model")
-MODEL_CONFIG_HASH = config_hash(
-    {k: config[k] for k in MODEL_SECTIONS},
-    {d: {k: v for k, v in e.items() if not k.startswith("synthetic_")} for d, e in DISEASES.items()},
-)
+# The diseases' phenotype and selection settings, without the synthetic cohort's size and case
+# fraction (which only the sampling rules need).
+DISEASE_DEFS = {d: {k: v for k, v in e.items() if not k.startswith("synthetic_")} for d, e in DISEASES.items()}
+MODEL_CONFIG_HASH = config_hash({k: config[k] for k in MODEL_SECTIONS}, DISEASE_DEFS)
 DEMO = is_demo(config)
 COHORT = config["cohort"]
 

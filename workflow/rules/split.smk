@@ -12,7 +12,7 @@ rule split_samples:
         pheno=f"{RESULTS}/{{disease}}/split/pheno.tsv",
         summary=f"{RESULTS}/{{disease}}/split/split_summary.json",
     params:
-        disease=lambda wc: DISEASES[wc.disease],
+        disease=lambda wc: DISEASE_DEFS[wc.disease],
         cohort=COHORT,
         fractions=config["split"],
         min_cases=config["split"]["min_cases"],

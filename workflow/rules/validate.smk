@@ -12,7 +12,7 @@ rule validate_inputs:
     params:
         cohort=COHORT,
         covariates=COVARIATES,
-        diseases=DISEASES,
+        diseases=DISEASE_DEFS,
         split=config["split"],
     log:
         f"{RESULTS}/logs/validate_inputs.log",
