@@ -274,6 +274,18 @@ class GaussianDiffusion:
         ec, eu = out.chunk(2)
         return eu + guidance_scale * (ec - eu)
 
+    def _predict(self, model, x, i: int, y, guidance_scale: float, clip_x0: float):
+        """Guided noise estimate and clean-latent prediction at timestep ``i``; with ``clip_x0`` the
+        prediction is clipped and the noise estimate made consistent with it. Returns (eps, x0)."""
+        t = torch.full((x.shape[0],), i, device=x.device, dtype=torch.long)
+        eps = self.guided_eps(model, x, t, y, guidance_scale)
+        ac = float(self.alphas_cumprod[i])
+        x0 = (x - math.sqrt(1 - ac) * eps) / math.sqrt(ac)
+        if clip_x0 > 0:
+            x0 = x0.clamp(-clip_x0, clip_x0)
+            eps = (x - math.sqrt(ac) * x0) / math.sqrt(1 - ac)
+        return eps, x0
+
     @torch.no_grad()
     def sample(self, model, shape, y, guidance_scale: float = 1.0, sampler: str = "ddim",
                steps: int = 50, generator=None, clip_x0: float = 0.0, eta: float = 0.0):
@@ -286,14 +298,10 @@ class GaussianDiffusion:
         x = torch.randn(shape, generator=generator).to(device)
         if sampler == "ddpm":
             for i in reversed(range(self.T)):
-                t = torch.full((shape[0],), i, device=device, dtype=torch.long)
-                eps = self.guided_eps(model, x, t, y, guidance_scale)
+                _, x0 = self._predict(model, x, i, y, guidance_scale, clip_x0)
                 ac = float(self.alphas_cumprod[i])
                 acp = float(self.alphas_cumprod_prev[i])
                 beta = float(self.betas[i])
-                x0 = (x - math.sqrt(1 - ac) * eps) / math.sqrt(ac)
-                if clip_x0 > 0:
-                    x0 = x0.clamp(-clip_x0, clip_x0)
                 mean = (math.sqrt(acp) * beta / (1 - ac)) * x0 + (math.sqrt(1 - beta) * (1 - acp) / (1 - ac)) * x
                 if i > 0:
                     noise = torch.randn(shape, generator=generator).to(device)
@@ -301,18 +309,14 @@ class GaussianDiffusion:
                 else:
                     x = mean
             return x
+        # "ddim" and "heun" visit `steps` evenly spaced timesteps from T - 1 down to 0
+        n_steps = max(1, min(int(steps), self.T))
+        ts = torch.linspace(self.T - 1, 0, n_steps).round().long().unique_consecutive().tolist()
         if sampler == "ddim":
-            steps = max(1, min(int(steps), self.T))
-            ts = torch.linspace(self.T - 1, 0, steps).round().long().unique_consecutive().tolist()
             for k, i in enumerate(ts):
-                t = torch.full((shape[0],), i, device=device, dtype=torch.long)
-                eps = self.guided_eps(model, x, t, y, guidance_scale)
+                eps, x0 = self._predict(model, x, i, y, guidance_scale, clip_x0)
                 ac = float(self.alphas_cumprod[i])
                 ac_next = float(self.alphas_cumprod[ts[k + 1]]) if k + 1 < len(ts) else 1.0
-                x0 = (x - math.sqrt(1 - ac) * eps) / math.sqrt(ac)
-                if clip_x0 > 0:
-                    x0 = x0.clamp(-clip_x0, clip_x0)
-                    eps = (x - math.sqrt(ac) * x0) / math.sqrt(1 - ac)
                 sigma = 0.0
                 if eta > 0 and k + 1 < len(ts):
                     sigma = eta * math.sqrt((1 - ac_next) / (1 - ac) * (1 - ac / ac_next))
@@ -323,18 +327,6 @@ class GaussianDiffusion:
         if sampler == "heun":
             # probability-flow ODE in (x / sqrt(abar), sigma = sqrt((1 - abar) / abar)), where
             # dx~/dsigma = eps; Heun's second-order step (Karras et al. 2022). DDIM is its Euler step.
-            steps = max(1, min(int(steps), self.T))
-            ts = torch.linspace(self.T - 1, 0, steps).round().long().unique_consecutive().tolist()
-
-            def eps_at(xx, i):
-                t = torch.full((shape[0],), i, device=device, dtype=torch.long)
-                e = self.guided_eps(model, xx, t, y, guidance_scale)
-                if clip_x0 > 0:
-                    ac = float(self.alphas_cumprod[i])
-                    x0 = ((xx - math.sqrt(1 - ac) * e) / math.sqrt(ac)).clamp(-clip_x0, clip_x0)
-                    e = (xx - math.sqrt(ac) * x0) / math.sqrt(1 - ac)
-                return e
-
             def sig(i):
                 ac = float(self.alphas_cumprod[i])
                 return math.sqrt((1 - ac) / ac), math.sqrt(ac)
@@ -342,11 +334,11 @@ class GaussianDiffusion:
             for k, i in enumerate(ts):
                 s_i, r_i = sig(i)
                 xt = x / r_i
-                d = eps_at(x, i)
+                d, _ = self._predict(model, x, i, y, guidance_scale, clip_x0)
                 if k + 1 < len(ts):
                     s_n, r_n = sig(ts[k + 1])
                     x_eul = xt + (s_n - s_i) * d
-                    d2 = eps_at(x_eul * r_n, ts[k + 1])
+                    d2, _ = self._predict(model, x_eul * r_n, ts[k + 1], y, guidance_scale, clip_x0)
                     x = (xt + (s_n - s_i) * 0.5 * (d + d2)) * r_n
                 else:  # last step: Euler to sigma = 0
                     x = xt - s_i * d
