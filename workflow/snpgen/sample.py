@@ -38,10 +38,13 @@ def make_labels(n: int, case_fraction: float, seed: int) -> np.ndarray:
     return np.random.default_rng([int(seed), 7]).permutation(y)
 
 
+_D = SAMPLING_DEFAULTS
+
+
 def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
-             guidance_scale: float = SAMPLING_DEFAULTS["guidance_scale"], sampler: str = SAMPLING_DEFAULTS["sampler"],
-             steps: int = SAMPLING_DEFAULTS["steps"], seed: int = 1, device="auto", hard_calls: str = "sample",
-             batch_size: int = SAMPLING_DEFAULTS["batch_size"], clip_x0: float = 5.0, eta: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+             guidance_scale: float = _D["guidance_scale"], sampler: str = _D["sampler"], steps: int = _D["steps"],
+             seed: int = 1, device="auto", hard_calls: str = _D["hard_calls"], batch_size: int = _D["batch_size"],
+             clip_x0: float = _D["clip_x0"], eta: float = _D["eta"]) -> tuple[np.ndarray, np.ndarray]:
     """Return (G int8 (n, L) 0/1/2, y int8 (n,) 0/1) for ``n`` synthetic individuals."""
     import torch
 
