@@ -127,7 +127,7 @@ def main(argv=None) -> int:
     rows = []
     Gb, yb = sample_baseline(X["train"], Y["train"], a.n, cf_train, a.seed)
     rows.append({"variant": "baseline (per-class AF)", **score(Gb, yb), "acc": None, "minutes": 0.0})
-    print(f"[ablations] baseline done", file=sys.stderr)
+    print("[ablations] baseline done", file=sys.stderr)
     for spec in a.variants.split(";"):
         name, (vo, do, so) = parse_overrides(spec)
         vp = {**base.get("vae", {}), **vo}

@@ -40,7 +40,8 @@ def render(text: str, schema: dict) -> str:
         pat = re.compile(r"(### [^\n]*\(`" + re.escape(dotted) + r"`\)\n\n)(\|.*?\n)(?=\n|\Z)", re.S)
         if not pat.search(text):
             raise SystemExit(f"{README}: no table under a heading ending in (`{dotted}`)")
-        text = pat.sub(lambda m: m.group(1) + table(schema, dotted) + "\n", text, count=1)
+        rows = table(schema, dotted)
+        text = pat.sub(lambda m, rows=rows: m.group(1) + rows + "\n", text, count=1)
     return text
 
 
