@@ -20,6 +20,9 @@ import json
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
+from snpgen.nested import get_in as _get  # noqa: E402
+
 TARGETS = {
     "ratio": (lambda v: v >= 0.97, ">= 0.97"),
     "af_r": (lambda v: v >= 0.99, ">= 0.99"),
@@ -27,14 +30,6 @@ TARGETS = {
     "aa_ts": (lambda v: 0.45 <= v <= 0.55, "in [0.45, 0.55]"),
     "mia": (lambda v: v <= 0.55, "<= 0.55"),
 }
-
-
-def _get(d, *keys):
-    for k in keys:
-        if not isinstance(d, dict) or k not in d:
-            return None
-        d = d[k]
-    return d
 
 
 def rows_of(results: Path) -> list[dict]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+from ..nested import get_in as _get
+
 DEFAULT_THRESHOLDS: dict = {
     "max_identical_match_rate": 0.0,   # fraction of synthetic records identical to a training record
     "aa_ts_min": 0.45,                 # NNAA AA_TS (train reference) lower bound
@@ -55,14 +57,6 @@ def check(name: str, value, threshold, comparison: str, *, missing_fails: bool =
     if note:
         out["note"] = note
     return out
-
-
-def _get(d: dict, *keys):
-    for k in keys:
-        if not isinstance(d, dict) or k not in d:
-            return None
-        d = d[k]
-    return d
 
 
 def verdict(metrics: dict, thresholds: dict | None = None) -> dict:

@@ -27,6 +27,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from ..nested import get_in as _get
 from . import MIN_COUNT, SECONDARY, is_suppressed, suppress_parts, suppress_small
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -168,14 +169,6 @@ def _split_small(split: dict, name: str) -> bool:
     """True when a split's cases or controls are small (its case fraction must be withheld)."""
     r = (split or {}).get(name) or {}
     return is_suppressed(r.get("cases")) or is_suppressed(r.get("controls"))
-
-
-def _get(d, *keys):
-    for k in keys:
-        if not isinstance(d, dict) or k not in d:
-            return None
-        d = d[k]
-    return d
 
 
 # --------------------------------------------------------------------------- reading
