@@ -47,6 +47,28 @@ def test_bad_config_names_the_key(mutate, key):
     assert "config/config.yaml" in str(err.value) and key in str(err.value)
 
 
+def test_error_names_the_overlay_file_that_set_the_key():
+    """--configfile config/config.yaml my.yaml --config ...: each error names the file its key came from."""
+    base = base_config()
+    overlay = {"qc": {"maf": 0.9}, "model": {"vae": {"epochs": 5}}}
+    cli = {"model": {"vae": {"bogus": 1}}}
+    merged = copy.deepcopy(base)
+    merged["qc"]["maf"] = 0.9
+    merged["model"] = {"vae": {"epochs": 5, "bogus": 1}}
+    origins = [("config/config.yaml", base), ("my.yaml", overlay), ("--config", cli)]
+    with pytest.raises(ConfigError) as err:
+        check_config(merged, origins=origins)
+    msg = str(err.value)
+    assert "my.yaml: key qc.maf" in msg
+    assert "--config: unknown key model.vae.bogus" in msg
+    assert "config/config.yaml" not in msg
+    # a cross-key rule names the file of the keys it combines
+    merged = copy.deepcopy(base)
+    merged["gwas"]["n_pcs"] = 20
+    with pytest.raises(ConfigError, match=r"^over\.yaml \+ config/config\.yaml: key gwas\.n_pcs"):
+        check_config(merged, origins=[("config/config.yaml", base), ("over.yaml", {"gwas": {"n_pcs": 20}})])
+
+
 @pytest.mark.parametrize("entry, key", [
     ({"n_snps": 10}, "phenotype_column"),
     ({"phenotype_column": "x", "n_snps": 0}, "n_snps"),

@@ -6,8 +6,26 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
 from snpgen.config import ConfigError, check_config, config_hash, is_demo, load_diseases, stage_seed
 
+
+
+def _config_origins():
+    """(file, raw dict) in the order Snakemake merged them, so an error names the right file."""
+    import yaml
+
+    files = ["config/config.yaml"] + [str(f) for f in workflow.config_settings.configfiles]
+    origins = []
+    for f in files:
+        try:
+            origins.append((f, yaml.safe_load(Path(f).read_text()) or {}))
+        except (OSError, yaml.YAMLError):
+            pass
+    if workflow.config_settings.config:
+        origins.append(("--config", dict(workflow.config_settings.config)))
+    return origins
+
+
 try:
-    _checked = check_config(config)
+    _checked = check_config(config, origins=_config_origins())
     config.clear()
     config.update(_checked)
     DISEASES = load_diseases(config["diseases_file"])

@@ -45,8 +45,32 @@ def _fill_defaults(instance: Any, schema: dict) -> None:
                 _fill_defaults(value, extra)
 
 
-def validate(instance: Any, schema: dict, source: str) -> Any:
-    """Validate ``instance`` (filling defaults); raise ConfigError naming ``source`` and the key."""
+Origins = list[tuple[str, Any]]
+
+
+def origin_of(origins: Origins | None, path, fallback: str) -> str:
+    """The last of ``origins`` ((label, raw dict) in merge order) that sets the key ``path``.
+
+    A run may merge several config files (``--configfile a.yaml b.yaml``, ``--config k=v``); an
+    error names the one the offending key came from, else ``fallback``.
+    """
+    for label, raw in reversed(origins or []):
+        d = raw
+        for k in path:
+            if not isinstance(d, dict) or k not in d:
+                break
+            d = d[k]
+        else:
+            return label
+    return fallback
+
+
+def validate(instance: Any, schema: dict, source: str, origins: Origins | None = None) -> Any:
+    """Validate ``instance`` (filling defaults); raise ConfigError naming the file and the key.
+
+    ``source`` names the file; with ``origins`` (see :func:`origin_of`) each error names the file
+    that set its key instead.
+    """
     if instance is None:
         instance = {}
     validator = jsonschema.Draft202012Validator(schema)
@@ -55,14 +79,16 @@ def validate(instance: Any, schema: dict, source: str) -> Any:
         lines = []
         for err in errors:
             where = _key_path(err.absolute_path)
+            src = origin_of(origins, list(err.absolute_path), source)
             if err.validator == "additionalProperties":
                 extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
                 keys = ", ".join(f"{where}.{k}" if err.absolute_path else k for k in extra)
-                lines.append(f"{source}: unknown key {keys} (allowed: {', '.join(err.schema.get('properties', {}))})")
+                src = origin_of(origins, [*err.absolute_path, extra[0]], source) if extra else src
+                lines.append(f"{src}: unknown key {keys} (allowed: {', '.join(err.schema.get('properties', {}))})")
             elif err.validator == "required":
-                lines.append(f"{source}: {where}: {err.message}")
+                lines.append(f"{src}: {where}: {err.message}")
             else:
-                lines.append(f"{source}: key {where}: {err.message}")
+                lines.append(f"{src}: key {where}: {err.message}")
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
     instance = copy.deepcopy(instance)
     _fill_defaults(instance, schema)
@@ -79,20 +105,33 @@ def canonical(obj: Any) -> Any:
     return obj
 
 
-def check_config(config: dict, source: str = "config/config.yaml") -> dict:
-    """Schema validation plus the cross-key rules a schema cannot express."""
-    config = validate(config, load_schema("config.schema.yaml"), source)
+def check_config(config: dict, source: str = "config/config.yaml", origins: Origins | None = None) -> dict:
+    """Schema validation plus the cross-key rules a schema cannot express.
+
+    ``origins``: the merged config files in order, as (label, raw dict), so that an error names
+    the file its key came from (Snakefile passes ``--configfile`` overlays and ``--config``).
+    """
+    config = validate(config, load_schema("config.schema.yaml"), source, origins)
+
+    def src(*paths: str) -> str:
+        labels = [origin_of(origins, p.split("."), "") for p in paths]
+        found = list(dict.fromkeys(x for x in labels if x))
+        return " + ".join(found) or source
+
     split = config["split"]
     total = split["train"] + split["val"] + split["test"]
     if abs(total - 1.0) > 1e-6:
         raise ConfigError(
-            f"{source}: keys split.train + split.val + split.test must sum to 1 (got {total:g})"
+            f"{src('split.train', 'split.val', 'split.test')}: keys split.train + split.val + split.test "
+            f"must sum to 1 (got {total:g})"
         )
     if config["gwas"]["n_pcs"] > config["qc"]["n_pcs"]:
-        raise ConfigError(f"{source}: key gwas.n_pcs ({config['gwas']['n_pcs']}) exceeds qc.n_pcs ({config['qc']['n_pcs']})")
+        raise ConfigError(f"{src('gwas.n_pcs', 'qc.n_pcs')}: key gwas.n_pcs ({config['gwas']['n_pcs']}) exceeds "
+                          f"qc.n_pcs ({config['qc']['n_pcs']})")
     cohort = config["cohort"]
     if (cohort["bfile"] is None) != (cohort["phenotypes"] is None):
-        raise ConfigError(f"{source}: keys cohort.bfile and cohort.phenotypes must both be set (own data) or both null (demo)")
+        raise ConfigError(f"{src('cohort.bfile', 'cohort.phenotypes')}: keys cohort.bfile and cohort.phenotypes "
+                          "must both be set (own data) or both null (demo)")
     return config
 
 
