@@ -244,7 +244,7 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
                 mu, logvar = model.encode(one_hot(xb, model.padded))
                 z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
                 logits = model.decode(z)
-                plogit = model.pheno_logit(mu)
+                plogit = model.pheno_logit(z if model.pheno_input == "z" else mu)
             mu, logvar = mu.float(), logvar.float()
             rec = F.cross_entropy(logits.float(), xb.long())
             kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).mean()

@@ -38,7 +38,8 @@ VAE_DEFAULTS: dict = {
     "dropout": 0.1,                # dropout inside residual blocks
     "kl_weight": 0.01,             # weight of the KL term, per latent element, relative to the per-SNP CE
     "pheno_weight": 0.5,           # weight of the auxiliary phenotype BCE loss
-    "pheno_hidden": 64,            # hidden units of the phenotype head MLP
+    "pheno_hidden": 64,            # hidden units of the phenotype head MLP (0 = a linear head)
+    "pheno_input": "mu",           # the head reads the posterior mean ("mu") or a sampled latent ("z")
     "pheno_dropout": 0.3,          # dropout before/inside the phenotype head
     "epochs": 30,                  # maximum training epochs
     "batch_size": 64,              # minibatch size
@@ -169,9 +170,12 @@ class GenotypeVAE(nn.Module):
 
         zdim = self.latent_channels * self.latent_len
         pd = float(p["pheno_dropout"])
-        self.pheno_head = nn.Sequential(
-            nn.Dropout(pd), nn.Linear(zdim, int(p["pheno_hidden"])), nn.SiLU(), nn.Dropout(pd),
-            nn.Linear(int(p["pheno_hidden"]), 1))
+        ph = int(p["pheno_hidden"])
+        if p["pheno_input"] not in ("mu", "z"):
+            raise ValueError(f"vae.pheno_input must be 'mu' or 'z', not {p['pheno_input']!r}")
+        self.pheno_input = p["pheno_input"]
+        self.pheno_head = (nn.Sequential(nn.Dropout(pd), nn.Linear(zdim, 1)) if ph == 0 else nn.Sequential(
+            nn.Dropout(pd), nn.Linear(zdim, ph), nn.SiLU(), nn.Dropout(pd), nn.Linear(ph, 1)))
 
     @property
     def latent_shape(self) -> tuple[int, int]:
@@ -199,4 +203,4 @@ class GenotypeVAE(nn.Module):
     def forward(self, x_onehot: torch.Tensor, sample: bool = True):
         mu, logvar = self.encode(x_onehot)
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if sample else mu
-        return self.decode(z), mu, logvar, self.pheno_logit(mu)
+        return self.decode(z), mu, logvar, self.pheno_logit(z if self.pheno_input == "z" else mu)
