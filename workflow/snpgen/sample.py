@@ -4,7 +4,9 @@ Labels are fixed first (``round(n * case_fraction)`` cases, shuffled with the se
 drawn from the label-conditional diffusion (classifier-free guidance), de-standardised, decoded
 to genotype probabilities, and turned into hard calls by sampling each SNP's genotype from the
 decoder's categorical distribution (``hard_calls="sample"``, the default) or taking its mode
-(``"argmax"``: sharper LD, but over-represents common genotypes).
+(``"argmax"``: sharper LD, but over-represents common genotypes). With the VAE's autoregressive
+read-out (``vae.ar_lags`` > 0) the calls are drawn left to right, each SNP given the calls just
+drawn for the preceding ``ar_lags`` SNPs (local LD that the latent alone leaves out).
 
 The same seed, parameters and thread count on CPU give a bit-identical cohort.
 """
@@ -50,6 +52,7 @@ def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
 
     from .models import autocast, pick_device
     from .models.train import build_diffusion, build_vae
+    from .models.vae import sample_calls
 
     if hard_calls not in ("sample", "argmax"):
         raise ValueError(f"hard_calls must be 'sample' or 'argmax', not {hard_calls!r}")
@@ -62,6 +65,7 @@ def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
     std = diff_state["latent_std"].to(device)
     shape = tuple(int(s) for s in diff_state["latent_shape"])
     L = int(vae_state["n_snps"])
+    ar_w = vae.ar_w.detach().float().cpu().numpy() if vae.ar_lags else None
     y = make_labels(n, case_fraction, seed)
     G = np.empty((int(n), L), dtype=np.int8)
     gen = torch.Generator().manual_seed(int(seed))
@@ -74,6 +78,16 @@ def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
                                  sampler=sampler, steps=int(steps), generator=gen, clip_x0=float(clip_x0),
                                  eta=float(eta))
             z = zs.float() * std + mean
+            if vae.ar_lags:  # left-to-right calls: decode the whole batch, then draw SNP by SNP
+                parts, us = [], []
+                for d in range(0, len(yb), dec_batch):
+                    with autocast(device):
+                        parts.append(vae.decode(z[d:d + dec_batch]).float().cpu().numpy())
+                    if hard_calls != "argmax":
+                        us.append(torch.rand((parts[-1].shape[0], L), generator=gen).numpy())
+                u = np.concatenate(us) if us else np.zeros((len(yb), L), np.float32)
+                G[s:s + len(yb)] = sample_calls(np.concatenate(parts), u, ar_w, argmax=hard_calls == "argmax")
+                continue
             for d in range(0, len(yb), dec_batch):
                 with autocast(device):
                     logits = vae.decode(z[d:d + dec_batch])

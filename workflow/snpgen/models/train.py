@@ -103,7 +103,9 @@ def load_checkpoint(path: str | Path, kind: str | None = None) -> dict:
 
 
 def build_vae(state: dict, device=None) -> GenotypeVAE:
-    model = GenotypeVAE(int(state["n_snps"]), state["params"])
+    # checkpoints from before an option existed were trained without it
+    params = {"ar_lags": 0, "pheno_input": "mu", **state["params"]}
+    model = GenotypeVAE(int(state["n_snps"]), params)
     model.load_state_dict(state["model"])
     return model.to(device or "cpu").eval()
 
@@ -133,7 +135,7 @@ def encode_mu(vae: GenotypeVAE, G: np.ndarray, device, batch: int = 1024) -> tor
 def _vae_eval(model: GenotypeVAE, X: np.ndarray, observed: np.ndarray, y: np.ndarray | None,
               device, batch: int = 512) -> dict:
     model.eval()
-    correct, total, ce_sum = 0, 0, 0.0
+    correct, total, ce_sum, ce_ar_sum = 0, 0, 0.0, 0.0
     plog = []
     for i in range(0, X.shape[0], batch):
         xb = torch.as_tensor(X[i:i + batch]).to(device)
@@ -145,10 +147,15 @@ def _vae_eval(model: GenotypeVAE, X: np.ndarray, observed: np.ndarray, y: np.nda
         logits = logits.float()
         ce = F.cross_entropy(logits, xb.long(), reduction="none")
         ce_sum += float(ce[ob].sum())
+        if model.ar_lags:
+            ce_ar = F.cross_entropy(model.ar_logits(logits, xb), xb.long(), reduction="none")
+            ce_ar_sum += float(ce_ar[ob].sum())
         correct += int(((logits.argmax(1) == xb.long()) & ob).sum())
         total += int(ob.sum())
         plog.append(pl_.float().cpu().numpy())
     out = {"recon_acc": correct / max(total, 1), "recon_ce": ce_sum / max(total, 1)}
+    if model.ar_lags:  # cross-entropy of the autoregressive read-out (given the preceding SNPs' calls)
+        out["recon_ce_ar"] = ce_ar_sum / max(total, 1)
     if y is not None:
         out["auc"] = _auc(y, np.concatenate(plog))
     return out
@@ -232,7 +239,7 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
         t0 = time.perf_counter()
         model.train()
         perm = torch.randperm(n, generator=g)
-        sums = {"loss": 0.0, "rec": 0.0, "kl": 0.0, "pheno": 0.0}
+        sums = {"loss": 0.0, "rec": 0.0, "rec_ar": 0.0, "kl": 0.0, "pheno": 0.0}
         for b in range(steps_per_epoch):
             idx = perm[b * bs:(b + 1) * bs]
             if idx.numel() == 0:
@@ -247,11 +254,15 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
                 plogit = model.pheno_logit(z if model.pheno_input == "z" else mu)
             mu, logvar = mu.float(), logvar.float()
             rec = F.cross_entropy(logits.float(), xb.long())
+            if model.ar_lags:  # the read-out with the preceding SNPs' calls (teacher forcing)
+                rec_ar = F.cross_entropy(model.ar_logits(logits.float(), xb), xb.long())
+            else:
+                rec_ar = torch.zeros((), device=device)
             kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).mean()
             lab = yb >= 0
             ph = (F.binary_cross_entropy_with_logits(plogit.float()[lab], yb[lab].float())
                   if bool(lab.any()) else torch.zeros((), device=device))
-            loss = rec + p["kl_weight"] * kl + p["pheno_weight"] * ph
+            loss = rec + rec_ar + p["kl_weight"] * kl + p["pheno_weight"] * ph
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if p["grad_clip"]:
@@ -262,12 +273,14 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
             k = idx.numel()
             sums["loss"] += float(loss.detach()) * k
             sums["rec"] += float(rec.detach()) * k
+            sums["rec_ar"] += float(rec_ar.detach()) * k
             sums["kl"] += float(kl.detach()) * k
             sums["pheno"] += float(ph.detach()) * k
         ev_model = ema.eval_model(model)
         ev = _vae_eval(ev_model, Xva, obs_va, yva, device)
         row = {"epoch": epoch, **{f"train_{k}": v / n for k, v in sums.items()},
                "val_recon_acc": ev["recon_acc"], "val_recon_ce": ev["recon_ce"],
+               "val_recon_ce_ar": ev.get("recon_ce_ar", float("nan")),
                "val_trivial_acc": trivial, "val_auc": ev.get("auc", float("nan")),
                "lr": opt.param_groups[0]["lr"], "seconds": time.perf_counter() - t0}
         history.append(row)
@@ -276,7 +289,9 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
             best = {"acc": ev["recon_acc"], "epoch": epoch, "state": _cpu_state(ev_model), "metrics": row}
         log(f"epoch {epoch:3d}  loss {row['train_loss']:.4f}  rec {row['train_rec']:.4f}  kl {row['train_kl']:.4f}"
             f"  pheno {row['train_pheno']:.4f} | val acc {ev['recon_acc']:.4f} (trivial {trivial:.4f})"
-            f"  val ce {ev['recon_ce']:.4f}  val AUC {row['val_auc']:.3f}  {row['seconds']:.1f}s"
+            f"  val ce {ev['recon_ce']:.4f}"
+            + (f" (autoregressive {ev['recon_ce_ar']:.4f})" if model.ar_lags else "")
+            + f"  val AUC {row['val_auc']:.3f}  {row['seconds']:.1f}s"
             + ("  *" if improved else ""))
         if p["patience"] and epoch - best["epoch"] >= int(p["patience"]):
             log(f"early stop: no validation improvement for {p['patience']} epochs")
@@ -467,7 +482,7 @@ def train_vae_files(train_bed: str, val_bed: str, ckpt: str, history_tsv: str, c
     _save(state, ckpt)
     _write_history(hist, history_tsv)
     plot_history(hist, curve_png, [
-        ("training loss", ["train_loss", "train_rec"]),
+        ("training loss", ["train_loss", "train_rec"] + (["train_rec_ar"] if state["params"].get("ar_lags") else [])),
         ("KL / phenotype loss", ["train_kl", "train_pheno"]),
         ("validation reconstruction accuracy", ["val_recon_acc", "val_trivial_acc"]),
         ("validation phenotype-head AUC", ["val_auc"]),

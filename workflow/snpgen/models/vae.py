@@ -16,8 +16,19 @@ Two choices differ from a plain image-style conv VAE and are what let it converg
   ``latent_channels`` channels. L is padded to a multiple of that factor; padded positions are
   ignored by the loss.
 
-The phenotype head (small MLP on the flattened posterior mean) gives the auxiliary label
-loss that makes the representation phenotype-supervised.
+The phenotype head (small MLP, or a linear layer, on the flattened posterior mean or a sampled
+latent) gives the auxiliary label loss that makes the representation phenotype-supervised.
+
+**Autoregressive read-out** (``ar_lags`` = K > 0): the logit of genotype b at SNP j also gets
+``ar_w[k-1, a, b, j]`` when SNP j-k carries genotype a (k = 1..K), so calls are no longer
+independent given the latent. Trained by teacher forcing next to the plain read-out (both
+cross-entropies in the loss, so the latent still has to explain the genotypes on its own and the
+reconstruction accuracy stays comparable with the trivial level); sampled left to right
+(:func:`sample_calls`). Measured on the demo's t2d SNPs (benchmarks/README.md, ablations): mean r2
+of adjacent selected SNPs is 0.147 in the real training split; the independent read-out gave 0.100
+when decoding real posterior means and 0.054 from diffusion latents; with the read-out (16 lags)
+and a KL weight of 1 (local LD left to the read-out, a smoother latent the diffusion can learn)
+synthetic cohorts reach 0.090.
 """
 from __future__ import annotations
 
@@ -36,10 +47,10 @@ VAE_DEFAULTS: dict = {
     "res_blocks": 1,               # residual blocks per stage
     "attention": False,            # self-attention block at the latent resolution
     "dropout": 0.1,                # dropout inside residual blocks
-    "kl_weight": 0.01,             # weight of the KL term, per latent element, relative to the per-SNP CE
-    "pheno_weight": 0.5,           # weight of the auxiliary phenotype BCE loss
-    "pheno_hidden": 64,            # hidden units of the phenotype head MLP (0 = a linear head)
-    "pheno_input": "mu",           # the head reads the posterior mean ("mu") or a sampled latent ("z")
+    "kl_weight": 1.0,              # weight of the KL term, per latent element, relative to the per-SNP CE
+    "pheno_weight": 0.2,           # weight of the auxiliary phenotype BCE loss
+    "pheno_hidden": 0,             # hidden units of the phenotype head MLP (0 = a linear head)
+    "pheno_input": "z",            # the head reads the posterior mean ("mu") or a sampled latent ("z")
     "pheno_dropout": 0.3,          # dropout before/inside the phenotype head
     "epochs": 30,                  # maximum training epochs
     "batch_size": 64,              # minibatch size
@@ -48,6 +59,8 @@ VAE_DEFAULTS: dict = {
     "patience": 15,                # early stop after this many epochs without val recon improvement
     "ema_decay": 0.0,              # EMA of weights (0 = off); checkpoint/validation use the EMA weights
     "grad_clip": 1.0,              # gradient-norm clip (0 = off)
+    "ar_lags": 16,                 # autoregressive read-out: each SNP's call also depends on the calls of the
+                                   # `ar_lags` preceding SNPs (0 = SNPs independent given the latent)
 }
 
 
@@ -167,6 +180,13 @@ class GenotypeVAE(nn.Module):
             gf = np.asarray(genotype_freq, dtype=np.float64)  # (3, L)
             bias[:, : self.n_snps] = torch.as_tensor(np.log(np.clip(gf, 1e-4, 1.0)), dtype=torch.float32)
         self.head_b = nn.Parameter(bias)
+        # autoregressive read-out: logit of genotype b at SNP j gets + ar_w[k-1, a, b, j] when SNP j-k
+        # has genotype a (k = 1..ar_lags); zero-initialised, so it starts as the independent read-out
+        self.ar_lags = int(p["ar_lags"])
+        if self.ar_lags < 0:
+            raise ValueError(f"vae.ar_lags must be >= 0, not {self.ar_lags}")
+        if self.ar_lags:
+            self.ar_w = nn.Parameter(torch.zeros(self.ar_lags, 3, 3, self.n_snps))
 
         zdim = self.latent_channels * self.latent_len
         pd = float(p["pheno_dropout"])
@@ -197,6 +217,19 @@ class GenotypeVAE(nn.Module):
         logits = torch.stack([(h * self.head_w[g]).sum(1) for g in range(3)], dim=1) + self.head_b
         return logits[:, :, : self.n_snps]
 
+    def ar_logits(self, logits: torch.Tensor, G: torch.Tensor) -> torch.Tensor:
+        """Add the autoregressive term to ``decode()`` logits (N, 3, L) given the genotypes G (N, L)
+        of the same individuals (teacher forcing: training and likelihood; sampling is sequential,
+        see :func:`sample_calls`). Without ``ar_lags`` the logits are returned as they are."""
+        if not self.ar_lags:
+            return logits
+        oh = F.one_hot(G.long().clamp(0, 2), 3).to(logits.dtype)  # (N, L, 3)
+        out = logits
+        for k in range(1, min(self.ar_lags, G.shape[1] - 1) + 1):
+            prev = F.pad(oh[:, :-k], (0, 0, k, 0))  # genotype of SNP j - k at position j
+            out = out + torch.einsum("nla,abl->nbl", prev, self.ar_w[k - 1].to(logits.dtype))
+        return out
+
     def pheno_logit(self, mu: torch.Tensor) -> torch.Tensor:
         return self.pheno_head(mu.flatten(1)).squeeze(1)
 
@@ -204,3 +237,45 @@ class GenotypeVAE(nn.Module):
         mu, logvar = self.encode(x_onehot)
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if sample else mu
         return self.decode(z), mu, logvar, self.pheno_logit(z if self.pheno_input == "z" else mu)
+
+
+def sample_calls(logits: np.ndarray, u: np.ndarray, ar_w: np.ndarray | None = None,
+                 argmax: bool = False) -> np.ndarray:
+    """Hard calls 0/1/2 (int8, (N, L)) from read-out logits (N, 3, L) and uniforms u (N, L).
+
+    Without ``ar_w`` every SNP is drawn independently (inverse CDF of its categorical); with
+    ``ar_w`` (lags, 3, 3, L; :meth:`GenotypeVAE.ar_logits`) SNPs are drawn left to right, each
+    given the calls already drawn for the preceding SNPs. ``argmax`` takes the most probable
+    genotype instead of drawing (left to right as well). Per-SNP cost is fixed numpy overhead plus
+    N x lags work, so large N per call is much cheaper per individual.
+    """
+    logits = np.asarray(logits, dtype=np.float32)
+    n, _, L = logits.shape
+    u = np.asarray(u, dtype=np.float32)
+
+    def draw(lg, uj):  # lg (..., 3) logits, uj (...) uniforms
+        if argmax:
+            return lg.argmax(-1).astype(np.int8)
+        e = np.exp(lg - lg.max(-1, keepdims=True))
+        t = uj * e.sum(-1)
+        c0 = e[..., 0]
+        return (t >= c0).astype(np.int8) + (t >= c0 + e[..., 1]).astype(np.int8)
+
+    if ar_w is None or ar_w.shape[0] == 0:
+        return np.ascontiguousarray(draw(logits.transpose(0, 2, 1), u))
+    ar_w = np.asarray(ar_w, dtype=np.float32)
+    K = ar_w.shape[0]
+    # push-forward table: fwd[j, a, k - 1, b] = ar_w[k - 1, a, b, j + k], what call a at SNP j adds
+    # to the logit of genotype b at SNP j + k (zero past the last SNP)
+    fwd = np.zeros((L, 3, K, 3), np.float32)
+    for k in range(1, min(K, L - 1) + 1):
+        fwd[: L - k, :, k - 1, :] = ar_w[k - 1, :, :, k:].transpose(2, 0, 1)
+    lt = np.ascontiguousarray(logits.transpose(2, 0, 1))  # (L, N, 3), each SNP's logits contiguous
+    G = np.empty((L, n), dtype=np.int8)
+    for j in range(L):
+        g = draw(lt[j], u[:, j])
+        G[j] = g
+        m = min(K, L - 1 - j)
+        if m:
+            lt[j + 1:j + 1 + m] += fwd[j, g, :m].transpose(1, 0, 2)
+    return np.ascontiguousarray(G.T)
