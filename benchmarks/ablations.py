@@ -12,7 +12,8 @@ look at the test split (``--eval-split test`` exists for a final, one-off read).
 
 Columns: validation reconstruction accuracy of the VAE (and the trivial level), TSTR and TRTR
 logistic-regression AUC on the evaluation split, their ratio, allele-frequency r, LD r2
-correlation (windows of 50 neighbouring SNPs), AA_TS and MIA AUC (training split = members,
+correlation (windows of 50 neighbouring SNPs) and the mean synthetic r2 over the mean real r2 in
+those windows (1 = LD of the real strength), AA_TS and MIA AUC (training split = members,
 evaluation split = non-members), the slope of the synthetic case-minus-control allele-frequency
 difference on the real training one over all SNPs (1 = faithful effect sizes, > 1 = inflated), and
 training minutes. The per-class allele-frequency baseline is
@@ -90,7 +91,9 @@ def main(argv=None) -> int:
     from snpgen.evaluate.privacy import distance_privacy, impute_mode, column_modes
     from snpgen.evaluate.utility import tstr_trtr
     from snpgen.io import read_bim, read_genotypes
+    from snpgen.models.diffusion import DIFFUSION_DEFAULTS
     from snpgen.models.train import fam_labels, train_diffusion, train_vae
+    from snpgen.models.vae import VAE_DEFAULTS
     from snpgen.sample import SAMPLING_DEFAULTS, generate
 
     torch.set_num_threads(a.threads)
@@ -121,7 +124,8 @@ def main(argv=None) -> int:
         pr = distance_privacy(G, Ttr, Tev, seed=a.seed, max_n=2000, n_boot=20)
         return {"tstr": u["tstr"]["auc"], "tstr_lo": u["tstr"]["ci_low"], "tstr_hi": u["tstr"]["ci_high"],
                 "trtr": u["trtr"]["auc"], "ratio": u["ratio"], "af_r": af_metrics(Ttr, G)["correlation"],
-                "ld_r": ld["correlation"], "aa_ts": pr["nnaa"]["aa_ts"], "mia": pr["mia"]["auc"],
+                "ld_r": ld["correlation"], "ld_mag": ld["mean_r2_synthetic"] / ld["mean_r2_real"],
+                "aa_ts": pr["nnaa"]["aa_ts"], "mia": pr["mia"]["auc"],
                 "dp_slope": float(np.polyfit(dp_real, case_control_dp(G, y), 1)[0])}
 
     rows = []
@@ -135,13 +139,13 @@ def main(argv=None) -> int:
         sp = {**SAMPLING_DEFAULTS, **base.get("sampling", {}), **so}
         cf = sp.pop("_case_fraction", cf_train)
         t0 = time.perf_counter()
-        vpath = cache / f"vae_{_key(a.disease_dir, vp, a.seed)}.pt"
+        vpath = cache / f"vae_{_key(a.disease_dir, {**VAE_DEFAULTS, **vp}, a.seed)}.pt"
         if vpath.exists():
             vs = torch.load(vpath, weights_only=True)
         else:
             vs, _ = train_vae(X["train"], Y["train"], X["val"], Y["val"], vp, a.seed, log=quiet)
             torch.save(vs, vpath)
-        dpath = cache / f"diff_{_key(a.disease_dir, vp, dp, a.seed)}.pt"
+        dpath = cache / f"diff_{_key(a.disease_dir, {**VAE_DEFAULTS, **vp}, {**DIFFUSION_DEFAULTS, **dp}, a.seed)}.pt"
         if dpath.exists():
             ds = torch.load(dpath, weights_only=True)
         else:
@@ -157,12 +161,12 @@ def main(argv=None) -> int:
 
     f = lambda v, d=3: "" if v is None else f"{v:.{d}f}"  # noqa: E731
     print(f"\nAblations on {a.disease_dir} (evaluation split: {ev}; {a.n} synthetic individuals; seed {a.seed})")
-    print("| variant | VAE val acc (trivial) | TSTR AUC [95% CI] | TRTR AUC | TSTR/TRTR | AF r | LD r2 corr | AA_TS | MIA AUC | case-control dp slope | train min |")
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| variant | VAE val acc (trivial) | TSTR AUC [95% CI] | TRTR AUC | TSTR/TRTR | AF r | LD r2 corr | mean r2 syn/real | AA_TS | MIA AUC | case-control dp slope | train min |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         acc = f"{f(r['acc'])} ({f(r.get('trivial'))})" if r["acc"] is not None else "-"
         print(f"| {r['variant']} | {acc} | {f(r['tstr'])} [{f(r['tstr_lo'])}, {f(r['tstr_hi'])}] | {f(r['trtr'])} | "
-              f"{f(r['ratio'])} | {f(r['af_r'])} | {f(r['ld_r'])} | {f(r['aa_ts'])} | {f(r['mia'])} | {f(r['dp_slope'], 2)} | "
+              f"{f(r['ratio'])} | {f(r['af_r'])} | {f(r['ld_r'])} | {f(r['ld_mag'], 2)} | {f(r['aa_ts'])} | {f(r['mia'])} | {f(r['dp_slope'], 2)} | "
               f"{f(r['minutes'], 1)} |")
     return 0
 

@@ -109,6 +109,18 @@ def _timed(fn, acc: dict, key: str, sync):
     return wrapper
 
 
+def model_name(kind: str, L: int) -> str:
+    """Setup-model file name, keyed on the package's model defaults so that a change of a default
+    retrains the setup models instead of timing stale ones."""
+    import hashlib
+
+    from snpgen.models.diffusion import DIFFUSION_DEFAULTS
+    from snpgen.models.vae import VAE_DEFAULTS
+
+    key = hashlib.sha1(json.dumps([VAE_DEFAULTS, DIFFUSION_DEFAULTS], sort_keys=True).encode()).hexdigest()[:8]
+    return f"{kind}_L{L}_{key}.pt"
+
+
 def worker(stage: str, n: int, a: argparse.Namespace) -> dict:
     import torch
 
@@ -130,8 +142,8 @@ def worker(stage: str, n: int, a: argparse.Namespace) -> dict:
         v, _ = tr.train_vae(X[500:], y[500:], X[:500], y[:500], {"epochs": 1, "patience": 0}, seed=1, log=q)
         d, _ = tr.train_diffusion(v, X, y, {"epochs": 1, "check_samples": 0}, seed=2, log=q)
         models.mkdir(parents=True, exist_ok=True)
-        torch.save(v, models / f"vae_L{L}.pt")
-        torch.save(d, models / f"diffusion_L{L}.pt")
+        torch.save(v, models / model_name("vae", L))
+        torch.save(d, models / model_name("diffusion", L))
         return {}
     t0 = time.perf_counter()
     if stage == "read":
@@ -143,7 +155,7 @@ def worker(stage: str, n: int, a: argparse.Namespace) -> dict:
                                device="auto", log=q)
         detail["epoch s (history)"] = hist[0]["seconds"]
     elif stage == "diffusion_epoch":
-        vae = tr.load_checkpoint(models / f"vae_L{L}.pt", tr.VAE_KIND)
+        vae = tr.load_checkpoint(models / model_name("vae", L), tr.VAE_KIND)
         X, y = io.read_genotypes(src), labels(src)
         t0 = time.perf_counter()
         _, hist = tr.train_diffusion(vae, X, y, {"epochs": 1, "check_samples": 0}, seed=2, device="auto", log=q)
@@ -154,8 +166,8 @@ def worker(stage: str, n: int, a: argparse.Namespace) -> dict:
 
         dev = pick_device("auto")
         sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
-        vae = tr.load_checkpoint(models / f"vae_L{L}.pt", tr.VAE_KIND)
-        diff = tr.load_checkpoint(models / f"diffusion_L{L}.pt", tr.DIFFUSION_KIND)
+        vae = tr.load_checkpoint(models / model_name("vae", L), tr.VAE_KIND)
+        diff = tr.load_checkpoint(models / model_name("diffusion", L), tr.DIFFUSION_KIND)
         bim = io.read_bim(src)
         build_vae, build_diffusion, to_bed = tr.build_vae, tr.build_diffusion, bed_reader.to_bed
 
@@ -285,6 +297,7 @@ def main() -> None:
     ap.add_argument("--allpairs-max", type=int, default=20000)
     ap.add_argument("--out", default="benchmarks/output/scaling")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--stages", default=",".join(STAGES), help="comma-separated subset of the stages")
     ap.add_argument("--table-only", action="store_true", help="reprint the tables of the last run's results.json")
     ap.add_argument("--_worker", nargs=2, metavar=("STAGE", "N"), help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -304,10 +317,14 @@ def main() -> None:
             t0 = time.perf_counter()
             simulate_input(prefix, n, L)
             print(f"setup: simulated {prefix} in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
-    if not (out / "models" / f"diffusion_L{L}.pt").exists():
+    if not (out / "models" / model_name("diffusion", L)).exists():
         run_worker("_setup_models", sizes[0], a)
+    stages = [st for st in a.stages.split(",") if st]
+    unknown = set(stages) - set(STAGES)
+    if unknown:
+        ap.error(f"unknown stages {sorted(unknown)} (known: {', '.join(STAGES)})")
     plan = [(st, n) for n in sizes for st in STAGES
-            if (st in ("vae_epoch", "diffusion_epoch") and n in a.train_sizes)
+            if st in stages and (st in ("vae_epoch", "diffusion_epoch") and n in a.train_sizes)
             or (st in ("read", "sample_write", "privacy_distances") and n in a.sizes)
             or (st == "allpairs_nn" and n in a.sizes and n <= a.allpairs_max)]
     res: dict = {}
