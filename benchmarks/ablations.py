@@ -85,10 +85,9 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
 
     import torch
-
     from snpgen.baseline import sample_baseline
     from snpgen.evaluate.fidelity import af_metrics, ld_metrics
-    from snpgen.evaluate.privacy import distance_privacy, impute_mode, column_modes
+    from snpgen.evaluate.privacy import column_modes, distance_privacy, impute_mode
     from snpgen.evaluate.utility import tstr_trtr
     from snpgen.io import read_bim, read_genotypes
     from snpgen.models.diffusion import DIFFUSION_DEFAULTS
