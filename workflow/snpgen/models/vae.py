@@ -223,12 +223,11 @@ class GenotypeVAE(nn.Module):
         see :func:`sample_calls`). Without ``ar_lags`` the logits are returned as they are."""
         if not self.ar_lags:
             return logits
-        oh = F.one_hot(G.long().clamp(0, 2), 3).to(logits.dtype)  # (N, L, 3)
-        out = logits
-        for k in range(1, min(self.ar_lags, G.shape[1] - 1) + 1):
-            prev = F.pad(oh[:, :-k], (0, 0, k, 0))  # genotype of SNP j - k at position j
-            out = out + torch.einsum("nla,abl->nbl", prev, self.ar_w[k - 1].to(logits.dtype))
-        return out
+        K, L = self.ar_lags, G.shape[1]
+        oh = F.pad(F.one_hot(G.long().clamp(0, 2), 3).permute(0, 2, 1).to(logits.dtype), (K, 0))
+        # lagged one-hot calls (N, K, 3, L): [:, k - 1, :, j] = genotype of SNP j - k (zeros before the first SNP)
+        prev = torch.stack([oh[:, :, K - k:K - k + L] for k in range(1, K + 1)], dim=1)
+        return logits + torch.einsum("nkal,kabl->nbl", prev, self.ar_w.to(logits.dtype))
 
     def pheno_logit(self, mu: torch.Tensor) -> torch.Tensor:
         return self.pheno_head(mu.flatten(1)).squeeze(1)
