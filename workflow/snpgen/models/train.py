@@ -196,7 +196,9 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
 
     X_*: int8 (N, L) 0/1/2 with -1 missing (imputed by Binomial(2, training AF), seeded).
     y_*: 0/1 labels, -1 (or anything else) = missing (excluded from the label loss / AUC).
-    Checkpoint selection: best validation reconstruction accuracy (EMA weights when enabled).
+    Checkpoint selection (EMA weights when enabled): best validation reconstruction accuracy; with
+    the autoregressive read-out, lowest validation cross-entropy of that read-out (the likelihood of
+    the model calls are drawn from; the plain accuracy can stall while the read-out still learns).
     """
     p = {**VAE_DEFAULTS, **(params or {})}
     unknown = set(params or {}) - set(VAE_DEFAULTS)
@@ -233,7 +235,7 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
         f"{model.latent_len}, {n_par} parameters, device {device.type}; trivial val accuracy {trivial:.4f}")
 
     history: list[dict] = []
-    best = {"acc": -1.0, "epoch": 0, "state": None, "metrics": {}}
+    best = {"acc": -1.0, "score": -math.inf, "epoch": 0, "state": None, "metrics": {}}
     step = 0
     for epoch in range(1, int(p["epochs"]) + 1):
         t0 = time.perf_counter()
@@ -284,9 +286,11 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
                "val_trivial_acc": trivial, "val_auc": ev.get("auc", float("nan")),
                "lr": opt.param_groups[0]["lr"], "seconds": time.perf_counter() - t0}
         history.append(row)
-        improved = ev["recon_acc"] > best["acc"]
+        score = -ev["recon_ce_ar"] if model.ar_lags else ev["recon_acc"]
+        improved = score > best["score"]
         if improved:
-            best = {"acc": ev["recon_acc"], "epoch": epoch, "state": _cpu_state(ev_model), "metrics": row}
+            best = {"acc": ev["recon_acc"], "score": score, "epoch": epoch, "state": _cpu_state(ev_model),
+                    "metrics": row}
         log(f"epoch {epoch:3d}  loss {row['train_loss']:.4f}  rec {row['train_rec']:.4f}  kl {row['train_kl']:.4f}"
             f"  pheno {row['train_pheno']:.4f} | val acc {ev['recon_acc']:.4f} (trivial {trivial:.4f})"
             f"  val ce {ev['recon_ce']:.4f}"

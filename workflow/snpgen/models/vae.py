@@ -52,11 +52,11 @@ VAE_DEFAULTS: dict = {
     "pheno_hidden": 0,             # hidden units of the phenotype head MLP (0 = a linear head)
     "pheno_input": "z",            # the head reads the posterior mean ("mu") or a sampled latent ("z")
     "pheno_dropout": 0.3,          # dropout before/inside the phenotype head
-    "epochs": 30,                  # maximum training epochs
+    "epochs": 60,                  # maximum training epochs
     "batch_size": 64,              # minibatch size
     "lr": 2e-3,                    # AdamW learning rate (cosine decay to 5% over `epochs`)
     "weight_decay": 1e-4,          # AdamW weight decay
-    "patience": 15,                # early stop after this many epochs without val recon improvement
+    "patience": 15,                # early stop after this many epochs without validation improvement
     "ema_decay": 0.0,              # EMA of weights (0 = off); checkpoint/validation use the EMA weights
     "grad_clip": 1.0,              # gradient-norm clip (0 = off)
     "ar_lags": 16,                 # autoregressive read-out: each SNP's call also depends on the calls of the
