@@ -324,9 +324,9 @@ def main() -> None:
     if unknown:
         ap.error(f"unknown stages {sorted(unknown)} (known: {', '.join(STAGES)})")
     plan = [(st, n) for n in sizes for st in STAGES
-            if st in stages and (st in ("vae_epoch", "diffusion_epoch") and n in a.train_sizes)
-            or (st in ("read", "sample_write", "privacy_distances") and n in a.sizes)
-            or (st == "allpairs_nn" and n in a.sizes and n <= a.allpairs_max)]
+            if st in stages and ((st in ("vae_epoch", "diffusion_epoch") and n in a.train_sizes)
+                                 or (st in ("read", "sample_write", "privacy_distances") and n in a.sizes)
+                                 or (st == "allpairs_nn" and n in a.sizes and n <= a.allpairs_max))]
     res: dict = {}
     load0 = os.getloadavg()[1]
     for st, n in plan:
