@@ -555,3 +555,27 @@ def test_workflow_reports_in_headless_chromium(workflow_run, tmp_path):
         assert r["provenance_visible"] or name == "index"
         assert (tmp_path / f"{name}.png").stat().st_size > 10_000
     assert results["cad"]["figures"] >= 10
+
+
+@pytest.mark.parametrize("with_ar, want_epoch, want_label", [
+    (True, 2, "lowest validation cross-entropy of the autoregressive read-out"),
+    (False, 3, "highest validation reconstruction accuracy"),
+])
+def test_training_section_names_the_epoch_train_vae_kept(tmp_path, with_ar, want_epoch, want_label):
+    """With the autoregressive read-out the checkpoint is chosen by its validation cross-entropy, not
+    by plain accuracy; the report states the kept epoch and the rule (here they differ on purpose)."""
+    from snpgen.report.render import Gaps, _training_section
+
+    mdir = tmp_path / "d" / "model"
+    mdir.mkdir(parents=True)
+    cols = ["epoch", "train_loss", "val_recon_acc", "val_trivial_acc", "val_auc", "seconds"]
+    rows = [[1, 1.0, 0.80, 0.75, 0.6, 1.0], [2, 0.9, 0.81, 0.75, 0.6, 1.0], [3, 0.8, 0.82, 0.75, 0.6, 1.0]]
+    ce_ar = [0.40, 0.30, 0.35]
+    if with_ar:
+        cols.append("val_recon_ce_ar")
+        rows = [r + [c] for r, c in zip(rows, ce_ar)]
+    (mdir / "vae_history.tsv").write_text(
+        "\t".join(cols) + "\n" + "".join("\t".join(map(str, r)) + "\n" for r in rows))
+    sec = _training_section(tmp_path, "d", Gaps())
+    label, epoch, _ = sec["vae"]["rows"][1]
+    assert want_label in label and epoch == str(want_epoch)

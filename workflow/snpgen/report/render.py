@@ -378,13 +378,21 @@ def _training_section(results: Path, d: str, gaps: Gaps, sampling: dict | None =
     vae: dict = {"missing": [], "figure": None, "rows": []}
     hist = read_history(mdir / "vae_history.tsv")
     if hist:
-        best = max(hist, key=lambda r: _num(r.get("val_recon_acc")) or -1.0)
+        # the epoch train_vae kept: lowest validation cross-entropy of the autoregressive read-out
+        # when the model has one, else highest validation reconstruction accuracy
+        ar = [r for r in hist if _num(r.get("val_recon_ce_ar")) is not None]
+        if ar:
+            best = min(ar, key=lambda r: _num(r.get("val_recon_ce_ar")))
+            best_label = "Best epoch (kept: lowest validation cross-entropy of the autoregressive read-out)"
+        else:
+            best = max(hist, key=lambda r: _num(r.get("val_recon_acc")) or -1.0)
+            best_label = "Best epoch (kept: highest validation reconstruction accuracy)"
         last = hist[-1]
         secs = sum(_num(r.get("seconds")) or 0.0 for r in hist)
         acc, triv = _num(best.get("val_recon_acc")), _num(best.get("val_trivial_acc"))
         vae["rows"] = [
             ("Epochs run", fmt_int(len(hist)), "epochs"),
-            ("Best epoch (highest validation reconstruction accuracy)", fmt_int(best.get("epoch")), "epoch"),
+            (best_label, fmt_int(best.get("epoch")), "epoch"),
             ("Validation reconstruction accuracy at the best epoch", fmt(acc, 4), "fraction of genotypes"),
             ("Trivial level: always predict each SNP's most common genotype", fmt(triv, 4), "fraction of genotypes"),
             ("Gain over the trivial level", fmt(acc - triv, 4) if acc is not None and triv is not None else "n/a",
