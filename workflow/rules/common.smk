@@ -12,7 +12,10 @@ def _config_origins():
     """(file, raw dict) in the order Snakemake merged them, so an error names the right file."""
     import yaml
 
-    files = ["config/config.yaml"] + [str(f) for f in workflow.config_settings.configfiles]
+    # the Snakefile's `configfile:` first, then --configfile overlays (Snakemake lists the overlays
+    # first in workflow.configfiles but merges them over the Snakefile's file)
+    cli = [str(f) for f in workflow.config_settings.configfiles]
+    files = [str(f) for f in workflow.configfiles[len(cli):]] + cli
     origins = []
     for f in files:
         try:

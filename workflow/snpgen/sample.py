@@ -78,28 +78,15 @@ def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
                                  sampler=sampler, steps=int(steps), generator=gen, clip_x0=float(clip_x0),
                                  eta=float(eta))
             z = zs.float() * std + mean
-            if vae.ar_lags:  # left-to-right calls: decode the whole batch, then draw SNP by SNP
-                parts, us = [], []
-                for d in range(0, len(yb), dec_batch):
-                    with autocast(device):
-                        parts.append(vae.decode(z[d:d + dec_batch]).float().cpu().numpy())
-                    if hard_calls != "argmax":
-                        us.append(torch.rand((parts[-1].shape[0], L), generator=gen).numpy())
-                u = np.concatenate(us) if us else np.zeros((len(yb), L), np.float32)
-                G[s:s + len(yb)] = sample_calls(np.concatenate(parts), u, ar_w, argmax=hard_calls == "argmax")
-                continue
+            # decode in small batches, then draw the calls (left to right with the read-out's lags)
+            parts, us = [], []
             for d in range(0, len(yb), dec_batch):
                 with autocast(device):
-                    logits = vae.decode(z[d:d + dec_batch])
-                logits = logits.float()
-                if hard_calls == "argmax":
-                    calls = logits.argmax(1)
-                else:
-                    prob = torch.softmax(logits, dim=1)
-                    u = torch.rand((logits.shape[0], L), generator=gen).to(device)
-                    c0 = prob[:, 0]
-                    calls = (u >= c0).to(torch.int8) + (u >= c0 + prob[:, 1]).to(torch.int8)
-                G[s + d:s + d + logits.shape[0]] = calls.to(torch.int8).cpu().numpy()
+                    parts.append(vae.decode(z[d:d + dec_batch]).float().cpu().numpy())
+                if hard_calls != "argmax":
+                    us.append(torch.rand((parts[-1].shape[0], L), generator=gen).numpy())
+            u = np.concatenate(us) if us else np.zeros((len(yb), L), np.float32)
+            G[s:s + len(yb)] = sample_calls(np.concatenate(parts), u, ar_w, argmax=hard_calls == "argmax")
     return G, y
 
 
