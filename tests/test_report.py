@@ -256,9 +256,9 @@ def build_results(root: Path, diseases=("cad",), *, with_models=True, with_metri
             mdir.mkdir(parents=True, exist_ok=True)
             (mdir / "vae_history.tsv").write_text(
                 "epoch\ttrain_loss\ttrain_rec\ttrain_kl\ttrain_pheno\tval_recon_acc\tval_recon_ce\tval_trivial_acc\t"
-                "val_auc\tlr\tseconds\n"
-                + "".join(f"{e}\t{1 - e / 20:.3f}\t0.6\t1.0\t0.3\t{0.70 + e / 200:.4f}\t0.55\t0.69\t0.8\t0.002\t2.0\n"
-                          for e in range(1, 11)))
+                "val_auc\tlr\tseconds\tkept\n"
+                + "".join(f"{e}\t{1 - e / 20:.3f}\t0.6\t1.0\t0.3\t{0.70 + e / 200:.4f}\t0.55\t0.69\t0.8\t0.002\t2.0"
+                          f"\t{int(e == 10)}\n" for e in range(1, 11)))
             (mdir / "diffusion_history.tsv").write_text(
                 "epoch\tstep\ttrain_loss\teval_loss_cond\teval_loss_uncond\tlr\tseconds\n"
                 + "".join(f"{e}\t{e * 30}\t{0.5 - e / 50:.3f}\t0.33\t0.34\t0.0001\t3.0\n" for e in range(1, 7)))
@@ -557,25 +557,29 @@ def test_workflow_reports_in_headless_chromium(workflow_run, tmp_path):
     assert results["cad"]["figures"] >= 10
 
 
-@pytest.mark.parametrize("with_ar, want_epoch, want_label", [
-    (True, 2, "lowest validation cross-entropy of the autoregressive read-out"),
-    (False, 3, "highest validation reconstruction accuracy"),
+@pytest.mark.parametrize("with_ar, frozen, want_label", [
+    (True, False, "lowest validation cross-entropy of the autoregressive read-out"),
+    (False, False, "highest validation reconstruction accuracy"),
+    (True, True, "from the one the encoder was frozen at"),
 ])
-def test_training_section_names_the_epoch_train_vae_kept(tmp_path, with_ar, want_epoch, want_label):
-    """With the autoregressive read-out the checkpoint is chosen by its validation cross-entropy, not
-    by plain accuracy; the report states the kept epoch and the rule (here they differ on purpose)."""
+def test_training_section_names_the_epoch_train_vae_kept(tmp_path, with_ar, frozen, want_label):
+    """The report shows the epoch train_vae marked as kept (not the accuracy argmax, epoch 3 here)
+    and names the rule; with the encoder frozen it says for how many epochs."""
     from snpgen.report.render import Gaps, _training_section
 
     mdir = tmp_path / "d" / "model"
     mdir.mkdir(parents=True)
-    cols = ["epoch", "train_loss", "val_recon_acc", "val_trivial_acc", "val_auc", "seconds"]
-    rows = [[1, 1.0, 0.80, 0.75, 0.6, 1.0], [2, 0.9, 0.81, 0.75, 0.6, 1.0], [3, 0.8, 0.82, 0.75, 0.6, 1.0]]
-    ce_ar = [0.40, 0.30, 0.35]
+    cols = ["epoch", "train_loss", "val_recon_acc", "val_trivial_acc", "val_auc", "seconds", "kept",
+            "encoder_frozen"]
+    rows = [[1, 1.0, 0.80, 0.75, 0.6, 1.0, 0, 0], [2, 0.9, 0.81, 0.75, 0.6, 1.0, 1, 0],
+            [3, 0.8, 0.82, 0.75, 0.6, 1.0, 0, int(frozen)]]
     if with_ar:
         cols.append("val_recon_ce_ar")
-        rows = [r + [c] for r, c in zip(rows, ce_ar)]
+        rows = [r + [c] for r, c in zip(rows, [0.40, 0.30, 0.35])]
     (mdir / "vae_history.tsv").write_text(
         "\t".join(cols) + "\n" + "".join("\t".join(map(str, r)) + "\n" for r in rows))
-    sec = _training_section(tmp_path, "d", Gaps())
-    label, epoch, _ = sec["vae"]["rows"][1]
-    assert want_label in label and epoch == str(want_epoch)
+    rows_out = _training_section(tmp_path, "d", Gaps())["vae"]["rows"]
+    label, epoch, _ = next(r for r in rows_out if r[0].startswith("Best epoch"))
+    assert want_label in label and epoch == "2"
+    frozen_rows = [r for r in rows_out if r[0].startswith("Epochs with the encoder")]
+    assert [r[1] for r in frozen_rows] == (["1"] if frozen else [])
