@@ -131,46 +131,6 @@ def encode_mu(vae: GenotypeVAE, G: np.ndarray, device, batch: int = 1024) -> tor
     return torch.cat(out) if out else torch.zeros(0, *vae.latent_shape)
 
 
-def genetic_score(X: np.ndarray, y: np.ndarray, kind: str, folds: int = 5, seed: int = 0) -> np.ndarray:
-    """Standardised out-of-fold genetic score of the individuals X (imputed 0/1/2).
-
-    The weights are fitted on the individuals with labels 0/1 in y outside each individual's fold
-    (``folds`` >= 2; 1 = in-sample), so a target never contains that individual's own label noise;
-    unlabelled individuals are scored with weights fitted on everyone. ``allele_score`` sums per-SNP
-    allele log-odds (case vs control allele frequencies, the per-class baseline's statistic);
-    ``logistic_score`` is the linear predictor of an L2 logistic regression (C by cross-validation).
-    """
-    if kind not in ("allele_score", "logistic_score"):
-        raise ValueError(f"vae.pheno_target must be label, allele_score or logistic_score, not {kind!r}")
-    y = np.asarray(y)
-    lab = np.flatnonzero((y == 0) | (y == 1))
-
-    def fit_score(fit_idx: np.ndarray, score_idx: np.ndarray) -> np.ndarray:
-        Xf, yf = X[fit_idx], y[fit_idx].astype(int)
-        if kind == "allele_score":
-            from ..baseline import class_allele_freqs
-
-            f = class_allele_freqs(Xf, yf)
-            p1, p0 = (np.clip(f[c], 1e-3, 1 - 1e-3) for c in (1, 0))
-            return X[score_idx].astype(np.float64) @ (np.log(p1 / (1 - p1)) - np.log(p0 / (1 - p0)))
-        from ..evaluate.utility import dosage_features, make_model
-
-        Xtr, means = dosage_features(Xf)
-        return make_model("logreg", seed).fit(Xtr, yf).decision_function(dosage_features(X[score_idx], means)[0])
-
-    s = np.zeros(X.shape[0])
-    rest = np.setdiff1d(np.arange(X.shape[0]), lab)
-    if folds <= 1:
-        s[:] = fit_score(lab, np.arange(X.shape[0]))
-    else:
-        fold = np.random.default_rng(seed).permutation(len(lab)) % folds
-        for k in range(folds):
-            s[lab[fold == k]] = fit_score(lab[fold != k], lab[fold == k])
-        if rest.size:
-            s[rest] = fit_score(lab, rest)
-    return ((s - s.mean()) / max(float(s.std()), 1e-12)).astype(np.float32)
-
-
 @torch.no_grad()
 def _vae_eval(model: GenotypeVAE, X: np.ndarray, observed: np.ndarray, y: np.ndarray | None,
               device, batch: int = 512) -> dict:
@@ -259,10 +219,6 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
     rng = np.random.default_rng(seed)
     Xtr = impute_missing(X_train, af, rng)
     Xva = impute_missing(X_val, af, rng)
-    score_t = None  # the head's target when it is a genetic score instead of the label
-    if p["pheno_target"] != "label":
-        score_t = torch.as_tensor(genetic_score(Xtr, ytr if ytr is not None else np.full(len(Xtr), -1),
-                                                p["pheno_target"], seed=seed))
     obs_va = X_val >= 0
     mode = gf.argmax(0)
     trivial = float(((X_val == mode[None]) & obs_va).sum() / max(obs_va.sum(), 1))
@@ -308,12 +264,8 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
                 rec_ar = torch.zeros((), device=device)
             kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).mean()
             lab = yb >= 0
-            if score_t is not None:  # defined for everyone; holds no individual's own label noise
-                ph = F.mse_loss(plogit.float(), score_t[idx].to(device))
-            elif bool(lab.any()):
-                ph = F.binary_cross_entropy_with_logits(plogit.float()[lab], yb[lab].float())
-            else:
-                ph = torch.zeros((), device=device)
+            ph = (F.binary_cross_entropy_with_logits(plogit.float()[lab], yb[lab].float())
+                  if bool(lab.any()) else torch.zeros((), device=device))
             loss = rec + rec_ar + p["kl_weight"] * kl + p["pheno_weight"] * ph
             opt.zero_grad(set_to_none=True)
             loss.backward()

@@ -51,10 +51,6 @@ VAE_DEFAULTS: dict = {
     "pheno_weight": 0.2,           # weight of the auxiliary phenotype BCE loss
     "pheno_hidden": 0,             # hidden units of the phenotype head MLP (0 = a linear head)
     "pheno_input": "z",            # the head reads the posterior mean ("mu") or a sampled latent ("z")
-    "pheno_target": "label",       # what the head learns: the binary "label" (BCE), or an out-of-fold genetic
-                                   # score (MSE; 5 folds, so no individual's own label is in its target):
-                                   # "allele_score" (per-class allele log-odds, summed) or "logistic_score"
-                                   # (L2 logistic regression with C by cross-validation)
     "pheno_dropout": 0.3,          # dropout before/inside the phenotype head
     "epochs": 60,                  # maximum training epochs
     "batch_size": 64,              # minibatch size
