@@ -13,7 +13,7 @@ from snpgen.models.vae import allele_freqs  # noqa: E402
 
 TINY_VAE = {"embed_dim": 4, "patch": 4, "channels": [16, 16], "latent_channels": 2, "epochs": 8,
             "batch_size": 32, "lr": 3e-3, "patience": 0, "kl_weight": 0.01, "pheno_weight": 0.5,
-            "dropout": 0.0, "pheno_hidden": 16}
+            "dropout": 0.0, "pheno_hidden": 16, "encoder_patience": 0}
 TINY_DIFF = {"denoiser": "mlp", "mlp_hidden": 128, "mlp_blocks": 2, "emb_dim": 32, "epochs": 4,
              "steps_per_epoch": 50, "batch_size": 128, "lr": 2e-3, "ema_decay": 0.99, "check_samples": 128}
 
@@ -227,6 +227,24 @@ def test_same_seed_same_models():
     b, _ = train_vae(X[:150], y[:150], X[150:], y[150:], p, seed=9, device="cpu", log=lambda s: None)
     for k in a["model"]:
         assert torch.equal(a["model"][k], b["model"][k]), k
+
+
+def test_encoder_patience_freezes_encoder_and_head_at_the_best_auc_epoch():
+    """With labels that are pure noise the head's validation AUC stops improving soon: the model
+    goes back to that epoch, and from then on encoder and head do not change (the head's validation
+    AUC stays exactly that epoch's) while the decoder keeps training; the kept epoch is marked."""
+    X, _ = block_cohort(400, n_blocks=3, seed=6)
+    y = np.random.default_rng(1).integers(0, 2, 400).astype(np.int8)
+    p = {**TINY_VAE, "epochs": 12, "encoder_patience": 1, "pheno_hidden": 0}
+    logs: list[str] = []
+    st, hist = train_vae(X[:300], y[:300], X[300:], y[300:], p, seed=3, device="cpu", log=logs.append)
+    k = st["encoder_frozen_epoch"]
+    assert k is not None and any("encoder frozen" in line for line in logs)
+    frozen = [r for r in hist if r["encoder_frozen"]]
+    assert frozen and all(r["epoch"] > k for r in frozen)
+    assert all(r["val_auc"] == hist[k - 1]["val_auc"] for r in frozen)  # encoder + head unchanged
+    assert len({r["train_rec"] for r in frozen}) == len(frozen)  # ... the decoder still learns
+    assert [r["epoch"] for r in hist if r["kept"]] == [st["best_epoch"]] and st["best_epoch"] >= k
 
 
 def test_unknown_params_are_rejected():

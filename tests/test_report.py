@@ -557,20 +557,22 @@ def test_workflow_reports_in_headless_chromium(workflow_run, tmp_path):
     assert results["cad"]["figures"] >= 10
 
 
-@pytest.mark.parametrize("with_ar, want_label", [
-    (True, "lowest validation cross-entropy of the autoregressive read-out"),
-    (False, "highest validation reconstruction accuracy"),
+@pytest.mark.parametrize("with_ar, frozen, want_label", [
+    (True, False, "lowest validation cross-entropy of the autoregressive read-out"),
+    (False, False, "highest validation reconstruction accuracy"),
+    (True, True, "from the one the encoder was frozen at"),
 ])
-def test_training_section_names_the_epoch_train_vae_kept(tmp_path, with_ar, want_label):
+def test_training_section_names_the_epoch_train_vae_kept(tmp_path, with_ar, frozen, want_label):
     """The report shows the epoch train_vae marked as kept (not the accuracy argmax, epoch 3 here)
-    and names the rule."""
+    and names the rule; with the encoder frozen it says for how many epochs."""
     from snpgen.report.render import Gaps, _training_section
 
     mdir = tmp_path / "d" / "model"
     mdir.mkdir(parents=True)
-    cols = ["epoch", "train_loss", "val_recon_acc", "val_trivial_acc", "val_auc", "seconds", "kept"]
-    rows = [[1, 1.0, 0.80, 0.75, 0.6, 1.0, 0], [2, 0.9, 0.81, 0.75, 0.6, 1.0, 1],
-            [3, 0.8, 0.82, 0.75, 0.6, 1.0, 0]]
+    cols = ["epoch", "train_loss", "val_recon_acc", "val_trivial_acc", "val_auc", "seconds", "kept",
+            "encoder_frozen"]
+    rows = [[1, 1.0, 0.80, 0.75, 0.6, 1.0, 0, 0], [2, 0.9, 0.81, 0.75, 0.6, 1.0, 1, 0],
+            [3, 0.8, 0.82, 0.75, 0.6, 1.0, 0, int(frozen)]]
     if with_ar:
         cols.append("val_recon_ce_ar")
         rows = [r + [c] for r, c in zip(rows, [0.40, 0.30, 0.35])]
@@ -579,3 +581,5 @@ def test_training_section_names_the_epoch_train_vae_kept(tmp_path, with_ar, want
     rows_out = _training_section(tmp_path, "d", Gaps())["vae"]["rows"]
     label, epoch, _ = next(r for r in rows_out if r[0].startswith("Best epoch"))
     assert want_label in label and epoch == "2"
+    frozen_rows = [r for r in rows_out if r[0].startswith("Epochs with the encoder")]
+    assert [r[1] for r in frozen_rows] == (["1"] if frozen else [])

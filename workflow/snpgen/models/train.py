@@ -199,8 +199,12 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
     Checkpoint selection (EMA weights when enabled): best validation reconstruction accuracy; with
     the autoregressive read-out, lowest validation cross-entropy of that read-out (the likelihood of
     the model calls are drawn from; the plain accuracy can stall while the read-out still learns).
-    Each history row says which epoch was kept (``kept`` = 1 on that row), so readers (the report)
-    need not re-derive the rule.
+    With ``encoder_patience``, once the validation phenotype-head AUC has not improved for that many
+    epochs the model (and optimiser) go back to the epoch of the best AUC, the encoder and head are
+    frozen there (the latent stops fitting the training labels past what generalises) and the decoder and
+    read-out train on; the checkpoint is then chosen among the epochs from that one on.
+    Each history row says whether the encoder was frozen (``encoder_frozen``) and which epoch was
+    kept (``kept`` = 1 on that row), so readers need not re-derive the rule.
     """
     p = {**VAE_DEFAULTS, **(params or {})}
     unknown = set(params or {}) - set(VAE_DEFAULTS)
@@ -238,6 +242,11 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
 
     history: list[dict] = []
     best = {"acc": -1.0, "score": -math.inf, "epoch": 0, "state": None, "metrics": {}}
+    enc_patience = int(p["encoder_patience"])
+    if enc_patience < 0:
+        raise ValueError(f"vae.encoder_patience must be >= 0, not {enc_patience}")
+    best_auc: dict = {"auc": -math.inf, "epoch": 0}
+    frozen_at = frozen_on = 0  # epoch whose encoder was kept frozen, epoch that froze it (0 = not frozen)
     step = 0
     for epoch in range(1, int(p["epochs"]) + 1):
         t0 = time.perf_counter()
@@ -286,20 +295,40 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
                "val_recon_acc": ev["recon_acc"], "val_recon_ce": ev["recon_ce"],
                "val_recon_ce_ar": ev.get("recon_ce_ar", float("nan")),
                "val_trivial_acc": trivial, "val_auc": ev.get("auc", float("nan")),
-               "lr": opt.param_groups[0]["lr"], "seconds": time.perf_counter() - t0}
+               "lr": opt.param_groups[0]["lr"], "seconds": time.perf_counter() - t0,
+               "encoder_frozen": int(bool(frozen_at))}
         history.append(row)
         score = -ev["recon_ce_ar"] if model.ar_lags else ev["recon_acc"]
         improved = score > best["score"]
         if improved:
             best = {"acc": ev["recon_acc"], "score": score, "epoch": epoch, "state": _cpu_state(ev_model),
                     "metrics": row}
+        if enc_patience and not frozen_at and row["val_auc"] == row["val_auc"]:  # NaN: no labels
+            if row["val_auc"] > best_auc["auc"]:
+                best_auc = {"auc": row["val_auc"], "epoch": epoch, "score": score, "row": row,
+                            "model": _cpu_state(model), "ema": _cpu_state(ema.eval_model(model)),
+                            "opt": copy.deepcopy(opt.state_dict())}
+            elif epoch - best_auc["epoch"] >= enc_patience:
+                model.load_state_dict(best_auc["model"])
+                ema.eval_model(model).load_state_dict(best_auc["ema"])
+                opt.load_state_dict(best_auc["opt"])
+                for q in model.encoder_parameters():
+                    q.requires_grad_(False)
+                frozen_at, frozen_on = best_auc["epoch"], epoch
+                r = best_auc["row"]
+                best = {"acc": r["val_recon_acc"], "score": best_auc["score"], "epoch": frozen_at,
+                        "state": best_auc["ema"], "metrics": r}
+                improved = False
+                log(f"encoder frozen: back to epoch {frozen_at} (best validation phenotype-head AUC "
+                    f"{best_auc['auc']:.3f}); the decoder and read-out train on")
+                best_auc = {k: best_auc[k] for k in ("auc", "epoch")}  # drop the snapshot
         log(f"epoch {epoch:3d}  loss {row['train_loss']:.4f}  rec {row['train_rec']:.4f}  kl {row['train_kl']:.4f}"
             f"  pheno {row['train_pheno']:.4f} | val acc {ev['recon_acc']:.4f} (trivial {trivial:.4f})"
             f"  val ce {ev['recon_ce']:.4f}"
             + (f" (autoregressive {ev['recon_ce_ar']:.4f})" if model.ar_lags else "")
             + f"  val AUC {row['val_auc']:.3f}  {row['seconds']:.1f}s"
             + ("  *" if improved else ""))
-        if p["patience"] and epoch - best["epoch"] >= int(p["patience"]):
+        if p["patience"] and epoch - max(best["epoch"], frozen_on) >= int(p["patience"]):
             log(f"early stop: no validation improvement for {p['patience']} epochs")
             break
     for r in history:
@@ -313,7 +342,7 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
         "genotype_freq": torch.as_tensor(gf, dtype=torch.float64),
         "n_train": int(n), "n_val": int(Xva.shape[0]),
         "train_case_fraction": float((ytr == 1).sum() / max((ytr >= 0).sum(), 1)) if ytr is not None else None,
-        "best_epoch": best["epoch"], "val_recon_acc": best["acc"], "val_trivial_acc": trivial,
+        "best_epoch": best["epoch"], "encoder_frozen_epoch": frozen_at or None, "val_recon_acc": best["acc"], "val_trivial_acc": trivial,
         "val_auc": best["metrics"].get("val_auc"), "seed": int(seed), "config_hash": config_hash,
         "versions": package_versions(), "device": device.type,
     }

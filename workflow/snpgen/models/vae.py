@@ -61,6 +61,9 @@ VAE_DEFAULTS: dict = {
     "grad_clip": 1.0,              # gradient-norm clip (0 = off)
     "ar_lags": 16,                 # autoregressive read-out: each SNP's call also depends on the calls of the
                                    # `ar_lags` preceding SNPs (0 = SNPs independent given the latent)
+    "encoder_patience": 5,         # after this many epochs without a better validation phenotype-head AUC,
+                                   # the model goes back to that epoch and the encoder + head stay frozen
+                                   # while the decoder and read-out keep training (0 = off)
 }
 
 
@@ -235,6 +238,12 @@ class GenotypeVAE(nn.Module):
     def head_logit(self, mu: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """The phenotype head on the latent it was configured to read (``pheno_input``)."""
         return self.pheno_logit(z if self.pheno_input == "z" else mu)
+
+    def encoder_parameters(self) -> list[nn.Parameter]:
+        """Parameters that map genotypes to the latent and the latent to the label (embedding,
+        encoder, phenotype head); the rest (decoder, read-out) is what :func:`train_vae` keeps
+        training after ``encoder_patience`` froze these."""
+        return [self.embed, *self.encoder.parameters(), *self.pheno_head.parameters()]
 
     def forward(self, x_onehot: torch.Tensor, sample: bool = True):
         mu, logvar = self.encode(x_onehot)

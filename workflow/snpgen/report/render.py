@@ -381,15 +381,20 @@ def _training_section(results: Path, d: str, gaps: Gaps, sampling: dict | None =
         # train_vae marks the epoch it kept (``kept`` = 1); the label only names its rule
         kept = [r for r in hist if _num(r.get("kept")) == 1]
         best = kept[0] if kept else {}
+        frozen = sum(1 for r in hist if _num(r.get("encoder_frozen")) == 1)
         rule = ("lowest validation cross-entropy of the autoregressive read-out"
                 if any(_num(r.get("val_recon_ce_ar")) is not None for r in hist)
                 else "highest validation reconstruction accuracy")
+        if frozen:
+            rule += ", among the epochs from the one the encoder was frozen at"
         best_label = f"Best epoch (kept: {rule})"
         last = hist[-1]
         secs = sum(_num(r.get("seconds")) or 0.0 for r in hist)
         acc, triv = _num(best.get("val_recon_acc")), _num(best.get("val_trivial_acc"))
         vae["rows"] = [
             ("Epochs run", fmt_int(len(hist)), "epochs"),
+            *([("Epochs with the encoder and phenotype head frozen (their validation AUC had stopped "
+                "improving; only the decoder and read-out trained)", fmt_int(frozen), "epochs")] if frozen else []),
             (best_label, fmt_int(best.get("epoch")), "epoch"),
             ("Validation reconstruction accuracy at the best epoch", fmt(acc, 4), "fraction of genotypes"),
             ("Trivial level: always predict each SNP's most common genotype", fmt(triv, 4), "fraction of genotypes"),
