@@ -300,28 +300,29 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
         history.append(row)
         score = -ev["recon_ce_ar"] if model.ar_lags else ev["recon_acc"]
         improved = score > best["score"]
+        watch_auc = bool(enc_patience) and not frozen_at and not math.isnan(row["val_auc"])  # NaN: no labels
+        auc_up = watch_auc and row["val_auc"] > best_auc["auc"]
+        if improved or auc_up:  # this epoch as a checkpoint candidate (evaluated weights, copied once)
+            entry = {"acc": ev["recon_acc"], "score": score, "epoch": epoch, "state": _cpu_state(ev_model),
+                     "metrics": row}
         if improved:
-            best = {"acc": ev["recon_acc"], "score": score, "epoch": epoch, "state": _cpu_state(ev_model),
-                    "metrics": row}
-        if enc_patience and not frozen_at and row["val_auc"] == row["val_auc"]:  # NaN: no labels
-            if row["val_auc"] > best_auc["auc"]:
-                best_auc = {"auc": row["val_auc"], "epoch": epoch, "score": score, "row": row,
-                            "model": _cpu_state(model), "ema": _cpu_state(ema.eval_model(model)),
-                            "opt": copy.deepcopy(opt.state_dict())}
-            elif epoch - best_auc["epoch"] >= enc_patience:
-                model.load_state_dict(best_auc["model"])
-                ema.eval_model(model).load_state_dict(best_auc["ema"])
-                opt.load_state_dict(best_auc["opt"])
-                for q in model.encoder_parameters():
-                    q.requires_grad_(False)
-                frozen_at, frozen_on = best_auc["epoch"], epoch
-                r = best_auc["row"]
-                best = {"acc": r["val_recon_acc"], "score": best_auc["score"], "epoch": frozen_at,
-                        "state": best_auc["ema"], "metrics": r}
-                improved = False
-                log(f"encoder frozen: back to epoch {frozen_at} (best validation phenotype-head AUC "
-                    f"{best_auc['auc']:.3f}); the decoder and read-out train on")
-                best_auc = {k: best_auc[k] for k in ("auc", "epoch")}  # drop the snapshot
+            best = entry
+        if auc_up:  # snapshot to come back to; the training weights differ from entry's only with EMA
+            best_auc = {"auc": row["val_auc"], "epoch": epoch, "entry": entry,
+                        "model": _cpu_state(model) if ev_model is not model else entry["state"],
+                        "opt": copy.deepcopy(opt.state_dict())}
+        elif watch_auc and epoch - best_auc["epoch"] >= enc_patience:
+            model.load_state_dict(best_auc["model"])
+            if ema.model is not None:
+                ema.model.load_state_dict(best_auc["entry"]["state"])
+            opt.load_state_dict(best_auc["opt"])
+            for q in model.encoder_parameters():
+                q.requires_grad_(False)
+            frozen_at, frozen_on = best_auc["epoch"], epoch
+            best, improved = best_auc["entry"], False
+            log(f"encoder frozen: back to epoch {frozen_at} (best validation phenotype-head AUC "
+                f"{best_auc['auc']:.3f}); the decoder and read-out train on")
+            best_auc = {k: best_auc[k] for k in ("auc", "epoch")}  # drop the snapshot
         log(f"epoch {epoch:3d}  loss {row['train_loss']:.4f}  rec {row['train_rec']:.4f}  kl {row['train_kl']:.4f}"
             f"  pheno {row['train_pheno']:.4f} | val acc {ev['recon_acc']:.4f} (trivial {trivial:.4f})"
             f"  val ce {ev['recon_ce']:.4f}"
