@@ -85,7 +85,7 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
 
     import torch
-    from snpgen.baseline import sample_baseline
+    from snpgen.baseline import class_allele_freqs, sample_baseline
     from snpgen.evaluate.fidelity import af_metrics, ld_metrics
     from snpgen.evaluate.privacy import column_modes, distance_privacy, impute_mode
     from snpgen.evaluate.utility import tstr_trtr
@@ -112,7 +112,8 @@ def main(argv=None) -> int:
     quiet = lambda s: None  # noqa: E731
 
     def case_control_dp(G, y) -> np.ndarray:  # per-SNP case-minus-control allele frequency
-        return G[y == 1].mean(0) / 2 - G[y == 0].mean(0) / 2
+        f = class_allele_freqs(G, y)
+        return f[1] - f[0]
 
     dp_real = case_control_dp(Ttr[lab_tr], Y["train"][lab_tr])
 

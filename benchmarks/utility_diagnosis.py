@@ -40,7 +40,7 @@ def main(argv=None) -> int:
 
     import torch
     from sklearn.metrics import roc_auc_score
-    from snpgen.baseline import sample_baseline
+    from snpgen.baseline import class_allele_freqs, sample_baseline
     from snpgen.evaluate.privacy import column_modes, impute_mode
     from snpgen.evaluate.utility import fit_predict
     from snpgen.io import read_genotypes
@@ -58,20 +58,19 @@ def main(argv=None) -> int:
     Gev, yev = impute_mode(X[ev], modes)[lev], Y[ev][lev]
     cf = float(ytr.mean())
 
-    def dp(G, y):
-        return G[y == 1].mean(0) / 2 - G[y == 0].mean(0) / 2
+    def dp(f):  # per-SNP case-minus-control allele frequency from class_allele_freqs
+        return f[1] - f[0]
 
-    def allele_weights(G, y):
-        p1, p0 = (np.clip(G[y == c].mean(0) / 2, 1e-3, 1 - 1e-3) for c in (1, 0))
-        return np.log(p1 / (1 - p1)) - np.log(p0 / (1 - p0))
-
-    dp_real = dp(Gtr, ytr)
+    dp_real = dp(class_allele_freqs(Gtr, ytr))
     rows = []
 
     def add(name, G, y):
         p, _ = fit_predict("logreg", G, y, Gev, seed=a.seed)
-        q = dp(G, y)
-        rows.append((name, roc_auc_score(yev, p), roc_auc_score(yev, Gev @ allele_weights(G, y)),
+        f = class_allele_freqs(G, y)  # the per-class baseline's own statistic
+        p1, p0 = (np.clip(f[c], 1e-3, 1 - 1e-3) for c in (1, 0))
+        w = np.log(p1 / (1 - p1)) - np.log(p0 / (1 - p0))  # allele log-odds: the allele score's weights
+        q = dp(f)
+        rows.append((name, roc_auc_score(yev, p), roc_auc_score(yev, Gev @ w),
                      np.corrcoef(q, dp_real)[0, 1], np.polyfit(dp_real, q, 1)[0]))
         print(f"[utility_diagnosis] {name} done", file=sys.stderr)
 
@@ -80,10 +79,11 @@ def main(argv=None) -> int:
     vae = build_vae(vs, torch.device("cpu")).eval()
     ar = vae.ar_w.detach().numpy() if vae.ar_lags else None
     rng = np.random.default_rng(a.seed)
+    gen = torch.Generator().manual_seed(a.seed)  # the sampled latent: reruns print the same table
     with torch.no_grad():
         mu, logvar = vae.encode(one_hot(torch.as_tensor(Gtr), vae.padded))
         for name, z in (("VAE reconstructions (posterior mean)", mu),
-                        ("VAE reconstructions (sampled latent)", mu + torch.randn_like(mu) * (0.5 * logvar).exp())):
+                        ("VAE reconstructions (sampled latent)", mu + torch.randn(mu.shape, generator=gen) * (0.5 * logvar).exp())):
             G = sample_calls(vae.decode(z).numpy(), rng.random(Gtr.shape), ar)
             add(name, G, ytr)
         head = vae.pheno_logit(encode_mu(vae, Gev, torch.device("cpu"))).numpy()
