@@ -3,7 +3,8 @@
 
     .venv/bin/python benchmarks/quality.py results [results_polygenic ...]
 
-One row per results folder x disease x generator (matched, augmented, baseline, ...): TSTR,
+One row per results folder x disease x generator (matched, augmented, baseline, ...): TSTR (and,
+for the model's cohorts, its paired difference from the baseline's TSTR on the same resamples),
 TRTR and C+T PRS AUC on the real test split (with bootstrap CIs), TSTR/TRTR, allele-frequency r,
 LD r2 correlation, AA_TS, MIA AUC and causal-SNP recovery (TPR at Bonferroni on the synthetic
 GWAS, next to the real training GWAS, with the FDR: non-causal SNPs in LD with a causal one count as
@@ -45,6 +46,7 @@ def rows_of(results: Path) -> list[dict]:
             rows.append({
                 "run": str(results), "disease": ddir.name, "generator": path.stem,
                 "tstr": _get(u, "tstr"), "trtr": _get(u, "trtr"), "ratio": u.get("ratio"),
+                "vs_baseline": u.get("vs_baseline"),
                 "prs": _get(prs, "prs", "test", "prs"),
                 "af_r": _get(m, "fidelity", "allele_frequency", "correlation"),
                 "ld_r": _get(m, "fidelity", "ld", "correlation"),
@@ -68,6 +70,12 @@ def ci(x) -> str:
     return f"{fmt(x.get('auc'))} [{fmt(x.get('ci_low'))}, {fmt(x.get('ci_high'))}]"
 
 
+def delta_ci(x) -> str:
+    if not x:
+        return "-"
+    return f"{x['delta']:+.3f} [{x['delta_ci_low']:+.3f}, {x['delta_ci_high']:+.3f}]"
+
+
 def mark(key: str, v) -> str:
     if v is None:
         return "-"
@@ -81,11 +89,12 @@ def main(argv: list[str]) -> int:
     if not rows:
         print(f"no metrics found under {', '.join(map(str, runs))} (run the workflow first)", file=sys.stderr)
         return 1
-    print("| run | disease | generator | TSTR AUC [95% CI] | TRTR AUC [95% CI] | PRS AUC [95% CI] | TSTR/TRTR | "
+    print("| run | disease | generator | TSTR AUC [95% CI] | TSTR - baseline TSTR [95% CI] | TRTR AUC [95% CI] | "
+          "PRS AUC [95% CI] | TSTR/TRTR | "
           "AF r | LD r2 corr (held-out real) | AA_TS | MIA AUC | causal TPR real / synthetic | FDR real / synthetic | verdict |")
-    print("|---|---|---|---|---|---|---:|---:|---:|---:|---:|---|---|---|")
+    print("|---|---|---|---|---|---|---|---:|---:|---:|---:|---:|---|---|---|")
     for r in rows:
-        print(f"| {r['run']} | {r['disease']} | {r['generator']} | {ci(r['tstr'])} | {ci(r['trtr'])} | {ci(r['prs'])} | "
+        print(f"| {r['run']} | {r['disease']} | {r['generator']} | {ci(r['tstr'])} | {delta_ci(r['vs_baseline'])} | {ci(r['trtr'])} | {ci(r['prs'])} | "
               f"{mark('ratio', r['ratio'])} | {mark('af_r', r['af_r'])} | {mark('ld_r', r['ld_r'])} "
               f"({fmt(r['ld_r_holdout'])}) | {mark('aa_ts', r['aa_ts'])} | {mark('mia', r['mia'])} | "
               f"{fmt(r['tpr_real'], 2)} / {fmt(r['tpr_syn'], 2)} | {fmt(r['fdr_real'], 2)} / {fmt(r['fdr_syn'], 2)} | "

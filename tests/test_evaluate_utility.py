@@ -116,6 +116,25 @@ def test_independent_per_class_af_sampler_keeps_utility(cohort):
     assert r["logreg"]["ratio"] > 0.85
 
 
+def test_comparison_with_a_reference_cohort_is_paired(cohort):
+    """vs_baseline: the reference's TSTR is what it gets on its own, the difference is paired (a cohort
+    against itself: exactly 0), and a cohort with the signal beats one with shuffled labels."""
+    c = cohort
+    Gtr, ytr = c["G"][c["tr"]], c["y"][c["tr"]]
+    shuffled = (Gtr, np.random.default_rng(0).permutation(ytr))
+    r = utility.tstr_trtr(Gtr, ytr, Gtr, ytr, c["G"][c["te"]], c["y"][c["te"]], models=("logreg",), seed=3,
+                          n_boot=100, params={"logreg_Cs": [0.01, 0.1, 1.0]}, reference=shuffled)["logreg"]
+    alone = _tstr(c, *shuffled)["logreg"]
+    v = r["vs_baseline"]
+    assert v["auc"] == pytest.approx(alone["tstr"]["auc"]) and v["ci_low"] == pytest.approx(alone["tstr"]["ci_low"])
+    assert v["delta"] == pytest.approx(r["tstr"]["auc"] - alone["tstr"]["auc"])
+    assert v["delta_ci_low"] > 0.05
+    same = utility.tstr_trtr(Gtr, ytr, Gtr, ytr, c["G"][c["te"]], c["y"][c["te"]], models=("logreg",), seed=3,
+                             n_boot=100, params={"logreg_Cs": [0.01, 0.1, 1.0]}, reference=(Gtr, ytr))["logreg"]
+    assert same["vs_baseline"]["delta"] == 0.0 and same["vs_baseline"]["delta_ci_high"] == 0.0
+    assert "vs_baseline" not in alone
+
+
 def test_single_class_synthetic_is_degenerate_not_a_crash(cohort):
     c = cohort
     r = _tstr(c, c["G"][:100], np.ones(100, int))
@@ -241,7 +260,8 @@ def test_evaluate_generator_end_to_end(tmp_path):
                                       synthetic=str(tmp_path / f"synthetic/{gen}"), real_gwas=str(gwas),
                                       figdir=str(tmp_path / f"figs/{gen}"), workdir=str(tmp_path / f"work/{gen}"),
                                       params=params, thresholds={"max_privacy_loss": 0.1}, seed=3,
-                                      truth_json=str(truth), disease="toy", generator=gen)
+                                      truth_json=str(truth), disease="toy", generator=gen,
+                                      baseline=str(tmp_path / "synthetic/holdout") if gen == "copy" else None)
     m = res["holdout"]
     assert set(m) >= {"schema_version", "disease", "generator", "sizes", "utility", "fidelity", "privacy",
                       "verdict", "figures", "params", "provenance"}
@@ -253,6 +273,10 @@ def test_evaluate_generator_end_to_end(tmp_path):
     assert sorted(p.name for p in (tmp_path / "figs/holdout").iterdir()) == m["figures"]
     assert len(m["figures"]) == 10
     c = res["copy"]
+    assert "vs_baseline" not in m["utility"]["logreg"]
+    vb = c["utility"]["logreg"]["vs_baseline"]  # the copy against the holdout cohort, paired
+    assert vb["auc"] == pytest.approx(m["utility"]["logreg"]["tstr"]["auc"])
+    assert vb["delta_ci_low"] <= vb["delta"] <= vb["delta_ci_high"]
     assert c["verdict"]["decision"] == "do not release"
     assert {"identical_match_rate", "nnaa_aa_ts", "mia_auc", "max_king_kinship"} <= set(c["verdict"]["failed_checks"])
     for r in res.values():

@@ -96,6 +96,15 @@ def _labels_from_fam(fam) -> "np.ndarray":
     return y
 
 
+def _labelled(prefix: str) -> tuple["np.ndarray", "np.ndarray"]:
+    """Genotypes and 0/1 labels of the labelled individuals of a PLINK fileset."""
+    from .. import io
+
+    y = _labels_from_fam(io.read_fam(prefix))
+    k = y >= 0
+    return io.read_genotypes(prefix)[k], y[k]
+
+
 def provenance(seed: int) -> dict:
     """Software versions and the seed, for the metrics files."""
     import platform
@@ -124,8 +133,12 @@ def provenance(seed: int) -> dict:
 def evaluate_generator(*, train: str, test: str, synthetic: str, real_gwas: str, figdir: str,
                        workdir: str, params: dict, thresholds: dict, seed: int,
                        truth_json: str | None = None, disease: str = "", generator: str = "",
-                       threads: int = 1, memory_mb: int | None = None, log=None) -> dict:
+                       baseline: str | None = None, threads: int = 1, memory_mb: int | None = None,
+                       log=None) -> dict:
     """All metrics of one synthetic cohort (prefixes of PLINK filesets over the selected SNPs).
+
+    ``baseline``: the per-class allele-frequency baseline's cohort; when given, each utility
+    model also reports this cohort's TSTR minus the baseline's (``vs_baseline``, paired CI).
 
     Returns the metrics dict (JSON-ready, aggregate numbers only; layout in docs/metrics.md) and
     writes the figures into ``figdir``. ``workdir`` holds temporary plink files.
@@ -152,7 +165,7 @@ def evaluate_generator(*, train: str, test: str, synthetic: str, real_gwas: str,
     min_count = int(P["min_cell_count"])
 
     bim = io.read_bim(train)
-    for other in (test, synthetic):
+    for other in (test, synthetic, *([baseline] if baseline else [])):
         b = io.read_bim(other)
         if b["ID"].to_list() != bim["ID"].to_list():
             raise ValueError(f"{other}.bim and {train}.bim list different SNPs (or order)")
@@ -185,7 +198,8 @@ def evaluate_generator(*, train: str, test: str, synthetic: str, real_gwas: str,
     ks, kt, kh = y_s >= 0, y_t >= 0, y_h >= 0
     util = utility.tstr_trtr(G_s[ks], y_s[ks], G_t[kt], y_t[kt], G_h[kh], y_h[kh],
                              models=tuple(P["models"]), seed=seed, n_boot=int(P["bootstrap_n"]),
-                             level=float(P["ci_level"]), params=P, return_curves=True)
+                             level=float(P["ci_level"]), params=P, return_curves=True,
+                             reference=_labelled(baseline) if baseline else None)
     curves = {}
     for m, r in util.items():
         roc = r.pop("_roc")

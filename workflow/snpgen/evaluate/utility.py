@@ -144,28 +144,46 @@ def fit_predict(name: str, G_train: np.ndarray, y_train: np.ndarray, G_test: np.
     return model.predict_proba(Xte)[:, 1], info
 
 
+def diff_ci(a_reps: np.ndarray, b_reps: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """Percentile CI of a - b over paired bootstrap replicates."""
+    d = np.asarray(a_reps) - np.asarray(b_reps)
+    d = d[np.isfinite(d)]
+    if d.size == 0:
+        return float("nan"), float("nan")
+    a = (1.0 - level) / 2.0
+    lo, hi = np.quantile(d, [a, 1 - a])
+    return float(lo), float(hi)
+
+
 def tstr_trtr(G_syn: np.ndarray, y_syn: np.ndarray, G_train: np.ndarray, y_train: np.ndarray,
               G_test: np.ndarray, y_test: np.ndarray, *, models=("logreg", "hgb"), seed: int = 0,
               n_boot: int = 1000, level: float = 0.95, params: dict | None = None,
-              return_curves: bool = False) -> dict:
+              return_curves: bool = False, reference: tuple[np.ndarray, np.ndarray] | None = None,
+              reference_name: str = "baseline") -> dict:
     """TSTR vs TRTR per model: test AUCs with paired bootstrap CIs and the TSTR/TRTR ratio.
 
     Returns {model: {"trtr": {auc, ci_low, ci_high, fit}, "tstr": {...}, "ratio", "ratio_ci_low",
     "ratio_ci_high", "delta", "delta_ci_low", "delta_ci_high"}}; with ``return_curves`` each model
     also gets "_roc": {"trtr": (fpr, tpr), "tstr": (fpr, tpr)} for figures (not for JSON).
+
+    ``reference`` = (G_ref, y_ref), another synthetic cohort (the per-class allele-frequency
+    baseline): the same classifier is trained on it and scored on the same bootstrap resamples,
+    so each model also gets ``"vs_<reference_name>"``: {"auc", "ci_low", "ci_high" (the
+    reference's TSTR), "delta", "delta_ci_low", "delta_ci_high" (this TSTR minus the reference's,
+    paired)}: does this generator carry more signal than the reference?
     """
     y_test = np.asarray(y_test).astype(int)
     out = {}
-    a = (1.0 - level) / 2.0
     for k, name in enumerate(models):
         p_real, info_real = fit_predict(name, G_train, y_train, G_test, seed=seed + k, params=params)
         p_syn, info_syn = fit_predict(name, G_syn, y_syn, G_test, seed=seed + k, params=params)
-        b = bootstrap_auc(y_test, {"trtr": p_real, "tstr": p_syn}, n_boot=n_boot, seed=seed + 100 + k,
-                          level=level)
+        scores = {"trtr": p_real, "tstr": p_syn}
+        if reference is not None:
+            scores["ref"], info_ref = fit_predict(name, reference[0], reference[1], G_test, seed=seed + k,
+                                                  params=params)
+        b = bootstrap_auc(y_test, scores, n_boot=n_boot, seed=seed + 100 + k, level=level)
         r_lo, r_hi = ratio_ci(b["tstr"]["replicates"], b["trtr"]["replicates"], level)
-        diff = b["tstr"]["replicates"] - b["trtr"]["replicates"]
-        diff = diff[np.isfinite(diff)]
-        d_lo, d_hi = (np.quantile(diff, [a, 1 - a]) if diff.size else (np.nan, np.nan))
+        d_lo, d_hi = diff_ci(b["tstr"]["replicates"], b["trtr"]["replicates"], level)
         res = {
             "trtr": {**{x: b["trtr"][x] for x in ("auc", "ci_low", "ci_high")}, "fit": info_real},
             "tstr": {**{x: b["tstr"][x] for x in ("auc", "ci_low", "ci_high")}, "fit": info_syn},
@@ -174,6 +192,11 @@ def tstr_trtr(G_syn: np.ndarray, y_syn: np.ndarray, G_train: np.ndarray, y_train
             "delta": b["tstr"]["auc"] - b["trtr"]["auc"],
             "delta_ci_low": float(d_lo), "delta_ci_high": float(d_hi),
         }
+        if reference is not None:
+            lo, hi = diff_ci(b["tstr"]["replicates"], b["ref"]["replicates"], level)
+            res[f"vs_{reference_name}"] = {
+                **{x: b["ref"][x] for x in ("auc", "ci_low", "ci_high")}, "fit": info_ref,
+                "delta": b["tstr"]["auc"] - b["ref"]["auc"], "delta_ci_low": lo, "delta_ci_high": hi}
         if return_curves:
             res["_roc"] = {"trtr": roc_points(y_test, p_real), "tstr": roc_points(y_test, p_syn)}
         out[name] = res

@@ -532,6 +532,9 @@ def _utility_section(results: Path, d: str, metrics, generators, prs, gaps: Gaps
                 "tstr": fmt_ci(_get(r, "tstr", "auc"), _get(r, "tstr", "ci_low"), _get(r, "tstr", "ci_high")),
                 "ratio": fmt_ci(r.get("ratio"), r.get("ratio_ci_low"), r.get("ratio_ci_high")),
                 "delta": fmt_ci(r.get("delta"), r.get("delta_ci_low"), r.get("delta_ci_high")),
+                "vs_baseline": (fmt_ci(_get(r, "vs_baseline", "delta"), _get(r, "vs_baseline", "delta_ci_low"),
+                                       _get(r, "vs_baseline", "delta_ci_high"))
+                                if isinstance(r.get("vs_baseline"), dict) else "–"),
                 "degenerate": (", ".join(deg) + ": one class only, constant score") if deg else "",
             })
     sizes = []
