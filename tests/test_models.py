@@ -247,19 +247,6 @@ def test_encoder_patience_freezes_encoder_and_head_at_the_best_auc_epoch():
     assert [r["epoch"] for r in hist if r["kept"]] == [st["best_epoch"]] and st["best_epoch"] >= k
 
 
-def test_diffusion_on_posterior_draws_standardises_by_the_aggregate_posterior(trained):
-    """train_latent "sample": the latents are standardised by Var(mu) + E[sigma^2] (wider than the
-    means' own spread), training runs, and a value other than mean/sample is refused."""
-    p = {**TINY_DIFF, "epochs": 1, "steps_per_epoch": 5, "check_samples": 0}
-    kw = dict(seed=5, device="cpu", log=lambda s: None)
-    m, _ = train_diffusion(trained["vae"], trained["X"], trained["y"], p, **kw)
-    s, hist = train_diffusion(trained["vae"], trained["X"], trained["y"], {**p, "train_latent": "sample"}, **kw)
-    assert torch.equal(s["latent_mean"], m["latent_mean"])
-    assert bool((s["latent_std"] > m["latent_std"]).all()) and np.isfinite(hist[-1]["train_loss"])
-    with pytest.raises(ValueError, match="train_latent"):
-        train_diffusion(trained["vae"], trained["X"], trained["y"], {**p, "train_latent": "mode"}, **kw)
-
-
 def test_unknown_params_are_rejected():
     X, y = block_cohort(50, n_blocks=2)
     with pytest.raises(ValueError, match="unknown vae params"):

@@ -44,7 +44,6 @@ DIFFUSION_DEFAULTS: dict = {
     "timesteps": 1000,             # diffusion training steps T
     "schedule": "linear",          # beta schedule: "linear" (1e-4..0.02, DDPM), "scaled_linear" (LDM) or "cosine"
     "gaussian_skip": True,         # eps = sqrt(1-abar_t) x_t + net(...): net learns the non-Gaussian correction
-    "train_latent": "mean",        # train on the VAE's posterior means, or "sample": a fresh posterior draw per minibatch
     "label_dropout": 0.2,          # probability a training label is replaced by the null label (CFG)
     "epochs": 30,                  # training epochs (each `steps_per_epoch` optimizer steps)
     "steps_per_epoch": 100,        # optimizer steps per epoch (one log line per epoch)

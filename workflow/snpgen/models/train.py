@@ -119,26 +119,16 @@ def build_diffusion(state: dict, device=None):
 
 
 @torch.no_grad()
-def encode_posterior(vae: GenotypeVAE, G: np.ndarray, device, batch: int = 1024
-                     ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Posterior means and standard deviations (each (N, C, Lz), on CPU) of imputed genotypes G
-    (int8 0/1/2)."""
-    mus, sds = [], []
+def encode_mu(vae: GenotypeVAE, G: np.ndarray, device, batch: int = 1024) -> torch.Tensor:
+    """Posterior means (N, C, Lz) of imputed genotypes G (int8 0/1/2), on CPU."""
+    out = []
     vae.eval()
     for i in range(0, G.shape[0], batch):
         xb = torch.as_tensor(G[i:i + batch]).to(device)
         with autocast(device):
-            mu, logvar = vae.encode(one_hot(xb, vae.padded))
-        mus.append(mu.float().cpu())
-        sds.append(torch.exp(0.5 * logvar.float()).cpu())
-    if not mus:
-        return torch.zeros(0, *vae.latent_shape), torch.zeros(0, *vae.latent_shape)
-    return torch.cat(mus), torch.cat(sds)
-
-
-def encode_mu(vae: GenotypeVAE, G: np.ndarray, device, batch: int = 1024) -> torch.Tensor:
-    """Posterior means (N, C, Lz) of imputed genotypes G (int8 0/1/2), on CPU."""
-    return encode_posterior(vae, G, device, batch)[0]
+            mu, _ = vae.encode(one_hot(xb, vae.padded))
+        out.append(mu.float().cpu())
+    return torch.cat(out) if out else torch.zeros(0, *vae.latent_shape)
 
 
 @torch.no_grad()
@@ -364,9 +354,7 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
 def train_diffusion(vae_state: dict, X_train: np.ndarray, y_train, params: dict, seed: int,
                     device="auto", log: Callable[[str], None] = print, config_hash: str | None = None
                     ) -> tuple[dict, list[dict]]:
-    """Train the label-conditional latent DDPM on standardised VAE latents of X_train: the
-    posterior means, or (``train_latent: "sample"``) a fresh posterior draw mu + sigma * eps for
-    every minibatch."""
+    """Train the label-conditional latent DDPM on standardised VAE posterior means of X_train."""
     p = {**DIFFUSION_DEFAULTS, **(params or {})}
     unknown = set(params or {}) - set(DIFFUSION_DEFAULTS)
     if unknown:
@@ -379,18 +367,9 @@ def train_diffusion(vae_state: dict, X_train: np.ndarray, y_train, params: dict,
     vae = build_vae(vae_state, device)
     af = vae_state["allele_freq"].numpy()
     Xtr = impute_missing(X_train, af, np.random.default_rng(seed))
-    if p["train_latent"] not in ("mean", "sample"):
-        raise ValueError(f"diffusion.train_latent must be 'mean' or 'sample', not {p['train_latent']!r}")
-    mu, sd = encode_posterior(vae, Xtr, device)
-    if p["train_latent"] == "sample":
-        # standardise by the aggregate posterior: Var = Var(mu) + E[sigma^2]
-        mean = mu.mean(0)
-        std = (mu.var(0) + sd.pow(2).mean(0)).sqrt().clamp_min(1e-4)
-        sd = (sd / std).contiguous()
-    else:
-        mean = mu.mean(0)
-        std = mu.std(0).clamp_min(1e-4)
-        sd = None
+    mu = encode_mu(vae, Xtr, device)
+    mean = mu.mean(0)
+    std = mu.std(0).clamp_min(1e-4)
     z = ((mu - mean) / std).contiguous()
     ytr = _labels(y_train)
     y = torch.as_tensor(np.where(ytr >= 0, ytr, NULL_LABEL) if ytr is not None else np.full(len(z), NULL_LABEL))
@@ -425,8 +404,7 @@ def train_diffusion(vae_state: dict, X_train: np.ndarray, y_train, params: dict,
                 perm, pos = torch.randperm(n, generator=g), 0
             idx = perm[pos:pos + bs]
             pos += bs
-            xb = z[idx] if sd is None else z[idx] + sd[idx] * torch.randn(z[idx].shape, generator=g)
-            xb = xb.to(device)
+            xb = z[idx].to(device)
             yb = y[idx].clone()
             drop = torch.rand(len(idx), generator=g) < p["label_dropout"]
             yb[drop] = NULL_LABEL
