@@ -2,7 +2,7 @@
 """Ablations of the generative model on one disease's selected SNPs; prints one table.
 
     .venv/bin/python benchmarks/ablations.py results/t2d [--variants default,no_pheno_head,...]
-        [--eval-split val] [--n 3000] [--seed 1] [--threads 2] [--cache benchmarks/output/ablations]
+        [--eval-split val] [--n 3000] [--seed 1] [--draws 1] [--threads 2] [--cache benchmarks/output/ablations]
 
 Reads ``<disease dir>/selection/{train,val,test}.bed`` of a finished selection (e.g. from
 ``make demo``), trains the VAE and the latent diffusion per variant (models are cached by their
@@ -17,7 +17,9 @@ those windows (1 = LD of the real strength), AA_TS and MIA AUC (training split =
 evaluation split = non-members), the slope of the synthetic case-minus-control allele-frequency
 difference on the real training one over all SNPs (1 = faithful effect sizes, > 1 = inflated), and
 training minutes. The per-class allele-frequency baseline is
-the first row.
+the first row. With ``--draws K`` every row is the mean over K synthetic cohorts drawn with
+different sampling seeds from the same trained models (and K baseline cohorts), and "TSTR sd
+(draws)" is the spread that the draw alone causes (the CI shown is the mean of the per-draw CIs).
 """
 from __future__ import annotations
 
@@ -79,6 +81,9 @@ def main(argv=None) -> int:
     ap.add_argument("--eval-split", default="val", choices=["val", "test"])
     ap.add_argument("--n", type=int, default=3000, help="synthetic individuals per variant")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--draws", type=int, default=1,
+                    help="synthetic cohorts drawn per variant (and for the baseline) with different sampling seeds "
+                         "from the same trained models; rows show the mean over draws and the TSTR standard deviation")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--cache", default="benchmarks/output/ablations")
     ap.add_argument("--base", default="{}", help="JSON {vae: {...}, diffusion: {...}, sampling: {...}} applied to every variant")
@@ -128,9 +133,17 @@ def main(argv=None) -> int:
                 "aa_ts": pr["nnaa"]["aa_ts"], "mia": pr["mia"]["auc"],
                 "dp_slope": float(np.polyfit(dp_real, case_control_dp(G, y), 1)[0])}
 
+    draw_seeds = [a.seed + 1000 * k for k in range(max(1, a.draws))]
+
+    def over_draws(draw) -> dict:  # mean of each metric over the draws, and the TSTR sd
+        res = [score(*draw(s)) for s in draw_seeds]
+        out = {k: float(np.mean([r[k] for r in res])) for k in res[0]}
+        out["tstr_sd"] = float(np.std([r["tstr"] for r in res], ddof=1)) if len(res) > 1 else None
+        return out
+
     rows = []
-    Gb, yb = sample_baseline(X["train"], Y["train"], a.n, cf_train, a.seed)
-    rows.append({"variant": "baseline (per-class AF)", **score(Gb, yb), "acc": None, "minutes": 0.0})
+    rows.append({"variant": "baseline (per-class AF)", "acc": None, "minutes": 0.0,
+                 **over_draws(lambda s: sample_baseline(X["train"], Y["train"], a.n, cf_train, s))})
     print("[ablations] baseline done", file=sys.stderr)
     for spec in a.variants.split(";"):
         name, (vo, do, so) = parse_overrides(spec)
@@ -152,20 +165,22 @@ def main(argv=None) -> int:
             ds, _ = train_diffusion(vs, X["train"], Y["train"], {**dp, "check_samples": 0}, a.seed + 1, log=quiet)
             torch.save(ds, dpath)
         minutes = (time.perf_counter() - t0) / 60
-        G, y = generate(vs, ds, a.n, cf, guidance_scale=sp["guidance_scale"], sampler=sp["sampler"],
-                        steps=sp["steps"], seed=a.seed, hard_calls=sp["hard_calls"],
-                        batch_size=sp["batch_size"], clip_x0=sp["clip_x0"], eta=sp["eta"])
-        rows.append({"variant": name, **score(G, y), "acc": vs["val_recon_acc"], "trivial": vs["val_trivial_acc"],
-                     "minutes": minutes})
+        def draw(s, vs=vs, ds=ds, sp=sp, cf=cf):
+            return generate(vs, ds, a.n, cf, guidance_scale=sp["guidance_scale"], sampler=sp["sampler"],
+                            steps=sp["steps"], seed=s, hard_calls=sp["hard_calls"],
+                            batch_size=sp["batch_size"], clip_x0=sp["clip_x0"], eta=sp["eta"])
+        rows.append({"variant": name, **over_draws(draw), "acc": vs["val_recon_acc"],
+                     "trivial": vs["val_trivial_acc"], "minutes": minutes})
         print(f"[ablations] {name} done: {json.dumps(rows[-1])}", file=sys.stderr)
 
     f = lambda v, d=3: "" if v is None else f"{v:.{d}f}"  # noqa: E731
-    print(f"\nAblations on {a.disease_dir} (evaluation split: {ev}; {a.n} synthetic individuals; seed {a.seed})")
-    print("| variant | VAE val acc (trivial) | TSTR AUC [95% CI] | TRTR AUC | TSTR/TRTR | AF r | LD r2 corr | mean r2 syn/real | AA_TS | MIA AUC | case-control dp slope | train min |")
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(f"\nAblations on {a.disease_dir} (evaluation split: {ev}; {a.n} synthetic individuals; seed {a.seed}"
+          + (f"; mean of {len(draw_seeds)} draws per row, sampling seeds {draw_seeds}" if len(draw_seeds) > 1 else "") + ")")
+    print("| variant | VAE val acc (trivial) | TSTR AUC [95% CI] | TSTR sd (draws) | TRTR AUC | TSTR/TRTR | AF r | LD r2 corr | mean r2 syn/real | AA_TS | MIA AUC | case-control dp slope | train min |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         acc = f"{f(r['acc'])} ({f(r.get('trivial'))})" if r["acc"] is not None else "-"
-        print(f"| {r['variant']} | {acc} | {f(r['tstr'])} [{f(r['tstr_lo'])}, {f(r['tstr_hi'])}] | {f(r['trtr'])} | "
+        print(f"| {r['variant']} | {acc} | {f(r['tstr'])} [{f(r['tstr_lo'])}, {f(r['tstr_hi'])}] | {f(r['tstr_sd']) or '-'} | {f(r['trtr'])} | "
               f"{f(r['ratio'])} | {f(r['af_r'])} | {f(r['ld_r'])} | {f(r['ld_mag'], 2)} | {f(r['aa_ts'])} | {f(r['mia'])} | {f(r['dp_slope'], 2)} | "
               f"{f(r['minutes'], 1)} |")
     return 0

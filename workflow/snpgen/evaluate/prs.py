@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from .fidelity import read_glm
-from .utility import bootstrap_auc
+from .utility import bootstrap_auc, diff_ci
 
 # --------------------------------------------------------------------------- pure helpers
 
@@ -86,12 +86,8 @@ def prs_pcs_auc(prs_val, pcs_val, y_val, prs_test, pcs_test, y_test, *, n_boot=1
     b = bootstrap_auc(y_test, scores, n_boot=n_boot, seed=seed, level=level)
     out = {k: {x: v[x] for x in ("auc", "ci_low", "ci_high")} for k, v in b.items()}
     if "pcs" in b:
-        diff = b["prs_pcs"]["replicates"] - b["pcs"]["replicates"]
-        diff = diff[np.isfinite(diff)]
-        a = (1 - level) / 2
-        lo, hi = np.quantile(diff, [a, 1 - a]) if diff.size else (np.nan, np.nan)
-        out["delta_prs_pcs_vs_pcs"] = {"auc": b["prs_pcs"]["auc"] - b["pcs"]["auc"],
-                                       "ci_low": float(lo), "ci_high": float(hi)}
+        lo, hi = diff_ci(b["prs_pcs"]["replicates"], b["pcs"]["replicates"], level)
+        out["delta_prs_pcs_vs_pcs"] = {"auc": b["prs_pcs"]["auc"] - b["pcs"]["auc"], "ci_low": lo, "ci_high": hi}
     return out
 
 

@@ -35,30 +35,40 @@ def bootstrap_auc(y: np.ndarray, scores: dict[str, np.ndarray], *, n_boot: int =
     """AUC with percentile bootstrap CIs for several score vectors on the same test set.
 
     All scores use the same resamples (paired), so differences and ratios between them have
-    CIs too: ``paired_ci(...)`` on the returned replicates. Returns, per name,
+    CIs too: :func:`diff_ci` / :func:`ratio_ci` on the returned replicates. Returns, per name,
     {"auc", "ci_low", "ci_high", "replicates" (np.ndarray, not for JSON)}.
     """
     y = np.asarray(y)
     idx = bootstrap_indices(y.size, n_boot, np.random.default_rng(seed))
-    a = (1.0 - level) / 2.0
     out = {}
     for name, s in scores.items():
         s = np.asarray(s, dtype=float)
         reps = np.array([auc(y[i], s[i]) for i in idx])
-        lo, hi = (np.nanquantile(reps, [a, 1 - a]) if np.isfinite(reps).any() else (np.nan, np.nan))
-        out[name] = {"auc": auc(y, s), "ci_low": float(lo), "ci_high": float(hi), "replicates": reps}
+        lo, hi = percentile_ci(reps, level)
+        out[name] = {"auc": auc(y, s), "ci_low": lo, "ci_high": hi, "replicates": reps}
     return out
+
+
+def percentile_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """Percentile CI of bootstrap replicate values (non-finite ones dropped; NaNs if none is left)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return float("nan"), float("nan")
+    a = (1.0 - level) / 2.0
+    lo, hi = np.quantile(v, [a, 1 - a])
+    return float(lo), float(hi)
 
 
 def ratio_ci(num: np.ndarray, den: np.ndarray, level: float = 0.95) -> tuple[float, float]:
     """Percentile CI of num/den over paired bootstrap replicates."""
-    r = np.asarray(num) / np.asarray(den)
-    r = r[np.isfinite(r)]
-    if r.size == 0:
-        return float("nan"), float("nan")
-    a = (1.0 - level) / 2.0
-    lo, hi = np.quantile(r, [a, 1 - a])
-    return float(lo), float(hi)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return percentile_ci(np.asarray(num) / np.asarray(den), level)
+
+
+def diff_ci(a_reps: np.ndarray, b_reps: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """Percentile CI of a - b over paired bootstrap replicates."""
+    return percentile_ci(np.asarray(a_reps) - np.asarray(b_reps), level)
 
 
 def roc_points(y: np.ndarray, score: np.ndarray, max_points: int = 200) -> tuple[np.ndarray, np.ndarray]:
@@ -142,17 +152,6 @@ def fit_predict(name: str, G_train: np.ndarray, y_train: np.ndarray, G_test: np.
     elif name == "hgb":
         info["n_iter"] = int(model.n_iter_)
     return model.predict_proba(Xte)[:, 1], info
-
-
-def diff_ci(a_reps: np.ndarray, b_reps: np.ndarray, level: float = 0.95) -> tuple[float, float]:
-    """Percentile CI of a - b over paired bootstrap replicates."""
-    d = np.asarray(a_reps) - np.asarray(b_reps)
-    d = d[np.isfinite(d)]
-    if d.size == 0:
-        return float("nan"), float("nan")
-    a = (1.0 - level) / 2.0
-    lo, hi = np.quantile(d, [a, 1 - a])
-    return float(lo), float(hi)
 
 
 def tstr_trtr(G_syn: np.ndarray, y_syn: np.ndarray, G_train: np.ndarray, y_train: np.ndarray,
