@@ -48,7 +48,7 @@ def main(results: Path) -> None:
                 .sort("wall_s", descending=True))
     total = per_rule["wall_s"].sum()
     print(f"Stage timing and peak memory: {results}")
-    print(f"| rule | jobs | wall s (sum) | share | CPU s | peak RSS MB (max job) |")
+    print("| rule | jobs | wall s (sum) | share | CPU s | peak RSS MB (max job) |")
     print("|---|---:|---:|---:|---:|---:|")
     for r in per_rule.iter_rows(named=True):
         print(f"| {r['rule']} | {r['jobs']} | {r['wall_s']:.1f} | {100 * r['wall_s'] / total:.0f} % | "

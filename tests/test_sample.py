@@ -14,7 +14,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from snpgen import io  # noqa: E402
-from snpgen.baseline import class_allele_freqs, sample_baseline, sample_baseline_files  # noqa: E402
+from snpgen.baseline import class_allele_freqs, sample_baseline  # noqa: E402
 from snpgen.sample import generate, make_labels, resolve_case_fraction, write_cohort  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

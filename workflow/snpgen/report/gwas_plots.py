@@ -19,7 +19,7 @@ import polars as pl  # noqa: E402
 
 from . import suppress_small  # noqa: E402
 
-from ..evaluate.figures import DPI, _save  # noqa: E402  (one figure writer for the project)
+from ..evaluate.figures import _save  # noqa: E402  (one figure writer for the project)
 GENOME_WIDE = 5e-8
 SUGGESTIVE = 1e-5
 MIN_P = 1e-300  # plink2 writes 0 / underflow below this
