@@ -168,7 +168,13 @@ def test_metrics_and_report_exist_for_every_generator(workflow_run, disease):
         m = json.loads((workflow_run / disease / "metrics" / f"{gen}.json").read_text())
         assert m["verdict"]["decision"] in {"release", "do not release"}
         assert 0 <= m["utility"]["logreg"]["tstr"]["auc"] <= 1
+        vb = m["utility"]["logreg"].get("vs_baseline")  # the model's cohorts, paired with the baseline's
+        assert (vb is None) == (gen == "baseline")
+        if vb:
+            b = json.loads((workflow_run / disease / "metrics" / "baseline.json").read_text())["utility"]["logreg"]
+            assert vb["auc"] == pytest.approx(b["tstr"]["auc"])  # the same classifier, test split and resamples
+            assert vb["delta_ci_low"] <= vb["delta"] <= vb["delta_ci_high"]
     assert "auc" in json.dumps(json.loads((workflow_run / disease / "metrics" / "prs.json").read_text()))
     html = (workflow_run / "reports" / f"{disease}.html").read_text()
-    assert 'id="verdict"' in html and 'id="provenance"' in html
+    assert 'id="verdict"' in html and 'id="provenance"' in html and "TSTR &minus; baseline TSTR" in html
     assert json.loads((workflow_run / "reports" / "leak_scan.json").read_text())["files_scanned"]
