@@ -252,14 +252,15 @@ class GenotypeVAE(nn.Module):
 
 
 def sample_calls(logits: np.ndarray, u: np.ndarray, ar_w: np.ndarray | None = None,
-                 argmax: bool = False) -> np.ndarray:
+                 argmax: bool = False, group: int = 4) -> np.ndarray:
     """Hard calls 0/1/2 (int8, (N, L)) from read-out logits (N, 3, L) and uniforms u (N, L).
 
     Without ``ar_w`` every SNP is drawn independently (inverse CDF of its categorical); with
     ``ar_w`` (lags, 3, 3, L; :meth:`GenotypeVAE.ar_logits`) SNPs are drawn left to right, each
     given the calls already drawn for the preceding SNPs. ``argmax`` takes the most probable
     genotype instead of drawing (left to right as well). Per-SNP cost is fixed numpy overhead plus
-    N x lags work, so large N per call is much cheaper per individual.
+    N x ceil(lags / group) table lookups (``group`` lags share one base-3 code; 4 -> 81-row
+    tables), so large N per call is much cheaper per individual.
     """
     logits = np.asarray(logits, dtype=np.float32)
     n, _, L = logits.shape
@@ -277,17 +278,27 @@ def sample_calls(logits: np.ndarray, u: np.ndarray, ar_w: np.ndarray | None = No
         return np.ascontiguousarray(draw(logits.transpose(0, 2, 1), u))
     ar_w = np.asarray(ar_w, dtype=np.float32)
     K = ar_w.shape[0]
-    # push-forward table: fwd[j, a, k - 1, b] = ar_w[k - 1, a, b, j + k], what call a at SNP j adds
-    # to the logit of genotype b at SNP j + k (zero past the last SNP)
-    fwd = np.zeros((L, 3, K, 3), np.float32)
-    for k in range(1, min(K, L - 1) + 1):
-        fwd[: L - k, :, k - 1, :] = ar_w[k - 1, :, :, k:].transpose(2, 0, 1)
+    # Lags in groups of B: the calls at lags qB+1..qB+B of SNP j are one base-3 code, and table
+    # T[j, q, code] holds their summed lag terms, so each SNP costs Q = K / B lookups, not K adds.
+    # codes[j] = code of the calls at j-1..j-B (lag 1 = lowest digit); group q of SNP j is codes[j - qB].
+    B = min(group, K)
+    Q = -(-K // B)
+    W = np.zeros((Q * B, 3, 3, L), np.float32)
+    W[:K] = ar_w
+    for k in range(1, Q * B + 1):  # SNPs j < k have no call at lag k: those terms are zero
+        W[k - 1, :, :, :min(k, L)] = 0.0
+    ncode = 3 ** B
+    digits = (np.arange(ncode)[:, None] // 3 ** np.arange(B)[None, :]) % 3  # (ncode, B)
+    T = W.reshape(Q, B, 3, 3, L)[:, np.arange(B)[None, :], digits].sum(2)  # (Q, ncode, 3, L)
+    T = np.ascontiguousarray(T.transpose(3, 0, 1, 2))  # (L, Q, ncode, 3)
     lt = np.ascontiguousarray(logits.transpose(2, 0, 1))  # (L, N, 3), each SNP's logits contiguous
+    codes = np.zeros((L + 1, n), np.int16)
     G = np.empty((L, n), dtype=np.int8)
     for j in range(L):
-        g = draw(lt[j], u[:, j])
+        lg = lt[j]
+        for q in range(min(Q, -(-j // B))):  # groups with at least one call before SNP j
+            lg = lg + T[j, q][codes[j - q * B]]
+        g = draw(lg, u[:, j])
         G[j] = g
-        m = min(K, L - 1 - j)
-        if m:
-            lt[j + 1:j + 1 + m] += fwd[j, g, :m].transpose(1, 0, 2)
+        codes[j + 1] = (3 * codes[j] + g) % ncode
     return np.ascontiguousarray(G.T)
