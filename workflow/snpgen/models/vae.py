@@ -274,6 +274,15 @@ def sample_calls(logits: np.ndarray, u: np.ndarray, ar_w: np.ndarray | None = No
         c0 = e[..., 0]
         return (t >= c0).astype(np.int8) + (t >= c0 + e[..., 1]).astype(np.int8)
 
+    def draw3(l0, l1, l2, uj):  # the same draw on the three genotypes' logits as separate rows
+        if argmax:  # first maximum, as argmax
+            c1 = l1 > l0
+            return np.where(l2 > np.where(c1, l1, l0), 2, c1).astype(np.int8)
+        m = np.maximum(np.maximum(l0, l1), l2)
+        e0, e1, e2 = np.exp(l0 - m), np.exp(l1 - m), np.exp(l2 - m)
+        t = uj * (e0 + e1 + e2)
+        return (t >= e0).astype(np.int8) + (t >= e0 + e1).astype(np.int8)
+
     if ar_w is None or ar_w.shape[0] == 0:
         return np.ascontiguousarray(draw(logits.transpose(0, 2, 1), u))
     ar_w = np.asarray(ar_w, dtype=np.float32)
@@ -290,15 +299,18 @@ def sample_calls(logits: np.ndarray, u: np.ndarray, ar_w: np.ndarray | None = No
     ncode = 3 ** B
     digits = (np.arange(ncode)[:, None] // 3 ** np.arange(B)[None, :]) % 3  # (ncode, B)
     T = W.reshape(Q, B, 3, 3, L)[:, np.arange(B)[None, :], digits].sum(2)  # (Q, ncode, 3, L)
-    T = np.ascontiguousarray(T.transpose(3, 0, 1, 2))  # (L, Q, ncode, 3)
-    lt = np.ascontiguousarray(logits.transpose(2, 0, 1))  # (L, N, 3), each SNP's logits contiguous
+    T = np.ascontiguousarray(T.transpose(3, 0, 2, 1))  # (L, Q, 3, ncode)
+    # genotype-major per SNP, (L, 3, N): the draw works on three contiguous rows of N, not on N
+    # rows of 3 (numpy reduces a length-3 last axis slowly)
+    lt = np.ascontiguousarray(logits.transpose(2, 1, 0))
     codes = np.zeros((L + 1, n), np.int16)
     G = np.empty((L, n), dtype=np.int8)
     for j in range(L):
-        lg = lt[j]
+        l0, l1, l2 = lt[j]
         for q in range(min(Q, -(-j // B))):  # groups with at least one call before SNP j
-            lg = lg + T[j, q][codes[j - q * B]]
-        g = draw(lg, u[:, j])
+            t = T[j, q][:, codes[j - q * B]]
+            l0, l1, l2 = l0 + t[0], l1 + t[1], l2 + t[2]
+        g = draw3(l0, l1, l2, u[:, j])
         G[j] = g
         codes[j + 1] = (3 * codes[j] + g) % ncode
     return np.ascontiguousarray(G.T)
