@@ -298,7 +298,10 @@ def sample_calls(logits: np.ndarray, u: np.ndarray, ar_w: np.ndarray | None = No
         W[k - 1, :, :, :min(k, L)] = 0.0
     ncode = 3 ** B
     digits = (np.arange(ncode)[:, None] // 3 ** np.arange(B)[None, :]) % 3  # (ncode, B)
-    T = W.reshape(Q, B, 3, 3, L)[:, np.arange(B)[None, :], digits].sum(2)  # (Q, ncode, 3, L)
+    Wr = W.reshape(Q, B, 3, 3, L)
+    T = np.zeros((Q, ncode, 3, L), np.float32)
+    for i in range(B):  # lag qB + i + 1 is digit i of the group's code
+        T += Wr[:, i][:, digits[:, i]]
     T = np.ascontiguousarray(T.transpose(3, 0, 2, 1))  # (L, Q, 3, ncode)
     # genotype-major per SNP, (L, 3, N): the draw works on three contiguous rows of N, not on N
     # rows of 3 (numpy reduces a length-3 last axis slowly)
