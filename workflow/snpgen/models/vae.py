@@ -266,15 +266,7 @@ def sample_calls(logits: np.ndarray, u: np.ndarray, ar_w: np.ndarray | None = No
     n, _, L = logits.shape
     u = np.asarray(u, dtype=np.float32)
 
-    def draw(lg, uj):  # lg (..., 3) logits, uj (...) uniforms
-        if argmax:
-            return lg.argmax(-1).astype(np.int8)
-        e = np.exp(lg - lg.max(-1, keepdims=True))
-        t = uj * e.sum(-1)
-        c0 = e[..., 0]
-        return (t >= c0).astype(np.int8) + (t >= c0 + e[..., 1]).astype(np.int8)
-
-    def draw3(l0, l1, l2, uj):  # the same draw on the three genotypes' logits as separate rows
+    def draw3(l0, l1, l2, uj):  # inverse-CDF draw from the three genotypes' logits (separate arrays)
         if argmax:  # first maximum, as argmax
             c1 = l1 > l0
             return np.where(l2 > np.where(c1, l1, l0), 2, c1).astype(np.int8)
@@ -284,7 +276,7 @@ def sample_calls(logits: np.ndarray, u: np.ndarray, ar_w: np.ndarray | None = No
         return (t >= e0).astype(np.int8) + (t >= e0 + e1).astype(np.int8)
 
     if ar_w is None or ar_w.shape[0] == 0:
-        return np.ascontiguousarray(draw(logits.transpose(0, 2, 1), u))
+        return draw3(logits[:, 0], logits[:, 1], logits[:, 2], u)
     ar_w = np.asarray(ar_w, dtype=np.float32)
     K = ar_w.shape[0]
     # Lags in groups of B: the calls at lags qB+1..qB+B of SNP j are one base-3 code, and table
