@@ -83,6 +83,14 @@ def matched_case_fraction(wc):
     return DISEASES[wc.disease]["synthetic_case_fraction"]
 
 
+def baseline_fileset(wc):
+    """The baseline's .bed/.bim/.fam, which the model's cohorts are compared with on the same test
+    resamples (nothing for the baseline itself)."""
+    if wc.gen == "baseline":
+        return []
+    return [f"{RESULTS}/{wc.disease}/synthetic/baseline.{ext}" for ext in ("bed", "bim", "fam")]
+
+
 def report_inputs(wc):
     """Everything a disease's report summarises (aggregate outputs of every stage)."""
     d = wc.disease

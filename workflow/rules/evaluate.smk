@@ -13,10 +13,7 @@ rule evaluate:
         syn_bed=f"{RESULTS}/{{disease}}/synthetic/{{gen}}.bed",
         syn_bim=f"{RESULTS}/{{disease}}/synthetic/{{gen}}.bim",
         syn_fam=f"{RESULTS}/{{disease}}/synthetic/{{gen}}.fam",
-        # the model's cohorts are also compared with the baseline's, on the same test resamples
-        baseline_bed=lambda wc: [] if wc.gen == "baseline" else f"{RESULTS}/{wc.disease}/synthetic/baseline.bed",
-        baseline_bim=lambda wc: [] if wc.gen == "baseline" else f"{RESULTS}/{wc.disease}/synthetic/baseline.bim",
-        baseline_fam=lambda wc: [] if wc.gen == "baseline" else f"{RESULTS}/{wc.disease}/synthetic/baseline.fam",
+        baseline=baseline_fileset,
         gwas=f"{RESULTS}/{{disease}}/gwas/gwas.PHENO.glm.logistic.hybrid",
         truth=TRUTH or [],
     output:

@@ -41,7 +41,7 @@ def main(log) -> None:
                 res = evaluate_generator(
                     train=prefix(smk.input.train_bed), test=prefix(smk.input.test_bed),
                     synthetic=prefix(smk.input.syn_bed), real_gwas=smk.input.gwas,
-                    baseline=prefix(smk.input.baseline_bed) if smk.input.baseline_bed else None,
+                    baseline=prefix(smk.input.baseline[0]) if smk.input.baseline else None,
                     figdir=smk.output.figures, workdir=work, params=smk.params.evaluate,
                     thresholds=smk.params.verdict, seed=int(smk.params.seed),
                     truth_json=(smk.input.truth or None), disease=smk.wildcards.disease, generator=smk.wildcards.gen,
