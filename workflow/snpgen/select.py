@@ -101,7 +101,6 @@ def extract_splits(bfile: str | Path, snps: Path, pheno: str | Path, keeps: dict
 def run_selection(bfile: str | Path, glm_path: str | Path, keeps: dict[str, Path], pheno: str | Path,
                   k: int, method: str, clump_r2: float, clump_kb: int, out_dir: str | Path,
                   truth_path: str | Path | None, disease: str, threads: int = 1) -> dict:
-
     out_dir = Path(out_dir)
     work = out_dir / "work"
     work.mkdir(parents=True, exist_ok=True)
