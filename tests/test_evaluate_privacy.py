@@ -86,6 +86,10 @@ def test_distances_refuse_missing_and_mode_imputation():
     Gi = privacy.impute_mode(G, modes)
     assert Gi[0, 1] == 1 and Gi[2, 2] == 2 and (Gi >= 0).all()
     assert (G[0, 1] == -1)  # input untouched
+    full = privacy.impute_mode(Gi, modes)  # nothing missing: the same array, no copy
+    assert full is Gi
+    as_int8 = privacy.impute_mode(Gi.astype(np.int16), modes)
+    assert as_int8.dtype == np.int8 and np.array_equal(as_int8, Gi)
 
 
 def test_identical_match_hashing_matches_brute_force():

@@ -33,13 +33,22 @@ def column_modes(G: np.ndarray) -> np.ndarray:
 
 
 def impute_mode(G: np.ndarray, modes: np.ndarray | None = None) -> np.ndarray:
-    """Copy of ``G`` with missing calls (-1) replaced by ``modes`` (default: G's own column modes)."""
-    G = np.array(G, dtype=np.int8, copy=True)
+    """``G`` (int8) with missing calls (-1) replaced by ``modes`` (default: G's own column modes).
+
+    Never modifies ``G``: with missing calls the result is a copy; without any (a synthetic
+    cohort, a QC'd cohort with full call rates) ``G`` itself comes back when it is already int8,
+    so three cohorts in memory do not become six.
+    """
+    G = np.asarray(G)
+    if G.dtype != np.int8:
+        G = G.astype(np.int8)
+    if G.size == 0 or G.min() >= 0:  # min() allocates nothing, unlike a full-size mask
+        return G
+    G = G.copy()
     miss = G < 0
-    if miss.any():
-        if modes is None:
-            modes = column_modes(G)
-        G[miss] = np.broadcast_to(np.asarray(modes, dtype=np.int8), G.shape)[miss]
+    if modes is None:
+        modes = column_modes(G)
+    G[miss] = np.broadcast_to(np.asarray(modes, dtype=np.int8), G.shape)[miss]
     return G
 
 
