@@ -58,7 +58,8 @@ def _key(*parts) -> str:
 
 
 def parse_overrides(spec: str) -> tuple[str, tuple[dict, dict, dict]]:
-    """``name`` from VARIANTS, or ``name:vae.k=v,diffusion.k=v,sampling.k=v`` (values as JSON)."""
+    """``name`` from VARIANTS, or ``name:vae.k=v,diffusion.k=v,sampling.k=v`` (values as JSON; a
+    value that is not JSON is taken as a string, so ``sampling.sampler=ddpm`` works unquoted)."""
     if ":" not in spec:
         if spec not in VARIANTS:
             raise SystemExit(f"unknown variant {spec!r}; known: {', '.join(VARIANTS)} (or name:section.key=value,...)")
@@ -67,9 +68,15 @@ def parse_overrides(spec: str) -> tuple[str, tuple[dict, dict, dict]]:
     out: tuple[dict, dict, dict] = ({}, {}, {})
     sections = {"vae": 0, "diffusion": 1, "sampling": 2}
     for item in filter(None, rest.split(",")):
-        k, v = item.split("=", 1)
-        sec, key = k.split(".", 1)
-        out[sections[sec]][key] = json.loads(v)
+        k, sep, v = item.partition("=")
+        sec, _, key = k.partition(".")
+        if not sep or sec not in sections or not key:
+            raise SystemExit(f"variant {name!r}: {item!r} is not section.key=value with section one of "
+                             f"{', '.join(sections)}")
+        try:
+            out[sections[sec]][key] = json.loads(v)
+        except json.JSONDecodeError:
+            out[sections[sec]][key] = v
     return name, out
 
 
