@@ -17,6 +17,11 @@ The metrics JSON schema is documented in docs/metrics.md.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy is imported where it is used; the annotations only name it
+    import numpy as np
+
 # Evaluation parameters (config["evaluate"]) and their defaults. Documented in docs/metrics.md.
 DEFAULT_EVALUATE: dict = {
     "bootstrap_n": 1000,          # bootstrap replicates for AUC confidence intervals
