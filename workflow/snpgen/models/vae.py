@@ -59,7 +59,7 @@ VAE_DEFAULTS: dict = {
     "patience": 15,                # early stop after this many epochs without validation improvement
     "ema_decay": 0.0,              # EMA of weights (0 = off); checkpoint/validation use the EMA weights
     "grad_clip": 1.0,              # gradient-norm clip (0 = off)
-    "ar_lags": 16,                 # autoregressive read-out: each SNP's call also depends on the calls of the
+    "ar_lags": 32,                 # autoregressive read-out: each SNP's call also depends on the calls of the
                                    # `ar_lags` preceding SNPs (0 = SNPs independent given the latent)
     "encoder_patience": 5,         # after this many epochs without a better validation phenotype-head AUC,
                                    # the model goes back to that epoch and the encoder + head stay frozen
