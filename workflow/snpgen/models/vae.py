@@ -26,7 +26,7 @@ cross-entropies in the loss, so the latent still has to explain the genotypes on
 reconstruction accuracy stays comparable with the trivial level); sampled left to right
 (:func:`sample_calls`). Measured on the demo's t2d SNPs (benchmarks/README.md, ablations): mean r2
 of adjacent selected SNPs is 0.147 in the real training split; the independent read-out gave 0.100
-when decoding real posterior means and 0.054 from diffusion latents; with the read-out (16 lags)
+when decoding real posterior means and 0.054 from diffusion latents; with the read-out (16 lags then; 32 by default since session 6)
 and a KL weight of 1 (local LD left to the read-out, a smoother latent the diffusion can learn)
 synthetic cohorts reach 0.090.
 """
