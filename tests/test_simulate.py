@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from snpgen.simulate import liability_phenotype, plant_artefacts, simulate_genotypes
+import pytest
+
+from snpgen.simulate import ancestry_shift, liability_phenotype, plant_artefacts, simulate_genotypes
 
 PARAMS = {"n_individuals": 200, "ancestry_fractions": [0.5, 0.5], "split_time": 200, "effective_size": 10000,
           "present_size": 100000, "n_chromosomes": 2, "chromosome_length_mb": 0.5, "recombination_rate": 1e-8,
@@ -46,3 +48,45 @@ def test_artefacts_are_planted():
     out, planted = plant_artefacts(G, a, rng)
     assert planted["duplicates"] == 2 and (out == -1).mean() > 0.01
     assert (G >= 0).all()  # the input is not modified
+
+
+OOA = {**PARAMS, "demography": "out_of_africa", "ancestry_fractions": [0.6, 0.25, 0.15], "n_individuals": 240}
+
+
+def test_out_of_africa_gives_three_separate_continental_clusters():
+    G, bim, pop = simulate_genotypes(OOA, seed=3)
+    assert np.bincount(pop).tolist() == [144, 60, 36]  # EUR, AFR, EAS in the configured shares
+    Z = (G - G.mean(0)) / G.std(0)
+    u, s, _ = np.linalg.svd(Z, full_matrices=False)
+    pcs = u[:, :2] * s[:2]
+    centres = np.array([pcs[pop == k].mean(0) for k in range(3)])
+    spread = max(pcs[pop == k].std(0).max() for k in range(3))
+    gaps = [np.linalg.norm(centres[i] - centres[j]) for i in range(3) for j in range(i + 1, 3)]
+    assert min(gaps) > 3 * spread  # continental divergence: clusters far apart on PC1-PC2
+    # the shallow two-population model does not separate like that
+    G2, _, pop2 = simulate_genotypes({**PARAMS, "n_individuals": 240}, seed=3)
+    Z2 = (G2 - G2.mean(0)) / G2.std(0)
+    u2, s2, _ = np.linalg.svd(Z2, full_matrices=False)
+    pc2 = u2[:, 0] * s2[0]
+    gap2 = abs(pc2[pop2 == 0].mean() - pc2[pop2 == 1].mean())
+    assert gap2 < 3 * max(pc2[pop2 == k].std() for k in range(2))
+
+
+def test_admixed_people_sit_between_their_source_populations():
+    G, _, pop = simulate_genotypes({**OOA, "admixed_fraction": 0.2, "n_individuals": 300}, seed=4)
+    assert np.bincount(pop).tolist() == [144, 60, 36, 60]  # the admixed share is taken from the others
+    Z = (G - G.mean(0)) / G.std(0)
+    u, s, _ = np.linalg.svd(Z, full_matrices=False)
+    pc1 = u[:, 0] * s[0]
+    eur, afr, adm = (pc1[pop == k].mean() for k in (0, 1, 3))
+    assert min(eur, afr) < adm < max(eur, afr)
+
+
+def test_ancestry_shift_per_population():
+    pop = np.array([0, 1, 2, 2])
+    assert ancestry_shift(0.3, pop).tolist() == [0.0, 0.3, 0.3, 0.3]
+    assert ancestry_shift([0.0, 0.5, -0.2], pop).tolist() == [0.0, 0.5, -0.2, -0.2]
+    with pytest.raises(ValueError, match="2 shifts for 3 populations"):
+        ancestry_shift([0.0, 0.5], pop)
+    with pytest.raises(ValueError, match="demography must be"):
+        simulate_genotypes({**PARAMS, "demography": "island"}, seed=1)

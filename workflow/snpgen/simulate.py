@@ -1,10 +1,12 @@
 """The embedded demo cohort: msprime genotypes with realistic LD, written by plink2,
 phenotypes from a liability-threshold model with known causal SNPs, and a truth file.
 
-Two populations split ``split_time`` generations ago give a mixed-ancestry cohort (so
-ancestry PCs matter); a few QC artefacts (missing calls, bad samples and SNPs,
-HWE-violating SNPs, duplicates and relatives) are planted so that each QC step has
-something to remove.
+``demography: out_of_africa`` (the demo) samples three continental populations (EUR, AFR,
+EAS; Gutenkunst et al. 2009) in unequal shares, optionally with admixed people; the older
+``two_population`` model (A and B split ``split_time`` generations ago) gives a shallow
+structure. Ancestry labels go to the truth file for evaluation only. A few QC artefacts
+(missing calls, bad samples and SNPs, HWE-violating SNPs, duplicates and relatives) are
+planted so that each QC step has something to remove.
 """
 from __future__ import annotations
 
@@ -18,26 +20,108 @@ from scipy.stats import norm
 from . import io, plink
 
 
-def simulate_genotypes(p: dict, seed: int) -> tuple[np.ndarray, pl.DataFrame, np.ndarray]:
-    """Return (G int8 individuals x SNPs of derived-allele counts, bim frame, population index)."""
+# Out-of-Africa model of Gutenkunst et al. (2009; stdpopsim's OutOfAfrica_3G09): YRI-, CEU- and
+# CHB-like populations, generations of 25 years, with migration; continental-scale divergence.
+OOA = {"N_A": 7300, "N_B": 2100, "N_AF": 12300, "N_EU0": 1000, "N_AS0": 510, "r_EU": 0.004, "r_AS": 0.0055,
+       "T_AF": 8800, "T_B": 5600, "T_EU_AS": 848, "m_AF_B": 25e-5, "m_AF_EU": 3e-5, "m_AF_AS": 1.9e-5,
+       "m_EU_AS": 9.6e-5}
+OOA_POPULATIONS = ("EUR", "AFR", "EAS")
+
+
+def _two_population_demography(p: dict):
+    """A and B split ``split_time`` generations ago; each grows exponentially to ``present_size``
+    (large, so sampled individuals are unrelated, as in a biobank)."""
     import msprime
 
-    n = int(p["n_individuals"])
-    frac = float(p["ancestry_fractions"][0])
-    n_a = int(round(n * frac))
-    # Each daughter population grows exponentially from the ancestral size to present_size;
-    # a large present-day size keeps sampled individuals unrelated (as in a biobank).
     growth = np.log(p["present_size"] / p["effective_size"]) / p["split_time"]
     dem = msprime.Demography()
     dem.add_population(name="A", initial_size=p["present_size"], growth_rate=growth)
     dem.add_population(name="B", initial_size=p["present_size"], growth_rate=growth)
     dem.add_population(name="ANC", initial_size=p["effective_size"])
     dem.add_population_split(time=p["split_time"], derived=["A", "B"], ancestral="ANC")
+    return dem, ["A", "B"]
+
+
+def _out_of_africa_demography(p: dict):
+    """Three continental populations (EUR, AFR, EAS, in that order) and, when ``admixed_fraction``
+    > 0, an admixed population (ADM) formed ``admixture_time`` generations ago from AFR and EUR
+    (``admixture_afr`` of its ancestry from AFR)."""
+    import msprime
+
+    o = OOA
+    n_eu = o["N_EU0"] * np.exp(o["r_EU"] * o["T_EU_AS"])
+    n_as = o["N_AS0"] * np.exp(o["r_AS"] * o["T_EU_AS"])
+    dem = msprime.Demography()
+    dem.add_population(name="EUR", initial_size=n_eu, growth_rate=o["r_EU"])
+    dem.add_population(name="AFR", initial_size=o["N_AF"])
+    dem.add_population(name="EAS", initial_size=n_as, growth_rate=o["r_AS"])
+    names = list(OOA_POPULATIONS)
+    if float(p.get("admixed_fraction", 0.0)) > 0:
+        dem.add_population(name="ADM", initial_size=o["N_AF"])
+        names.append("ADM")
+    dem.add_population(name="OOA", initial_size=o["N_B"])
+    dem.add_population(name="AMH", initial_size=o["N_AF"])
+    dem.add_population(name="ANC", initial_size=o["N_A"])
+    dem.set_symmetric_migration_rate(["AFR", "EUR"], o["m_AF_EU"])
+    dem.set_symmetric_migration_rate(["AFR", "EAS"], o["m_AF_AS"])
+    dem.set_symmetric_migration_rate(["EUR", "EAS"], o["m_EU_AS"])
+    if "ADM" in names:
+        a = float(p.get("admixture_afr", 0.8))
+        dem.add_admixture(time=int(p.get("admixture_time", 12)), derived="ADM", ancestral=["AFR", "EUR"],
+                          proportions=[a, 1 - a])
+    dem.add_population_split(time=o["T_EU_AS"], derived=["EUR", "EAS"], ancestral="OOA")
+    dem.add_symmetric_migration_rate_change(time=o["T_EU_AS"], populations=["AFR", "OOA"], rate=o["m_AF_B"])
+    dem.add_population_split(time=o["T_B"], derived=["AFR", "OOA"], ancestral="AMH")
+    dem.add_population_split(time=o["T_AF"], derived=["AMH"], ancestral="ANC")
+    dem.sort_events()
+    return dem, names
+
+
+def population_sizes(n: int, fractions: list[float]) -> list[int]:
+    """Individuals per population: largest-remainder rounding of n x fractions (sums to n)."""
+    f = np.asarray(fractions, dtype=float)
+    if f.ndim != 1 or f.size < 1 or np.any(f < 0) or f.sum() <= 0:
+        raise ValueError(f"ancestry_fractions must be non-negative shares, not {fractions!r}")
+    raw = n * f / f.sum()
+    sizes = np.floor(raw).astype(int)
+    sizes[np.argsort(-(raw - sizes))[: n - sizes.sum()]] += 1
+    return [int(x) for x in sizes]
+
+
+def build_demography(p: dict):
+    """(msprime Demography, sampled population names) of ``p["demography"]``: ``two_population``
+    (default; A/B split ``split_time`` generations ago) or ``out_of_africa``."""
+    kind = p.get("demography", "two_population")
+    if kind == "two_population":
+        return _two_population_demography(p)
+    if kind == "out_of_africa":
+        return _out_of_africa_demography(p)
+    raise ValueError(f"demography must be 'two_population' or 'out_of_africa', not {kind!r}")
+
+
+def simulate_genotypes(p: dict, seed: int) -> tuple[np.ndarray, pl.DataFrame, np.ndarray]:
+    """Return (G int8 individuals x SNPs of derived-allele counts, bim frame, population index).
+
+    Population index i refers to the i-th sampled population of :func:`build_demography`;
+    ``ancestry_fractions`` gives their shares (an admixed population's share is
+    ``admixed_fraction``, taken from the others in proportion)."""
+    import msprime
+
+    n = int(p["n_individuals"])
+    dem, names = build_demography(p)
+    fractions = list(p["ancestry_fractions"])
+    if len(fractions) != len(names) - ("ADM" in names):
+        raise ValueError(f"ancestry_fractions has {len(fractions)} shares for populations {names}")
+    if "ADM" in names:
+        a = float(p["admixed_fraction"])
+        fractions = [x * (1 - a) / sum(fractions) for x in fractions] + [a]
+    sizes = population_sizes(n, fractions)
+    samples = [msprime.SampleSet(k, population=name) for name, k in zip(names, sizes) if k > 0]
     rng = np.random.default_rng(seed)
     blocks, bims = [], []
     for c in range(1, int(p["n_chromosomes"]) + 1):
         ts = msprime.sim_ancestry(
-            samples={"A": n_a, "B": n - n_a}, demography=dem,
+            samples=samples, demography=dem,
             sequence_length=float(p["chromosome_length_mb"]) * 1e6,
             recombination_rate=p["recombination_rate"], random_seed=int(rng.integers(1, 2**31 - 1)),
         )
@@ -61,7 +145,7 @@ def simulate_genotypes(p: dict, seed: int) -> tuple[np.ndarray, pl.DataFrame, np
             "POS": pos[sel], "A1": der[sel], "A2": anc[sel],
         }))
     G = np.ascontiguousarray(np.concatenate(blocks, axis=1))
-    population = np.array([0] * n_a + [1] * (n - n_a), dtype=np.int8)
+    population = np.repeat(np.arange(len(sizes), dtype=np.int8), sizes)
     return G, pl.concat(bims), population
 
 
@@ -113,11 +197,23 @@ def liability_phenotype(G: np.ndarray, h2: float, prevalence: float, causal: np.
     return (liability > threshold).astype(np.int8), beta * scale
 
 
+def ancestry_shift(spec, population: np.ndarray) -> np.ndarray:
+    """Liability shift per individual: a number shifts every population but the first (the
+    reference); a list gives one shift per sampled population."""
+    if isinstance(spec, (list, tuple)):
+        shifts = np.asarray(spec, dtype=float)
+        if shifts.size <= population.max():
+            raise ValueError(f"ancestry_shift lists {shifts.size} shifts for {population.max() + 1} populations")
+        return shifts[population]
+    return float(spec or 0.0) * (population > 0)
+
+
 def simulate_cohort(params: dict, out_prefix: str | Path, phenotypes_path: str | Path,
                     truth_path: str | Path, seed: int, threads: int = 1) -> dict:
     """Simulate and write the demo cohort. Returns aggregate counts for the log."""
     rng = np.random.default_rng(seed)
     G, bim, population = simulate_genotypes(params, int(rng.integers(1, 2**31 - 1)))
+    names = build_demography(params)[1]
     n, m = G.shape
     fid = [f"DEMO{i + 1:06d}" for i in range(n)]
     sex = rng.integers(1, 3, n)
@@ -125,10 +221,13 @@ def simulate_cohort(params: dict, out_prefix: str | Path, phenotypes_path: str |
 
     common = np.flatnonzero(np.minimum(G.mean(0) / 2, 1 - G.mean(0) / 2) >= 0.05)
     pheno = {"FID": fid, "IID": fid, "sex": sex, "age": age}
-    truth = {"seed": seed, "n_individuals": n, "n_snps": m, "diseases": {}}
+    # ancestry labels: for the evaluation and the report only, never for training
+    truth = {"seed": seed, "n_individuals": n, "n_snps": m, "populations": names,
+             "population_counts": {k: int((population == i).sum()) for i, k in enumerate(names)},
+             "ancestry": {iid: names[i] for iid, i in zip(fid, population)}, "diseases": {}}
     for name, d in params["diseases"].items():
         causal = np.sort(rng.choice(common, d["n_causal"], replace=False))
-        shift = d.get("ancestry_shift", 0.0) * population
+        shift = ancestry_shift(d.get("ancestry_shift", 0.0), population)
         status, beta = liability_phenotype(G, d["h2"], d["prevalence"], causal, rng, shift)
         col = status.astype(object)
         col[rng.random(n) < params["artefacts"]["pheno_missing"]] = "NA"
