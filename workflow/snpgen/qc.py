@@ -72,7 +72,9 @@ def _run_qc(bfile, phenotypes, covariates, qc, out_prefix: Path, eigenvec_path, 
     cur = step("variant_call_rate", ["--geno", qc["geno"]], f"variant missing-call rate > {qc['geno']}", cur)
     cur = step("sample_call_rate", ["--mind", qc["mind"]], f"individual missing-call rate > {qc['mind']}", cur)
     cur = step("maf", ["--maf", qc["maf"]], f"minor allele frequency < {qc['maf']}", cur)
-    cur = step("hwe", ["--hwe", qc["hwe"]], f"HWE exact test p < {qc['hwe']}", cur)
+    fewhet = qc.get("hwe_mode", "keep-fewhet") == "keep-fewhet"
+    cur = step("hwe", ["--hwe", qc["hwe"], *(["keep-fewhet"] if fewhet else [])],
+               f"HWE exact test p < {qc['hwe']}" + (" (excess heterozygosity only)" if fewhet else ""), cur)
     plink.plink2(["--bfile", cur, "--king-cutoff", qc["king_cutoff"]], work / "king", threads=threads, memory_mb=memory_mb)
     cur = step("relatedness", ["--keep", work / "king.king.cutoff.in.id"],
                f"one of each pair with KING kinship > {qc['king_cutoff']}", cur)
