@@ -53,13 +53,14 @@ def test_one_hot_and_vae_shapes_with_padding():
     assert oh.shape == (5, 3, L)
     assert torch.equal(oh.sum(1), torch.ones(5, L))
     assert torch.equal(oh.argmax(1), G)
-    vae = GenotypeVAE(L, TINY_VAE)
-    assert vae.padded == 40 and vae.latent_shape == (2, 5)
-    logits, mu, logvar, pl = vae(one_hot(G, vae.padded))
-    assert logits.shape == (5, 3, L)
-    assert mu.shape == logvar.shape == (5, 2, 5)
-    assert pl.shape == (5,)
-    assert vae.decode(mu).shape == (5, 3, L)
+    for tokens in (0, 1):  # one global token: one latent position after the 5 local ones
+        vae = GenotypeVAE(L, {**TINY_VAE, "global_tokens": tokens})
+        assert vae.padded == 40 and vae.local_len == 5 and vae.latent_shape == (2, 5 + tokens)
+        logits, mu, logvar, pl = vae(one_hot(G, vae.padded))
+        assert logits.shape == (5, 3, L)
+        assert mu.shape == logvar.shape == (5, 2, 5 + tokens)
+        assert pl.shape == (5,)
+        assert vae.decode(mu).shape == (5, 3, L)
 
 
 def test_decoder_bias_starts_at_genotype_frequencies():

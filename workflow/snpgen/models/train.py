@@ -35,6 +35,26 @@ def genotype_freqs(X: np.ndarray) -> np.ndarray:
     return np.stack([(X == g).sum(0) / n for g in range(3)])
 
 
+def ancestry_targets(X_train: np.ndarray, X_val: np.ndarray, af: np.ndarray, k: int
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Leading k PC scores of the training split's genotypes (standardised by the training allele
+    frequencies), standardised to unit SD, for training and validation people (projected)."""
+    sd = np.sqrt(2 * af * (1 - af))
+    ok = sd > 0
+
+    def z(X):
+        return ((X[:, ok] - 2 * af[ok]) / sd[ok]).astype(np.float64)
+
+    Zt = z(X_train)
+    w, V = np.linalg.eigh(Zt.T @ Zt)
+    V = V[:, np.argsort(w)[::-1][:k]]
+    V *= np.sign(V[np.abs(V).argmax(0), np.arange(V.shape[1])])  # reproducible signs
+    st = Zt @ V
+    scale = st.std(0)
+    scale[scale == 0] = 1.0
+    return (st / scale).astype(np.float32), (z(X_val) @ V / scale).astype(np.float32)
+
+
 def _auc(y: np.ndarray, score: np.ndarray) -> float:
     y = np.asarray(y)
     ok = y >= 0
@@ -104,7 +124,7 @@ def load_checkpoint(path: str | Path, kind: str | None = None) -> dict:
 
 def build_vae(state: dict, device=None) -> GenotypeVAE:
     # checkpoints from before an option existed were trained without it
-    params = {"ar_lags": 0, "pheno_input": "mu", **state["params"]}
+    params = {"ar_lags": 0, "pheno_input": "mu", "global_tokens": 0, "ancestry_pcs": 0, **state["params"]}
     model = GenotypeVAE(int(state["n_snps"]), params)
     model.load_state_dict(state["model"])
     return model.to(device or "cpu").eval()
@@ -133,10 +153,10 @@ def encode_mu(vae: GenotypeVAE, G: np.ndarray, device, batch: int = 1024) -> tor
 
 @torch.no_grad()
 def _vae_eval(model: GenotypeVAE, X: np.ndarray, observed: np.ndarray, y: np.ndarray | None,
-              device, batch: int = 512) -> dict:
+              device, batch: int = 512, pcs: np.ndarray | None = None) -> dict:
     model.eval()
     correct, total, ce_sum, ce_ar_sum = 0, 0, 0.0, 0.0
-    plog = []
+    plog, anc = [], []
     for i in range(0, X.shape[0], batch):
         xb = torch.as_tensor(X[i:i + batch]).to(device)
         ob = torch.as_tensor(observed[i:i + batch]).to(device)
@@ -153,7 +173,11 @@ def _vae_eval(model: GenotypeVAE, X: np.ndarray, observed: np.ndarray, y: np.nda
         correct += int(((logits.argmax(1) == xb.long()) & ob).sum())
         total += int(ob.sum())
         plog.append(pl_.float().cpu().numpy())
+        if model.ancestry_pcs:
+            anc.append(model.ancestry(mu).float().cpu().numpy())
     out = {"recon_acc": correct / max(total, 1), "recon_ce": ce_sum / max(total, 1)}
+    if anc and pcs is not None:  # share of the PC scores' variance the global latent explains
+        out["ancestry_r2"] = float(1 - np.mean((np.concatenate(anc) - pcs) ** 2) / np.mean(pcs.var(0)))
     if model.ar_lags:  # cross-entropy of the autoregressive read-out (given the preceding SNPs' calls)
         out["recon_ce_ar"] = ce_ar_sum / max(total, 1)
     if y is not None:
@@ -228,6 +252,7 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
     trivial = float(((X_val == mode[None]) & obs_va).sum() / max(obs_va.sum(), 1))
 
     model = GenotypeVAE(L, p, gf).to(device)
+    pcs_tr, pcs_va = ancestry_targets(Xtr, Xva, af, model.ancestry_pcs) if model.ancestry_pcs else (None, None)
     ema = _EMA(model, p["ema_decay"])
     opt = torch.optim.AdamW(model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
     n, bs = Xtr.shape[0], int(p["batch_size"])
@@ -236,6 +261,7 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
     g = torch.Generator().manual_seed(seed)
     Xtr_t = torch.as_tensor(Xtr)
     ytr_t = torch.as_tensor(ytr if ytr is not None else np.full(n, -1))
+    pcs_t = torch.as_tensor(pcs_tr) if pcs_tr is not None else None
     n_par = sum(q.numel() for q in model.parameters())
     log(f"VAE: {n} train / {Xva.shape[0]} val individuals, {L} SNPs, latent {model.latent_channels}x"
         f"{model.latent_len}, {n_par} parameters, device {device.type}; trivial val accuracy {trivial:.4f}")
@@ -252,7 +278,7 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
         t0 = time.perf_counter()
         model.train()
         perm = torch.randperm(n, generator=g)
-        sums = {"loss": 0.0, "rec": 0.0, "rec_ar": 0.0, "kl": 0.0, "pheno": 0.0}
+        sums = {"loss": 0.0, "rec": 0.0, "rec_ar": 0.0, "kl": 0.0, "pheno": 0.0, "ancestry": 0.0}
         for b in range(steps_per_epoch):
             idx = perm[b * bs:(b + 1) * bs]
             if idx.numel() == 0:
@@ -275,7 +301,9 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
             lab = yb >= 0
             ph = (F.binary_cross_entropy_with_logits(plogit.float()[lab], yb[lab].float())
                   if bool(lab.any()) else torch.zeros((), device=device))
-            loss = rec + rec_ar + p["kl_weight"] * kl + p["pheno_weight"] * ph
+            anc = (F.mse_loss(model.ancestry(z).float(), pcs_t[idx].to(device)) if pcs_t is not None
+                   else torch.zeros((), device=device))
+            loss = rec + rec_ar + p["kl_weight"] * kl + p["pheno_weight"] * ph + p["ancestry_weight"] * anc
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if p["grad_clip"]:
@@ -289,12 +317,14 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
             sums["rec_ar"] += float(rec_ar.detach()) * k
             sums["kl"] += float(kl.detach()) * k
             sums["pheno"] += float(ph.detach()) * k
+            sums["ancestry"] += float(anc.detach()) * k
         ev_model = ema.eval_model(model)
-        ev = _vae_eval(ev_model, Xva, obs_va, yva, device)
+        ev = _vae_eval(ev_model, Xva, obs_va, yva, device, pcs=pcs_va)
         row = {"epoch": epoch, **{f"train_{k}": v / n for k, v in sums.items()},
                "val_recon_acc": ev["recon_acc"], "val_recon_ce": ev["recon_ce"],
                "val_recon_ce_ar": ev.get("recon_ce_ar", float("nan")),
                "val_trivial_acc": trivial, "val_auc": ev.get("auc", float("nan")),
+               "val_ancestry_r2": ev.get("ancestry_r2", float("nan")),
                "lr": opt.param_groups[0]["lr"], "seconds": time.perf_counter() - t0,
                "encoder_frozen": int(bool(frozen_at))}
         history.append(row)
@@ -327,7 +357,9 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
             f"  pheno {row['train_pheno']:.4f} | val acc {ev['recon_acc']:.4f} (trivial {trivial:.4f})"
             f"  val ce {ev['recon_ce']:.4f}"
             + (f" (autoregressive {ev['recon_ce_ar']:.4f})" if model.ar_lags else "")
-            + f"  val AUC {row['val_auc']:.3f}  {row['seconds']:.1f}s"
+            + f"  val AUC {row['val_auc']:.3f}"
+            + (f"  val ancestry R2 {row['val_ancestry_r2']:.3f}" if model.ancestry_pcs else "")
+            + f"  {row['seconds']:.1f}s"
             + ("  *" if improved else ""))
         if p["patience"] and epoch - max(best["epoch"], frozen_on) >= int(p["patience"]):
             log(f"early stop: no validation improvement for {p['patience']} epochs")

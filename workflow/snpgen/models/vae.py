@@ -19,6 +19,16 @@ Two choices differ from a plain image-style conv VAE and are what let it converg
 The phenotype head (small MLP, or a linear layer, on the flattened posterior mean or a sampled
 latent) gives the auxiliary label loss that makes the representation phenotype-supervised.
 
+**Global latent** (``global_tokens`` = G > 0): G extra latent positions after the local ones
+(``latent_channels`` values each), read from the mean-pooled encoder features of all SNPs and fed
+to every decoder position and, through a per-SNP linear term, to every SNP's read-out. Local
+latents and the read-out only see a window of SNPs, so genome-wide correlation (ancestry) had no
+place to live: on a three-continent cohort the synthetic people formed one blob between the real
+clusters. An auxiliary head (``ancestry_pcs``, ``ancestry_weight``) makes the global latent predict
+the leading PCs of the training split's own selected SNPs (computed inside training: no labels and
+no data beyond the training split), as the phenotype head does for the label; the diffusion then
+learns the joint distribution of local and global latents, so clusters come out in their shares.
+
 **Autoregressive read-out** (``ar_lags`` = K > 0): the logit of genotype b at SNP j also gets
 ``ar_w[k-1, a, b, j]`` when SNP j-k carries genotype a (k = 1..K), so calls are no longer
 independent given the latent. Trained by teacher forcing next to the plain read-out (both
@@ -61,6 +71,12 @@ VAE_DEFAULTS: dict = {
     "grad_clip": 1.0,              # gradient-norm clip (0 = off)
     "ar_lags": 32,                 # autoregressive read-out: each SNP's call also depends on the calls of the
                                    # `ar_lags` preceding SNPs (0 = SNPs independent given the latent)
+    "global_tokens": 1,            # global latent: this many extra latent positions (latent_channels values each),
+                                   # read from the whole genotype vector and seen by every decoder position and
+                                   # every SNP's read-out (genome-wide correlation: ancestry); 0 = off
+    "ancestry_pcs": 4,             # the global latent also predicts this many leading PCs of the training
+                                   # split's selected SNPs (an auxiliary regression head; 0 = off)
+    "ancestry_weight": 1.0,        # weight of that head's mean squared error (PC scores standardised)
     "encoder_patience": 5,         # after this many epochs without a better validation phenotype-head AUC,
                                    # the model goes back to that epoch and the encoder + head stay frozen
                                    # while the decoder and read-out keep training (0 = off)
@@ -145,7 +161,11 @@ class GenotypeVAE(nn.Module):
         c0 = int(p["embed_dim"])
         self.factor = self.patch * 2 ** (len(ch) - 1)
         self.padded = int(math.ceil(self.n_snps / self.factor) * self.factor)
-        self.latent_len = self.padded // self.factor
+        self.local_len = self.padded // self.factor
+        self.global_tokens = int(p["global_tokens"])
+        if self.global_tokens < 0:
+            raise ValueError(f"vae.global_tokens must be >= 0, not {self.global_tokens}")
+        self.latent_len = self.local_len + self.global_tokens
         self.latent_channels = int(p["latent_channels"])
         drop = float(p["dropout"])
         nres = int(p["res_blocks"])
@@ -164,6 +184,9 @@ class GenotypeVAE(nn.Module):
             enc.append(Attention1d(cm))
         enc += [nn.GroupNorm(_groups(cm), cm), nn.SiLU(), nn.Conv1d(cm, 2 * self.latent_channels, 1)]
         self.encoder = nn.Sequential(*enc)
+        gdim = self.latent_channels * self.global_tokens
+        if gdim:  # global latent: mean-pooled encoder features -> (mu, logvar) of gdim values
+            self.to_global = nn.Sequential(nn.Linear(cm, cm), nn.SiLU(), nn.Linear(cm, 2 * gdim))
 
         dec: list[nn.Module] = [nn.Conv1d(self.latent_channels, cm, 3, padding=1)]
         if p["attention"]:
@@ -176,6 +199,9 @@ class GenotypeVAE(nn.Module):
         dec += [nn.GroupNorm(_groups(ch[0]), ch[0]), nn.SiLU(),
                 nn.ConvTranspose1d(ch[0], c0, self.patch, stride=self.patch), nn.SiLU()]
         self.decoder = nn.Sequential(*dec)
+        if gdim:  # the global latent reaches every decoder position and, per SNP, the read-out
+            self.from_global = nn.Linear(gdim, cm)
+            self.global_w = nn.Parameter(torch.zeros(3, gdim, Lp))
         # per-SNP read-out; bias starts at log genotype frequencies (the trivial solution)
         self.head_w = nn.Parameter(torch.randn(3, c0, Lp) * (0.1 / math.sqrt(c0)))
         bias = torch.zeros(3, Lp)
@@ -199,6 +225,9 @@ class GenotypeVAE(nn.Module):
         self.pheno_input = p["pheno_input"]
         self.pheno_head = (nn.Sequential(nn.Dropout(pd), nn.Linear(zdim, 1)) if ph == 0 else nn.Sequential(
             nn.Dropout(pd), nn.Linear(zdim, ph), nn.SiLU(), nn.Dropout(pd), nn.Linear(ph, 1)))
+        self.ancestry_pcs = int(p["ancestry_pcs"]) if gdim else 0
+        if self.ancestry_pcs:  # linear: the PCs are (nearly) linear in the genotypes
+            self.ancestry_head = nn.Linear(gdim, self.ancestry_pcs)
 
     @property
     def latent_shape(self) -> tuple[int, int]:
@@ -210,14 +239,29 @@ class GenotypeVAE(nn.Module):
             x_onehot = F.pad(x_onehot, (0, self.padded - x_onehot.shape[-1]))
         h = (x_onehot[:, 0:1] * self.embed[0] + x_onehot[:, 1:2] * self.embed[1]
              + x_onehot[:, 2:3] * self.embed[2])
-        mu, logvar = self.encoder(h).chunk(2, dim=1)
+        trunk = self.encoder[:-1](h)
+        mu, logvar = self.encoder[-1](trunk).chunk(2, dim=1)
+        if self.global_tokens:  # extra latent positions after the local ones
+            g = self.to_global(trunk.mean(-1)).view(-1, 2 * self.latent_channels, self.global_tokens)
+            mu_g, logvar_g = g.chunk(2, dim=1)
+            mu, logvar = torch.cat([mu, mu_g], -1), torch.cat([logvar, logvar_g], -1)
         return mu, logvar.clamp(-12.0, 6.0)
+
+    def global_latent(self, z: torch.Tensor) -> torch.Tensor:
+        """The global part of a latent (N, latent_channels * global_tokens)."""
+        return z[:, :, self.local_len:].flatten(1)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """latent (N, latent_channels, latent_len) -> genotype logits (N, 3, n_snps)."""
-        h = self.decoder(z)
-        h = h.float()
+        if not self.global_tokens:
+            h = self.decoder(z).float()
+            logits = torch.stack([(h * self.head_w[g]).sum(1) for g in range(3)], dim=1) + self.head_b
+            return logits[:, :, : self.n_snps]
+        zg = self.global_latent(z)
+        h = self.decoder[0](z[:, :, :self.local_len]) + self.from_global(zg)[:, :, None]
+        h = self.decoder[1:](h).float()
         logits = torch.stack([(h * self.head_w[g]).sum(1) for g in range(3)], dim=1) + self.head_b
+        logits = logits + torch.einsum("ng,bgl->nbl", zg.float(), self.global_w)
         return logits[:, :, : self.n_snps]
 
     def ar_logits(self, logits: torch.Tensor, G: torch.Tensor) -> torch.Tensor:
@@ -232,6 +276,10 @@ class GenotypeVAE(nn.Module):
         prev = torch.stack([oh[:, :, K - k:K - k + L] for k in range(1, K + 1)], dim=1)
         return logits + torch.einsum("nkal,kabl->nbl", prev, self.ar_w.to(logits.dtype))
 
+    def ancestry(self, z: torch.Tensor) -> torch.Tensor:
+        """Predicted standardised ancestry PC scores (N, ancestry_pcs) from a latent's global part."""
+        return self.ancestry_head(self.global_latent(z))
+
     def pheno_logit(self, mu: torch.Tensor) -> torch.Tensor:
         return self.pheno_head(mu.flatten(1)).squeeze(1)
 
@@ -243,7 +291,9 @@ class GenotypeVAE(nn.Module):
         """Parameters that map genotypes to the latent and the latent to the label (embedding,
         encoder, phenotype head); the rest (decoder, read-out) is what :func:`train_vae` keeps
         training after ``encoder_patience`` froze these."""
-        return [self.embed, *self.encoder.parameters(), *self.pheno_head.parameters()]
+        extra = [*self.to_global.parameters()] if self.global_tokens else []
+        extra += [*self.ancestry_head.parameters()] if self.ancestry_pcs else []
+        return [self.embed, *self.encoder.parameters(), *self.pheno_head.parameters(), *extra]
 
     def forward(self, x_onehot: torch.Tensor, sample: bool = True):
         mu, logvar = self.encode(x_onehot)
