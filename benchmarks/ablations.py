@@ -98,7 +98,9 @@ def main(argv=None) -> int:
 
     import torch
     from snpgen.baseline import class_allele_freqs, sample_baseline
-    from snpgen.evaluate.fidelity import af_metrics, ld_metrics
+    from snpgen.evaluate.fidelity import (af_metrics, fit_pca, het_from_genotypes, ld_metrics, pca_metrics,
+                                          project, run_het_hardy)
+    from snpgen.io import write_bed
     from snpgen.evaluate.privacy import column_modes, distance_privacy, impute_mode
     from snpgen.evaluate.utility import tstr_trtr
     from snpgen.io import read_bim, read_genotypes
@@ -128,6 +130,21 @@ def main(argv=None) -> int:
         return f[1] - f[0]
 
     dp_real = case_control_dp(Ttr[lab_tr], Y["train"][lab_tr])
+    pca = fit_pca(Ttr, 4)
+    pc_tr, pc_ev = project(Ttr, pca), project(Tev, pca)
+    F_real = het_from_genotypes(Ttr).mean()
+    fam = lambda n: __import__("polars").DataFrame({"FID": [f"S{i}" for i in range(n)], "IID": [f"S{i}" for i in range(n)],  # noqa: E731
+                                                     "SEX": [0] * n, "PHENO": ["-9"] * n})
+
+    def hwe_share(G) -> float:  # share of SNPs failing plink2's exact HWE test at 1e-6
+        tmp = cache / "hwe_tmp"
+        write_bed(tmp, G, fam(G.shape[0]), bim)
+        return float(np.mean(run_het_hardy(tmp, cache / "hwe_out")[1] < 1e-6))
+
+    def structure(G) -> dict:  # per-PC distance (SD units) over the held-out reference's, worst of PC1-4
+        m = pca_metrics(pc_tr, project(G, pca), pc_ev)
+        allowed = np.maximum(2 * np.asarray(m["wasserstein_holdout"]), 0.1)
+        return {"pc_w": m["wasserstein_synthetic"], "pc_ratio": float(np.max(np.asarray(m["wasserstein_synthetic"]) / allowed))}
 
     def score(G, y) -> dict:
         u = tstr_trtr(G, y, Ttr[lab_tr], Y["train"][lab_tr], Tev[lab_ev], Y[ev][lab_ev],
@@ -138,13 +155,14 @@ def main(argv=None) -> int:
                 "trtr": u["trtr"]["auc"], "ratio": u["ratio"], "af_r": af_metrics(Ttr, G)["correlation"],
                 "ld_r": ld["correlation"], "ld_mag": ld["mean_r2_synthetic"] / ld["mean_r2_real"],
                 "aa_ts": pr["nnaa"]["aa_ts"], "mia": pr["mia"]["auc"],
-                "dp_slope": float(np.polyfit(dp_real, case_control_dp(G, y), 1)[0])}
+                "dp_slope": float(np.polyfit(dp_real, case_control_dp(G, y), 1)[0]),
+                "hwe": hwe_share(G), "dF": float(het_from_genotypes(G).mean() - F_real), **structure(G)}
 
     draw_seeds = [a.seed + 1000 * k for k in range(max(1, a.draws))]
 
     def over_draws(draw) -> dict:  # mean of each metric over the draws, and the TSTR sd
         res = [score(*draw(s)) for s in draw_seeds]
-        out = {k: float(np.mean([r[k] for r in res])) for k in res[0]}
+        out = {k: np.mean([r[k] for r in res], axis=0).tolist() for k in res[0]}
         out["tstr_sd"] = float(np.std([r["tstr"] for r in res], ddof=1)) if len(res) > 1 else None
         return out
 
@@ -181,14 +199,17 @@ def main(argv=None) -> int:
         print(f"[ablations] {name} done: {json.dumps(rows[-1])}", file=sys.stderr)
 
     f = lambda v, d=3: "" if v is None else f"{v:.{d}f}"  # noqa: E731
+    print(f"real held-out: HWE share {hwe_share(Tev):.4f} (train {hwe_share(Ttr):.4f}), mean F - train "
+          f"{het_from_genotypes(Tev).mean() - F_real:+.4f}; PC1-4 distances {np.round(pca_metrics(pc_tr, pc_ev)['wasserstein_synthetic'], 3).tolist()}")
     print(f"\nAblations on {a.disease_dir} (evaluation split: {ev}; {a.n} synthetic individuals; seed {a.seed}"
           + (f"; mean of {len(draw_seeds)} draws per row, sampling seeds {draw_seeds}" if len(draw_seeds) > 1 else "") + ")")
-    print("| variant | VAE val acc (trivial) | TSTR AUC [95% CI] | TSTR sd (draws) | TRTR AUC | TSTR/TRTR | AF r | LD r2 corr | mean r2 syn/real | AA_TS | MIA AUC | case-control dp slope | train min |")
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| variant | VAE val acc (trivial) | TSTR AUC [95% CI] | TSTR sd (draws) | TRTR AUC | TSTR/TRTR | AF r | LD r2 corr | mean r2 syn/real | AA_TS | MIA AUC | case-control dp slope | HWE fail share | mean F - real | PC1-4 distance | worst PC / allowed | train min |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         acc = f"{f(r['acc'])} ({f(r.get('trivial'))})" if r["acc"] is not None else "-"
         print(f"| {r['variant']} | {acc} | {f(r['tstr'])} [{f(r['tstr_lo'])}, {f(r['tstr_hi'])}] | {f(r['tstr_sd']) or '-'} | {f(r['trtr'])} | "
               f"{f(r['ratio'])} | {f(r['af_r'])} | {f(r['ld_r'])} | {f(r['ld_mag'], 2)} | {f(r['aa_ts'])} | {f(r['mia'])} | {f(r['dp_slope'], 2)} | "
+              f"{f(r['hwe'], 4)} | {r['dF']:+.4f} | {' / '.join(f(x, 2) for x in r['pc_w'])} | {f(r['pc_ratio'], 2)} | "
               f"{f(r['minutes'], 1)} |")
     return 0
 
