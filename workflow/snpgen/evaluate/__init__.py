@@ -256,14 +256,7 @@ def evaluate_generator(*, train: str, test: str, synthetic: str, real_gwas: str,
     F_t, hp_t = fidelity.run_het_hardy(train, workdir / "hh_real", threads=threads, memory_mb=memory_mb)
     F_s, hp_s = fidelity.run_het_hardy(synthetic, workdir / "hh_syn", threads=threads, memory_mb=memory_mb)
     F_h, hp_h = fidelity.run_het_hardy(test, workdir / "hh_test", threads=threads, memory_mb=memory_mb)
-    fid["het_hwe"] = {
-        "real_train": fidelity.het_hwe_summary(F_t, hp_t, float(P["hwe_p"])),
-        "synthetic": fidelity.het_hwe_summary(F_s, hp_s, float(P["hwe_p"])),
-        "real_test": fidelity.het_hwe_summary(F_h, hp_h, float(P["hwe_p"])),
-        "f_distance": fidelity.het_f_distance(F_t, F_s),
-    }
-    fid["het_hwe"]["f_distance"].update(
-        {f"holdout_{k}": v for k, v in fidelity.het_f_distance(F_t, F_h).items()})
+    fid["het_hwe"] = fidelity.het_hwe_metrics((F_t, hp_t), (F_s, hp_s), (F_h, hp_h), float(P["hwe_p"]))
     fid["maf"] = fidelity.maf_metrics(*(fidelity.read_alt_freq(workdir / x) for x in ("hh_real", "hh_syn", "hh_test")))
     figs.append(figures.het_hwe(F_t, F_s, hp_t, hp_s, figdir / "het_hwe.png").name)
 

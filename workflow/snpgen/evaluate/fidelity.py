@@ -301,6 +301,19 @@ def het_f_distance(F_real: np.ndarray, F_other: np.ndarray) -> dict:
     return {"wasserstein": float(stats.wasserstein_distance(a, b)), "mean_diff": float(b.mean() - a.mean())}
 
 
+def het_hwe_metrics(real_train: tuple, synthetic: tuple, real_test: tuple | None = None,
+                    hwe_threshold: float = 1e-6) -> dict:
+    """``fidelity.het_hwe``: :func:`het_hwe_summary` of each cohort's (F, HWE p) pair (from
+    :func:`run_het_hardy`) and ``f_distance``: :func:`het_f_distance` of synthetic, and of the
+    held-out real people (``holdout_`` keys, the sampling-noise reference), to real train."""
+    cohorts = {"real_train": real_train, "synthetic": synthetic, "real_test": real_test}
+    out: dict = {k: het_hwe_summary(*v, hwe_threshold) for k, v in cohorts.items() if v is not None}
+    out["f_distance"] = het_f_distance(real_train[0], synthetic[0])
+    if real_test is not None:
+        out["f_distance"].update({f"holdout_{k}": v for k, v in het_f_distance(real_train[0], real_test[0]).items()})
+    return out
+
+
 def maf_summary(alt_freq: np.ndarray, maf_threshold: float = 0.01) -> dict:
     """Minor-allele-frequency distribution of one fileset (plink2 --freq ALT_FREQS)."""
     f = np.asarray(alt_freq, dtype=float)
