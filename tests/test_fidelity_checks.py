@@ -115,8 +115,9 @@ def test_f_distance_and_ld_strength_functions():
 
 def test_f_floor_and_hwe_margin_thresholds():
     def hh(syn_hwe, w, w_ref):
-        return {"fidelity": {"het_hwe": {"real_train": {"hwe_frac_below": 0.01}, "synthetic": {"hwe_frac_below": syn_hwe},
-                                         "f_distance": {"wasserstein": w, "mean_diff": -w, "holdout_wasserstein": w_ref}}}}
+        return {"fidelity": {"het_hwe": {
+            "real_train": {"hwe_frac_below": 0.01}, "synthetic": {"hwe_frac_below": syn_hwe},
+            "f_distance": {"wasserstein": w, "mean_diff": -w, "holdout_wasserstein": w_ref}}}}
     c = {x["name"]: x for x in genotype_qc_checks(hh(0.015, 0.0049, 0.0001), DEFAULT_THRESHOLDS)}
     assert c["hwe_failure_share"]["passed"] and c["hwe_failure_share"]["threshold"] == pytest.approx(0.015)
     assert c["het_f_distance"]["passed"] and c["het_f_distance"]["threshold"] == 0.005  # the floor
