@@ -153,7 +153,7 @@ def main(argv=None) -> int:
         pr = distance_privacy(G, Ttr, Tev, seed=a.seed, max_n=2000, n_boot=20)
         return {"tstr": u["tstr"]["auc"], "tstr_lo": u["tstr"]["ci_low"], "tstr_hi": u["tstr"]["ci_high"],
                 "trtr": u["trtr"]["auc"], "ratio": u["ratio"], "af_r": af_metrics(Ttr, G)["correlation"],
-                "ld_r": ld["correlation"], "ld_mag": ld["mean_r2_synthetic"] / ld["mean_r2_real"],
+                "ld_r": ld["correlation"], "ld_mag": ld["strength_ratio"],
                 "aa_ts": pr["nnaa"]["aa_ts"], "mia": pr["mia"]["auc"],
                 "dp_slope": float(np.polyfit(dp_real, case_control_dp(G, y), 1)[0]),
                 "hwe": hwe_share(G), "dF": float(het_from_genotypes(G).mean() - F_real), **structure(G)}

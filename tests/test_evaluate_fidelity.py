@@ -97,7 +97,8 @@ def test_ld_copy_holdout_high_shuffled_and_independent_low(data):
 
 def test_shuffled_columns_fail_the_ld_check_copy_passes(data):
     only_ld = {"max_identical_match_rate": None, "aa_ts_min": None, "max_mia_auc": None, "max_privacy_loss": None,
-               "max_king_kinship": None, "min_tstr_trtr_ratio": None, "min_af_correlation": None}
+               "max_king_kinship": None, "min_tstr_trtr_ratio": None, "min_af_correlation": None,
+               "max_hwe_failure_excess": None, "het_f_distance_factor": None, "ld_strength_min": None}
     for name, expect in (("shuffled", "do not release"), ("independent", "do not release"), ("copy", "release")):
         v = verdict({"fidelity": {"ld": _ld(data, data[name])}}, only_ld)
         assert v["decision"] == expect, name

@@ -48,7 +48,8 @@ def results(cohort):
 
 
 def _privacy_only(thresholds=None):
-    th = {k: None for k in ("min_tstr_trtr_ratio", "min_af_correlation", "min_ld_correlation", "max_king_kinship")}
+    th = {k: None for k in ("min_tstr_trtr_ratio", "min_af_correlation", "min_ld_correlation", "max_king_kinship",
+                            "max_hwe_failure_excess", "het_f_distance_factor", "ld_strength_min")}
     th.update(thresholds or {})
     return th
 
@@ -212,7 +213,10 @@ def _metrics(**over):
         "utility": {"logreg": {"ratio": 0.97}, "hgb": {"ratio": 0.5}},
         "fidelity": {"allele_frequency": {"correlation": 0.99},
                      "ld": {"correlation": 0.8, "n_pairs_informative": 100, "min_informative_pairs": 20,
-                            "informative_r2": 0.1}},
+                            "informative_r2": 0.1, "strength_ratio": 0.97},
+                     "het_hwe": {"real_train": {"hwe_frac_below": 0.01}, "synthetic": {"hwe_frac_below": 0.012},
+                                 "f_distance": {"wasserstein": 0.004, "mean_diff": -0.001,
+                                                "holdout_wasserstein": 0.001}}},
     }
     for path, val in over.items():
         d = m
@@ -228,7 +232,8 @@ def test_verdict_all_pass_and_each_failure():
     assert v["decision"] == "release" and v["passed"] and v["failed_checks"] == []
     names = {c["name"] for c in v["checks"]}
     assert names == {"identical_match_rate", "nnaa_aa_ts", "mia_auc", "privacy_loss", "max_king_kinship",
-                     "tstr_trtr_ratio_logreg", "af_correlation", "ld_correlation"}
+                     "tstr_trtr_ratio_logreg", "af_correlation", "ld_correlation",
+                     "hwe_failure_share", "het_f_distance", "ld_strength"}
     king = next(c for c in v["checks"] if c["name"] == "max_king_kinship")
     assert "upper bound" in king["note"]
     cases = {
@@ -239,6 +244,9 @@ def test_verdict_all_pass_and_each_failure():
         "utility__logreg__ratio": (0.85, "tstr_trtr_ratio_logreg"),
         "fidelity__allele_frequency__correlation": (0.9, "af_correlation"),
         "fidelity__ld__correlation": (0.1, "ld_correlation"),
+        "fidelity__het_hwe__synthetic__hwe_frac_below": (0.02, "hwe_failure_share"),
+        "fidelity__het_hwe__f_distance__wasserstein": (0.006, "het_f_distance"),
+        "fidelity__ld__strength_ratio": (0.75, "ld_strength"),
     }
     for path, (val, name) in cases.items():
         v = verdict(_metrics(**{path: val}))

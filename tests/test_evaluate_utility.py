@@ -100,7 +100,8 @@ def test_tstr_copy_matches_trtr_and_shuffled_labels_fail(cohort):
     sh = _tstr(c, Gtr, np.random.default_rng(0).permutation(ytr))
     assert sh["logreg"]["ratio"] < 0.85 and sh["logreg"]["ratio_ci_high"] < 0.95
     th = {k: None for k in ("max_identical_match_rate", "aa_ts_min", "max_mia_auc", "max_privacy_loss",
-                            "max_king_kinship", "min_af_correlation", "min_ld_correlation")}
+                            "max_king_kinship", "min_af_correlation", "min_ld_correlation",
+                            "max_hwe_failure_excess", "het_f_distance_factor", "ld_strength_min")}
     assert verdict({"utility": cp}, th)["decision"] == "release"
     assert verdict({"utility": sh}, th)["failed_checks"] == ["tstr_trtr_ratio_logreg"]
 
@@ -267,6 +268,11 @@ def test_evaluate_generator_end_to_end(tmp_path):
                       "verdict", "figures", "params", "provenance"}
     assert m["verdict"]["decision"] == "release", m["verdict"]["failed_checks"]
     assert m["fidelity"]["allele_frequency"]["correlation"] > 0.95
+    qc = {c["name"]: c["passed"] for c in m["verdict"]["checks"]}
+    assert qc["hwe_failure_share"] and qc["het_f_distance"] and qc["ld_strength"]
+    assert set(m["fidelity"]["het_hwe"]) == {"real_train", "synthetic", "real_test", "f_distance"}
+    assert m["fidelity"]["ld"]["holdout_strength_ratio"] == pytest.approx(1.0, abs=0.1)
+    assert m["fidelity"]["maf"]["holdout_correlation"] > 0.95 and m["fidelity"]["maf"]["source"] == "plink2 --freq"
     assert m["fidelity"]["gwas"]["causal_recovery"]["n_causal_selected"] == 10
     assert set(m["fidelity"]["gwas"]["causal_recovery"]["levels"]) == {"5e-08", "bonferroni"}
     assert m["privacy"]["king"]["max_kinship_syn_real_upper"] < 0.354

@@ -155,6 +155,7 @@ def _metrics(disease: str, gen: str) -> dict:
                    "correlation_informative": 0.01 if base else 0.64, "per_window_mean_correlation": 0.6,
                    "holdout_correlation": 0.9, "holdout_per_window_mean_correlation": 0.88,
                    "mean_r2_real": 0.05, "mean_r2_synthetic": 0.004 if base else 0.045, "mean_abs_r2_diff": 0.02,
+                   "strength_ratio": 0.08 if base else 0.95, "holdout_strength_ratio": 0.99,
                    "n_pairs_informative": 120, "informative_r2": 0.1, "min_informative_pairs": 20,
                    "decay": [{"bin_low_kb": 0, "bin_high_kb": 1, "n_pairs": 12, "mean_r2_real": 0.4,
                               "mean_r2_synthetic": 0.3}]},
@@ -165,9 +166,18 @@ def _metrics(disease: str, gen: str) -> dict:
             "het_hwe": {"real_train": {"het_F_mean": 0.001, "het_F_sd": 0.05, "hwe_frac_below": 0.0,
                                        "hwe_threshold": 1e-6, "hwe_median_neglog10p": 0.3, "n_snps_hwe": 64,
                                        "het_F_quantiles": {"q05": -0.08, "q25": -0.03, "q50": 0.0, "q75": 0.03, "q95": 0.08}},
-                        "synthetic": {"het_F_mean": 0.01, "het_F_sd": 0.04, "hwe_frac_below": 0.02,
+                        "synthetic": {"het_F_mean": 0.005 if base else -0.002, "het_F_sd": 0.04,
+                                      "hwe_frac_below": 0.02 if base else 0.0,
                                       "hwe_threshold": 1e-6, "hwe_median_neglog10p": 0.35, "n_snps_hwe": 64,
-                                      "het_F_quantiles": {"q05": -0.06, "q25": -0.02, "q50": 0.01, "q75": 0.04, "q95": 0.07}}},
+                                      "het_F_quantiles": {"q05": -0.06, "q25": -0.02, "q50": 0.01, "q75": 0.04, "q95": 0.07}},
+                        "real_test": {"het_F_mean": 0.002, "het_F_sd": 0.05, "hwe_frac_below": 0.0,
+                                      "hwe_threshold": 1e-6, "hwe_median_neglog10p": 0.3, "n_snps_hwe": 64,
+                                      "het_F_quantiles": {"q05": -0.08, "q25": -0.03, "q50": 0.0, "q75": 0.03, "q95": 0.08}},
+                        "f_distance": {"wasserstein": 0.0043, "mean_diff": 0.004 if base else -0.003,
+                                       "holdout_wasserstein": 0.0012, "holdout_mean_diff": 0.001}},
+            "maf": {role: {"maf_frac_below": 0.0, "maf_threshold": 0.01, "maf_median": 0.27, "maf_mean": 0.26,
+                           "n_monomorphic": 0} for role in ("real_train", "synthetic", "real_test")}
+                   | {"correlation": 0.993, "holdout_correlation": 0.99, "source": "plink2 --freq"},
             "gwas": {"covariates_real": "as in the training GWAS", "covariates_synthetic": "none",
                      "n_snps_compared": 64, "beta_correlation": 0.85, "beta_spearman": 0.8, "sign_concordance": 0.9,
                      "sign_concordance_real_significant": 1.0, "n_real_significant": 3,
@@ -342,6 +352,12 @@ def test_full_report_content(full_report):
         assert check in html
     assert "≤ 0.550" in html and "within [0.45, 0.55]" in html
     assert "PASS" in html and "FAIL" in html  # the baseline fails the LD check
+    for check in ("SNPs failing Hardy-Weinberg", "Inbreeding-F distance", "LD strength"):
+        assert check in html
+    # the plink2 QC of the synthetic filesets, beside the real training and held-out splits
+    qc = html[html.index('id="genotype-qc"'):]
+    qc = qc[:qc.index("</table>")]
+    assert "--hwe" in qc and "--het" in qc and "--freq" in qc and "real held-out" in qc and "0.9930" in qc
     # threat model and the missing DP guarantee stated plainly
     assert "full genotype" in html and "no formal" in html.lower() and "differential-privacy guarantee" in html
     assert "Not available" not in html and 'id="incomplete"' not in html
@@ -393,6 +409,16 @@ def test_missing_inputs_are_loud_not_silent(partial_report):
     v = json.loads((partial_report["cad"].parent / "cad.verdict.json").read_text())
     assert v["complete"] is False and v["generators"]["matched"]["decision"] == "not evaluated"
     assert "incomplete" in partial_report["index"].read_text()
+
+
+def test_metrics_without_the_freq_summary_are_a_visible_gap(tmp_path):
+    results = build_results(tmp_path, generators=("matched",))
+    path = results / "cad" / "metrics" / "matched.json"
+    m = json.loads(path.read_text())
+    del m["fidelity"]["maf"]
+    path.write_text(json.dumps(m))
+    html = render_all(results)["cad"].read_text()
+    assert 'id="incomplete"' in html and "fidelity.maf" in html and 'id="genotype-qc"' not in html
 
 
 def test_missing_everything_still_renders(tmp_path):

@@ -236,6 +236,7 @@ def evaluate_generator(*, train: str, test: str, synthetic: str, real_gwas: str,
     ld_h = fidelity.ld_metrics(G_t[it], G_h[ih], chrom, pos, **ld_kw)
     ld["holdout_correlation"] = ld_h["correlation"]
     ld["holdout_per_window_mean_correlation"] = ld_h["per_window_mean_correlation"]
+    ld["holdout_strength_ratio"] = ld_h["strength_ratio"]
     fid["ld"] = ld
     figs.append(figures.ld_heatmaps(arr["heatmap_real"], arr["heatmap_syn"], figdir / "ld_heatmap.png").name)
     figs.append(figures.ld_decay(ld["decay"], figdir / "ld_decay.png").name)
@@ -251,13 +252,12 @@ def evaluate_generator(*, train: str, test: str, synthetic: str, real_gwas: str,
     figs.append(figures.pca_wasserstein(fid["pca"]["wasserstein_synthetic"], fid["pca"].get("wasserstein_holdout"),
                                         figdir / "pca_wasserstein.png").name)
 
-    say("fidelity: plink2 --het/--hardy")
+    say("fidelity: plink2 --het/--hardy/--freq")
     F_t, hp_t = fidelity.run_het_hardy(train, workdir / "hh_real", threads=threads, memory_mb=memory_mb)
     F_s, hp_s = fidelity.run_het_hardy(synthetic, workdir / "hh_syn", threads=threads, memory_mb=memory_mb)
-    fid["het_hwe"] = {
-        "real_train": fidelity.het_hwe_summary(F_t, hp_t, float(P["hwe_p"])),
-        "synthetic": fidelity.het_hwe_summary(F_s, hp_s, float(P["hwe_p"])),
-    }
+    F_h, hp_h = fidelity.run_het_hardy(test, workdir / "hh_test", threads=threads, memory_mb=memory_mb)
+    fid["het_hwe"] = fidelity.het_hwe_metrics((F_t, hp_t), (F_s, hp_s), (F_h, hp_h), float(P["hwe_p"]))
+    fid["maf"] = fidelity.maf_metrics(*(fidelity.read_alt_freq(workdir / x) for x in ("hh_real", "hh_syn", "hh_test")))
     figs.append(figures.het_hwe(F_t, F_s, hp_t, hp_s, figdir / "het_hwe.png").name)
 
     say("fidelity: GWAS on the synthetic cohort")

@@ -124,6 +124,13 @@ def ld_pair_distances(pos: np.ndarray, windows: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(out) if out else np.array([], dtype=np.int64)
 
 
+def ld_strength_ratio(r2_real: np.ndarray, r2_syn: np.ndarray) -> float:
+    """LD strength: mean synthetic r2 over mean real r2 on the same SNP pairs (1 = real strength,
+    < 1 = LD too weak); NaN when real r2 is all 0 or there are no pairs."""
+    real = float(np.mean(r2_real)) if np.size(r2_real) else 0.0
+    return float(np.mean(r2_syn)) / real if real > 0 else float("nan")
+
+
 def ld_metrics(G_real: np.ndarray, G_syn: np.ndarray, chrom: np.ndarray, pos: np.ndarray, *,
                window: int = 50, informative_r2: float = 0.1, min_informative_pairs: int = 20,
                decay_bins_kb=(0, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000),
@@ -132,7 +139,8 @@ def ld_metrics(G_real: np.ndarray, G_syn: np.ndarray, chrom: np.ndarray, pos: np
 
     ``correlation``: Pearson r between real and synthetic r2 over all within-window pairs
     (pairs with a monomorphic SNP in either set dropped). ``per_window_mean_correlation``: the
-    mean of per-window correlations. ``n_pairs_informative``: pairs with real r2 >=
+    mean of per-window correlations. ``strength_ratio``: :func:`ld_strength_ratio` over the same
+    pairs. ``n_pairs_informative``: pairs with real r2 >=
     ``informative_r2``; when there are few, real LD is mostly sampling noise and the correlation
     says little (the verdict then marks the LD check not applicable). The decay curve gives mean
     r2 per bp-distance bin (``decay_bins_kb`` edges, last bin open-ended).
@@ -176,6 +184,7 @@ def ld_metrics(G_real: np.ndarray, G_syn: np.ndarray, chrom: np.ndarray, pos: np
         "per_window_mean_correlation": float(np.mean(per_win)) if per_win else float("nan"),
         "mean_r2_real": float(r_real[ok].mean()) if ok.any() else float("nan"),
         "mean_r2_synthetic": float(r_syn[ok].mean()) if ok.any() else float("nan"),
+        "strength_ratio": ld_strength_ratio(r_real[ok], r_syn[ok]),
         "mean_abs_r2_diff": float(np.abs(r_real[ok] - r_syn[ok]).mean()) if ok.any() else float("nan"),
         "decay": decay,
     }
@@ -280,6 +289,59 @@ def het_hwe_summary(F: np.ndarray, hwe_p: np.ndarray, hwe_threshold: float = 1e-
     }
 
 
+def het_f_distance(F_real: np.ndarray, F_other: np.ndarray) -> dict:
+    """Per-individual inbreeding F of another cohort against the real training one: 1-D
+    Wasserstein distance of the two F distributions and the mean difference (other - real).
+    |mean_diff| <= wasserstein always holds."""
+    a = np.asarray(F_real, dtype=float)
+    b = np.asarray(F_other, dtype=float)
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    if not (a.size and b.size):
+        return {"wasserstein": None, "mean_diff": None}
+    return {"wasserstein": float(stats.wasserstein_distance(a, b)), "mean_diff": float(b.mean() - a.mean())}
+
+
+def het_hwe_metrics(real_train: tuple, synthetic: tuple, real_test: tuple | None = None,
+                    hwe_threshold: float = 1e-6) -> dict:
+    """``fidelity.het_hwe``: :func:`het_hwe_summary` of each cohort's (F, HWE p) pair (from
+    :func:`run_het_hardy`) and ``f_distance``: :func:`het_f_distance` of synthetic, and of the
+    held-out real people (``holdout_`` keys, the sampling-noise reference), to real train."""
+    cohorts = {"real_train": real_train, "synthetic": synthetic, "real_test": real_test}
+    out: dict = {k: het_hwe_summary(*v, hwe_threshold) for k, v in cohorts.items() if v is not None}
+    out["f_distance"] = het_f_distance(real_train[0], synthetic[0])
+    if real_test is not None:
+        out["f_distance"].update({f"holdout_{k}": v for k, v in het_f_distance(real_train[0], real_test[0]).items()})
+    return out
+
+
+def maf_summary(alt_freq: np.ndarray, maf_threshold: float = 0.01) -> dict:
+    """Minor-allele-frequency distribution of one fileset (plink2 --freq ALT_FREQS)."""
+    f = np.asarray(alt_freq, dtype=float)
+    maf = np.minimum(f, 1 - f)[np.isfinite(f)]
+    if not maf.size:
+        return {"maf_frac_below": None, "maf_threshold": maf_threshold, "maf_median": None, "maf_mean": None,
+                "n_monomorphic": 0}
+    return {"maf_frac_below": float(np.mean(maf < maf_threshold)), "maf_threshold": maf_threshold,
+            "maf_median": float(np.median(maf)), "maf_mean": float(maf.mean()),
+            "n_monomorphic": int(np.sum(maf == 0))}
+
+
+def maf_metrics(alt_real: np.ndarray, alt_syn: np.ndarray, alt_holdout: np.ndarray | None = None,
+                maf_threshold: float = 0.01) -> dict:
+    """plink2 --freq of synthetic (and held-out real) against real train: MAF summaries per
+    cohort and the per-SNP MAF correlation with real train (alleles in the same .bim order)."""
+    cohorts = {"real_train": alt_real, "synthetic": alt_syn}
+    if alt_holdout is not None:
+        cohorts["real_test"] = alt_holdout
+    out: dict = {k: maf_summary(f, maf_threshold) for k, f in cohorts.items()}
+    maf = {k: np.minimum(np.asarray(f, float), 1 - np.asarray(f, float)) for k, f in cohorts.items()}
+    out["correlation"] = _pearson(maf["real_train"], maf["synthetic"])
+    if alt_holdout is not None:
+        out["holdout_correlation"] = _pearson(maf["real_train"], maf["real_test"])
+    out["source"] = "plink2 --freq"
+    return out
+
+
 def het_from_genotypes(G: np.ndarray) -> np.ndarray:
     """Method-of-moments inbreeding F per individual, as plink --het (numpy fallback/check)."""
     G = np.asarray(G)
@@ -302,15 +364,24 @@ def _read_plink_table(path: str | Path) -> pl.DataFrame:
 
 def run_het_hardy(bfile: str | Path, out: str | Path, *, threads: int = 1,
                   memory_mb: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """plink2 --het --hardy on a fileset; returns (per-individual F, per-SNP HWE exact p)."""
+    """plink2 --het --hardy --freq on a fileset; returns (per-individual F, per-SNP HWE exact p).
+
+    The allele frequencies are left in ``{out}.afreq`` for :func:`read_alt_freq`.
+    """
     from ..plink import plink2
 
-    plink2(["--bfile", bfile, "--het", "--hardy"], out, threads=threads, memory_mb=memory_mb)
+    plink2(["--bfile", bfile, "--het", "--hardy", "--freq"], out, threads=threads, memory_mb=memory_mb)
     het = _read_plink_table(f"{out}.het")
     hardy = _read_plink_table(f"{out}.hardy")
     F = het["F"].cast(pl.Float64, strict=False).to_numpy() if het.height else np.array([])
     P = hardy["P"].cast(pl.Float64, strict=False).to_numpy() if hardy.height else np.array([])
     return F, P
+
+
+def read_alt_freq(out: str | Path) -> np.ndarray:
+    """ALT allele frequencies per SNP from the ``{out}.afreq`` that :func:`run_het_hardy` wrote."""
+    t = _read_plink_table(f"{out}.afreq")
+    return t["ALT_FREQS"].cast(pl.Float64, strict=False).to_numpy() if t.height else np.array([])
 
 
 # --------------------------------------------------------------------------- GWAS

@@ -23,6 +23,11 @@ DEFAULT_THRESHOLDS: dict = {
     "utility_models": ["logreg"],      # models whose TSTR/TRTR ratio must pass
     "min_af_correlation": 0.95,        # per-SNP allele-frequency Pearson r (null disables)
     "min_ld_correlation": 0.5,         # r2 correlation on LD windows (null disables)
+    "max_hwe_failure_excess": 0.005,   # share of SNPs failing HWE (evaluate.hwe_p) <= real train share + this
+    "het_f_distance_factor": 3.0,      # Wasserstein(F syn, F real) <= factor x held-out real distance ...
+    "het_f_distance_floor": 0.005,     # ... or this floor (F units), whichever is larger
+    "ld_strength_min": 0.9,            # mean synthetic r2 / mean real r2 on the LD windows, lower bound
+    "ld_strength_max": 1.1,            # ... upper bound
 }
 
 PRIVACY_CHECKS = {"identical_match_rate", "nnaa_aa_ts", "mia_auc", "privacy_loss", "max_king_kinship"}
@@ -59,6 +64,55 @@ def check(name: str, value, threshold, comparison: str, *, missing_fails: bool =
     return out
 
 
+def _ld_not_applicable(ld: dict) -> str | None:
+    """Why an LD check cannot be evaluated (too few informative real SNP pairs), else None."""
+    n_inf, need = ld.get("n_pairs_informative"), ld.get("min_informative_pairs", 0)
+    if n_inf is not None and n_inf < need:
+        return (f"not applicable: {n_inf} SNP pairs with real r2 >= {ld.get('informative_r2')} "
+                f"(< {need}); real LD among the selected SNPs is too weak to measure")
+    return None
+
+
+def _unless_applicable(c: dict, why: str | None) -> dict:
+    if why:
+        c["passed"], c["note"] = None, why
+    return c
+
+
+def _relative(name: str, value, reference, limit_of, what: str) -> dict:
+    """A '<=' check whose threshold is computed from a real reference value (missing reference = fail)."""
+    ref = _num(reference)
+    if ref is None:
+        return check(name, None, None, "<=", note=f"{what} not available")
+    return check(name, value, limit_of(ref), "<=")
+
+
+def genotype_qc_checks(metrics: dict, th: dict) -> list[dict]:
+    """hwe_failure_share, het_f_distance and ld_strength (see :func:`verdict`)."""
+    out = []
+    hh = _get(metrics, "fidelity", "het_hwe") or {}
+    if th.get("max_hwe_failure_excess") is not None:
+        out.append(_relative("hwe_failure_share", _get(hh, "synthetic", "hwe_frac_below"),
+                             _get(hh, "real_train", "hwe_frac_below"),
+                             lambda r: r + float(th["max_hwe_failure_excess"]),
+                             "share of real training SNPs failing HWE"))
+    if th.get("het_f_distance_factor") is not None:
+        fd = hh.get("f_distance") or {}
+        c = _relative("het_f_distance", fd.get("wasserstein"), fd.get("holdout_wasserstein"),
+                      lambda r: max(float(th["het_f_distance_factor"]) * r,
+                                    float(th.get("het_f_distance_floor") or 0.0)),
+                      "F distance of the held-out real people")
+        if _num(fd.get("mean_diff")) is not None:
+            c["mean_diff"] = fd["mean_diff"]
+        out.append(c)
+    if th.get("ld_strength_min") is not None and th.get("ld_strength_max") is not None:
+        ld = _get(metrics, "fidelity", "ld") or {}
+        out.append(_unless_applicable(check("ld_strength", ld.get("strength_ratio"),
+                                            [th["ld_strength_min"], th["ld_strength_max"]], "in"),
+                                      _ld_not_applicable(ld)))
+    return out
+
+
 def verdict(metrics: dict, thresholds: dict | None = None) -> dict:
     """Checks and decision from a metrics dict laid out as in docs/metrics.md.
 
@@ -67,6 +121,20 @@ def verdict(metrics: dict, thresholds: dict | None = None) -> dict:
     utility.<model>.ratio, fidelity.allele_frequency.correlation, fidelity.ld.correlation
     (+ fidelity.ld.n_pairs_informative / ld_min_informative_pairs).
     A threshold set to None disables its check.
+
+    Genotype-QC fidelity checks (thresholds computed from the real data, shown as the check's
+    threshold):
+
+    - ``hwe_failure_share``: fidelity.het_hwe.synthetic.hwe_frac_below (share of SNPs whose plink2
+      exact HWE p < evaluate.hwe_p) <= real_train.hwe_frac_below + ``max_hwe_failure_excess``.
+    - ``het_f_distance``: fidelity.het_hwe.f_distance.wasserstein (1-D Wasserstein distance of the
+      per-person plink2 --het F distribution to real train) <= max(``het_f_distance_factor`` x
+      f_distance.holdout_wasserstein (held-out real people vs real train), ``het_f_distance_floor``).
+      The mean F difference (``mean_diff``, copied into the check) is bounded by the same limit,
+      since |mean difference| <= Wasserstein distance.
+    - ``ld_strength``: fidelity.ld.strength_ratio (mean synthetic r2 / mean real r2 on the LD
+      windows) within [``ld_strength_min``, ``ld_strength_max``]; not applicable (passed None) when
+      real LD is too weak to measure, as ``ld_correlation``.
     """
     th = dict(DEFAULT_THRESHOLDS)
     th.update({k: v for k, v in (thresholds or {}).items()})
@@ -95,18 +163,11 @@ def verdict(metrics: dict, thresholds: dict | None = None) -> dict:
     if th.get("min_af_correlation") is not None:
         checks.append(check("af_correlation", _get(metrics, "fidelity", "allele_frequency", "correlation"),
                             th["min_af_correlation"], ">="))
+    ld = _get(metrics, "fidelity", "ld") or {}
     if th.get("min_ld_correlation") is not None:
-        ld = _get(metrics, "fidelity", "ld") or {}
-        n_inf = ld.get("n_pairs_informative")
-        need = ld.get("min_informative_pairs", 0)
-        if n_inf is not None and n_inf < need:
-            c = check("ld_correlation", ld.get("correlation"), th["min_ld_correlation"], ">=")
-            c["passed"] = None
-            c["note"] = (f"not applicable: {n_inf} SNP pairs with real r2 >= {ld.get('informative_r2')} "
-                         f"(< {need}); real LD among the selected SNPs is too weak to measure")
-            checks.append(c)
-        else:
-            checks.append(check("ld_correlation", ld.get("correlation"), th["min_ld_correlation"], ">="))
+        checks.append(_unless_applicable(check("ld_correlation", ld.get("correlation"), th["min_ld_correlation"],
+                                               ">="), _ld_not_applicable(ld)))
+    checks += genotype_qc_checks(metrics, th)
     evaluated = [c for c in checks if c["passed"] is not None]
     ok = bool(evaluated) and all(c["passed"] for c in evaluated)
     failed = [c["name"] for c in evaluated if not c["passed"]]

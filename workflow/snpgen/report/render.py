@@ -49,6 +49,10 @@ CHECK_LABELS = {
     "max_king_kinship": ("Largest KING kinship synthetic-real (0.354 = duplicate)", "kinship"),
     "af_correlation": ("Allele-frequency correlation, real train vs synthetic", "r"),
     "ld_correlation": ("LD r² correlation on windows of neighbouring SNPs", "r"),
+    "hwe_failure_share": ("SNPs failing Hardy-Weinberg (limit: real training share + margin)", "fraction of SNPs"),
+    "het_f_distance": ("Inbreeding-F distance to real train (limit: held-out real distance x factor, or floor)",
+                       "Wasserstein, F"),
+    "ld_strength": ("LD strength: mean synthetic r² / mean real r² on the LD windows", "ratio"),
 }
 
 # name -> (section, title, plain-language caption)
@@ -482,7 +486,8 @@ def _verdict_section(metrics: dict[str, dict | None], generators: list[str]) -> 
             note = c.get("note") or ""
             if note:
                 notes.append(f"{g}, {name}: {note}")
-            cells.append({"value": fmt(c.get("value"), 4 if name == "identical_match_rate" else 3),
+            digits = 4 if name in {"identical_match_rate", "hwe_failure_share", "het_f_distance"} else 3
+            cells.append({"value": fmt(c.get("value"), digits),
                           "status": st, "text": {"pass": "PASS", "fail": "FAIL", "na": "not applicable"}[st],
                           "note": note})
         rows.append({"name": name, "label": label, "unit": unit,
@@ -623,12 +628,19 @@ def _fidelity_section(results: Path, d: str, metrics, generators, gaps: Gaps) ->
          fmt(_ref(metrics, G, *LD, "holdout_per_window_mean_correlation"))),
         ("Mean LD r²: synthetic (reference column: real)", "r²", f(*LD, "mean_r2_synthetic"),
          fmt(_ref(metrics, G, *LD, "mean_r2_real"))),
+        ("LD strength: mean synthetic r² / mean real r² (reference: held-out real)", "ratio (1 = real strength)",
+         f(*LD, "strength_ratio"), fmt(_ref(metrics, G, *LD, "holdout_strength_ratio"))),
         ("SNP pairs compared / with real LD", "SNP pairs",
          lambda m: f"{fmt_int(_get(m, *LD, 'n_pairs'))} / {fmt_int(_get(m, *LD, 'n_pairs_informative'))}", "-"),
         ("Mean PC distance, synthetic vs real train", "SD of real PC score", f(*PCA, "mean_wasserstein_synthetic"),
          fmt(_ref(metrics, G, *PCA, "mean_wasserstein_holdout"))),
         ("Mean inbreeding coefficient F (reference: real train)", "F", f(*HH, "synthetic", "het_F_mean"),
          fmt(_ref(metrics, G, *HH, "real_train", "het_F_mean"))),
+        ("Inbreeding-F distribution distance to real train (reference: held-out real)", "Wasserstein, F",
+         f(*HH, "f_distance", "wasserstein", digits=4),
+         fmt(_ref(metrics, G, *HH, "f_distance", "holdout_wasserstein"), 4)),
+        ("Mean F minus real-train mean F (reference: held-out real)", "F", f(*HH, "f_distance", "mean_diff", digits=4),
+         fmt(_ref(metrics, G, *HH, "f_distance", "holdout_mean_diff"), 4)),
         ("SNPs failing Hardy-Weinberg (reference: real train)", "fraction of SNPs",
          f(*HH, "synthetic", "hwe_frac_below"), fmt(_ref(metrics, G, *HH, "real_train", "hwe_frac_below"))),
         ("GWAS effect (log OR) correlation with the real training GWAS", "Pearson r", f(*GW, "beta_correlation"), "-"),
@@ -661,7 +673,34 @@ def _fidelity_section(results: Path, d: str, metrics, generators, gaps: Gaps) ->
             "construction; a model that reproduces the true signal but only part of the noise scores below 1. "
             "Read the slope together with utility (TSTR) and the known-causal recovery rows.")
     return {"rows": rows + causal, "n_causal_selected": fmt_int(n_causal) if n_causal is not None else None,
-            "notes": notes, "figures": _gen_figures(results, d, "fidelity", metrics, G, gaps)}
+            "notes": notes, "figures": _gen_figures(results, d, "fidelity", metrics, G, gaps),
+            "qc": _genotype_qc_section(metrics, G, gaps)}
+
+
+def _genotype_qc_section(metrics, G, gaps: Gaps) -> dict:
+    """What plink2 --hwe / --het / --freq say about each synthetic fileset, beside the real training
+    and held-out splits (aggregates over SNPs or people only)."""
+    HH, MAF = ("fidelity", "het_hwe"), ("fidelity", "maf")
+    hwe_p = _ref(metrics, G, *HH, "real_train", "hwe_threshold")
+    spec = [  # label, unit, metrics section, key, digits
+        (f"SNPs failing the exact HWE test, p < {fmt_p(hwe_p)} (--hwe)", "fraction of SNPs", HH, "hwe_frac_below", 4),
+        ("Mean inbreeding coefficient F (--het)", "F", HH, "het_F_mean", 4),
+        ("SD of inbreeding coefficient F (--het)", "F", HH, "het_F_sd", 4),
+        (f"SNPs with MAF < {fmt(_ref(metrics, G, *MAF, 'real_train', 'maf_threshold'), 2)} (--freq)",
+         "fraction of SNPs", MAF, "maf_frac_below", 4),
+        ("Median MAF (--freq)", "frequency", MAF, "maf_median", 3),
+    ]
+    rows = [{"label": label, "unit": unit, "train": fmt(_ref(metrics, G, *sec, "real_train", key), dg),
+             "holdout": fmt(_ref(metrics, G, *sec, "real_test", key), dg),
+             "cells": [fmt(_get(metrics[g], *sec, "synthetic", key), dg) for g in G]}
+            for label, unit, sec, key, dg in spec]
+    rows.append({"label": "MAF correlation with real train, per SNP (--freq)", "unit": "Pearson r", "train": "1",
+                 "holdout": fmt(_ref(metrics, G, *MAF, "holdout_correlation"), 4),
+                 "cells": [fmt(_get(metrics[g], *MAF, "correlation"), 4) for g in G]})
+    ok = _ref(metrics, G, *MAF, "real_train") is not None
+    missing = [] if ok or not G else [gaps.add("Fidelity", "fidelity.maf in the metrics files",
+                                               "no plink2 --freq summary (metrics written before it existed)")]
+    return {"rows": rows, "available": ok, "missing": missing}
 
 
 def _privacy_section(results: Path, d: str, metrics, generators, gaps: Gaps) -> dict:
