@@ -88,9 +88,7 @@ def structure_checks(metrics: dict, th: dict) -> list[dict]:
             h = _num(hold[j]) if j < len(hold) else None
             limit = None if h is None else max(float(th["structure_pc_factor"]) * h, floor)
             c = check(f"structure_pc{j + 1}_distance", v if limit is not None else None, limit, "<=")
-            if limit is not None:
-                c["note"] = (f"limit = max({th['structure_pc_factor']:g} x held-out distance {h:.3f}, "
-                             f"floor {floor:g})")
+            c["holdout_value"] = h  # the threshold is max(factor x this, floor)
             checks.append(c)
     if th.get("max_cluster_proportion_diff") is not None:
         checks.append(check("cluster_proportion_diff",
