@@ -251,7 +251,8 @@ def test_evaluate_generator_end_to_end(tmp_path):
     truth = tmp_path / "truth.json"
     truth.write_text(json.dumps({"diseases": {"toy": {"causal": [{"id": f"rs{c}", "beta": float(b)}
                                                                    for c, b in zip(causal, beta)],
-                                                        "h2": 0.6, "prevalence": 0.3}}}))
+                                                        "h2": 0.6, "prevalence": 0.3}},
+                                 "ancestry": {f"R{i}": "EUR" for i in range(n)}}))
     params = {"bootstrap_n": 50, "privacy_max_n": 300, "king_max_n": 300, "ld_window": 30, "n_pcs": 4,
               "models": ["logreg"]}
     res = {}
@@ -272,6 +273,9 @@ def test_evaluate_generator_end_to_end(tmp_path):
     assert m["privacy"]["king"]["max_kinship_syn_real_upper"] < 0.354
     assert sorted(p.name for p in (tmp_path / "figs/holdout").iterdir()) == m["figures"]
     assert len(m["figures"]) == 10
+    st = m["fidelity"]["structure"]  # one population: its cluster(s) all map to it
+    assert st["n_pcs"] == 4 and set(st["clusters"]["population"]) == {"EUR"}
+    assert st["ancestry"]["EUR"]["n_real_train"] == 500 and st["ancestry"]["EUR"]["synthetic"]["correlation"] > 0.9
     c = res["copy"]
     assert "vs_baseline" not in m["utility"]["logreg"]
     vb = c["utility"]["logreg"]["vs_baseline"]  # the copy against the holdout cohort, paired
