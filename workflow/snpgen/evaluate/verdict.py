@@ -35,7 +35,7 @@ DEFAULT_THRESHOLDS: dict = {
     "min_ld_correlation": 0.5,         # r2 correlation on LD windows (null disables)
     "structure_pc_factor": 2.0,        # per leading PC: synthetic distance <= max(factor x held-out, floor) (null disables)
     "structure_pc_floor": 0.1,         # smallest allowed per-PC distance limit (SD of the real PC score)
-    "max_cluster_proportion_diff": 0.03,  # largest |synthetic - real train| cluster proportion, overall (null disables)
+    "max_cluster_proportion_diff": 0.03,  # largest absolute difference of cluster proportions, synthetic vs real train, all people (null disables)
 }
 
 STRUCTURE_N_PCS = 4  # PCs checked when fidelity.structure is missing (evaluate.structure_n_pcs default)
