@@ -7,8 +7,8 @@ One row per results folder x disease x generator (matched, augmented, baseline, 
 for the model's cohorts, its paired difference from the baseline's TSTR on the same resamples),
 TRTR and C+T PRS AUC on the real test split (with bootstrap CIs), TSTR/TRTR, allele-frequency r,
 LD r2 correlation, the leading-PC distances and the largest cluster-share difference
-(population structure, each next to the held-out real value), AA_TS, MIA AUC and causal-SNP recovery (TPR at Bonferroni on the synthetic
-GWAS, next to the real training GWAS, with the FDR: non-causal SNPs in LD with a causal one count as
+(population structure, each next to the held-out real value), AA_TS, MIA AUC and causal-SNP
+recovery (TPR at Bonferroni on the synthetic GWAS, next to the real training GWAS, with the FDR: non-causal SNPs in LD with a causal one count as
 false discoveries, and a synthetic GWAS on a larger or effect-inflated cohort finds more of both). A target that is missed is marked MISS in the row; the
 numbers are read from the files, nothing is typed in. Nothing here is tuned on the test split: the
 test split is scored once by the workflow's `evaluate` rule.
@@ -107,7 +107,8 @@ def main(argv: list[str]) -> int:
         print(f"| {r['run']} | {r['disease']} | {r['generator']} | {ci(r['tstr'])} | {delta_ci(r['vs_baseline'])} | {ci(r['trtr'])} | {ci(r['prs'])} | "
               f"{mark('ratio', r['ratio'])} | {mark('af_r', r['af_r'])} | {mark('ld_r', r['ld_r'])} "
               f"({fmt(r['ld_r_holdout'])}) | {pcs(r['pc_syn'])} ({pcs(r['pc_holdout'])}) | "
-              f"{fmt(r['cluster_diff'])} ({fmt(r['cluster_diff_holdout'])}) | {mark('aa_ts', r['aa_ts'])} | {mark('mia', r['mia'])} | "
+              f"{fmt(r['cluster_diff'])} ({fmt(r['cluster_diff_holdout'])}) | "
+              f"{mark('aa_ts', r['aa_ts'])} | {mark('mia', r['mia'])} | "
               f"{fmt(r['tpr_real'], 2)} / {fmt(r['tpr_syn'], 2)} | {fmt(r['fdr_real'], 2)} / {fmt(r['fdr_syn'], 2)} | "
               f"{r['verdict'] or '-'} |")
     print("\nTargets: " + "; ".join(f"{k} {t[1]}" for k, t in TARGETS.items())
