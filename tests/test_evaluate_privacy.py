@@ -48,7 +48,8 @@ def results(cohort):
 
 
 def _privacy_only(thresholds=None):
-    th = {k: None for k in ("min_tstr_trtr_ratio", "min_af_correlation", "min_ld_correlation", "max_king_kinship")}
+    th = {k: None for k in ("min_tstr_trtr_ratio", "min_af_correlation", "min_ld_correlation", "max_king_kinship",
+                            "structure_pc_factor", "max_cluster_proportion_diff")}
     th.update(thresholds or {})
     return th
 
@@ -212,7 +213,10 @@ def _metrics(**over):
         "utility": {"logreg": {"ratio": 0.97}, "hgb": {"ratio": 0.5}},
         "fidelity": {"allele_frequency": {"correlation": 0.99},
                      "ld": {"correlation": 0.8, "n_pairs_informative": 100, "min_informative_pairs": 20,
-                            "informative_r2": 0.1}},
+                            "informative_r2": 0.1},
+                     "structure": {"pc_distance_synthetic": [0.2, 0.05, 0.1, 0.1],
+                                   "pc_distance_holdout": [0.1, 0.02, 0.1, 0.1],
+                                   "clusters": {"overall": {"max_abs_diff_synthetic": 0.02}}}},
     }
     for path, val in over.items():
         d = m
@@ -228,7 +232,11 @@ def test_verdict_all_pass_and_each_failure():
     assert v["decision"] == "release" and v["passed"] and v["failed_checks"] == []
     names = {c["name"] for c in v["checks"]}
     assert names == {"identical_match_rate", "nnaa_aa_ts", "mia_auc", "privacy_loss", "max_king_kinship",
-                     "tstr_trtr_ratio_logreg", "af_correlation", "ld_correlation"}
+                     "tstr_trtr_ratio_logreg", "af_correlation", "ld_correlation",
+                     "structure_pc1_distance", "structure_pc2_distance", "structure_pc3_distance",
+                     "structure_pc4_distance", "cluster_proportion_diff"}
+    pc1, pc2 = (next(c for c in v["checks"] if c["name"] == f"structure_pc{j}_distance") for j in (1, 2))
+    assert pc1["threshold"] == pytest.approx(0.2) and pc2["threshold"] == pytest.approx(0.1)  # 2 x held-out; floor
     king = next(c for c in v["checks"] if c["name"] == "max_king_kinship")
     assert "upper bound" in king["note"]
     cases = {
@@ -239,6 +247,8 @@ def test_verdict_all_pass_and_each_failure():
         "utility__logreg__ratio": (0.85, "tstr_trtr_ratio_logreg"),
         "fidelity__allele_frequency__correlation": (0.9, "af_correlation"),
         "fidelity__ld__correlation": (0.1, "ld_correlation"),
+        "fidelity__structure__pc_distance_synthetic": ([0.21, 0.05, 0.1, 0.1], "structure_pc1_distance"),
+        "fidelity__structure__clusters": ({"overall": {"max_abs_diff_synthetic": 0.031}}, "cluster_proportion_diff"),
     }
     for path, (val, name) in cases.items():
         v = verdict(_metrics(**{path: val}))
