@@ -6,8 +6,9 @@
 One row per results folder x disease x generator (matched, augmented, baseline, ...): TSTR (and,
 for the model's cohorts, its paired difference from the baseline's TSTR on the same resamples),
 TRTR and C+T PRS AUC on the real test split (with bootstrap CIs), TSTR/TRTR, allele-frequency r,
-LD r2 correlation, AA_TS, MIA AUC and causal-SNP recovery (TPR at Bonferroni on the synthetic
-GWAS, next to the real training GWAS, with the FDR: non-causal SNPs in LD with a causal one count as
+LD r2 correlation, the leading-PC distances and the largest cluster-share difference
+(population structure, each next to the held-out real value), AA_TS, MIA AUC and causal-SNP
+recovery (TPR at Bonferroni on the synthetic GWAS, next to the real training GWAS, with the FDR: non-causal SNPs in LD with a causal one count as
 false discoveries, and a synthetic GWAS on a larger or effect-inflated cohort finds more of both). A target that is missed is marked MISS in the row; the
 numbers are read from the files, nothing is typed in. Nothing here is tuned on the test split: the
 test split is scored once by the workflow's `evaluate` rule.
@@ -55,6 +56,10 @@ def rows_of(results: Path) -> list[dict]:
                 "mia": _get(m, "privacy", "mia", "auc"),
                 "tpr_real": _get(rec, "real_train", "tpr"), "tpr_syn": _get(rec, "synthetic", "tpr"),
                 "fdr_real": _get(rec, "real_train", "fdr"), "fdr_syn": _get(rec, "synthetic", "fdr"),
+                "pc_syn": _get(m, "fidelity", "structure", "pc_distance_synthetic"),
+                "pc_holdout": _get(m, "fidelity", "structure", "pc_distance_holdout"),
+                "cluster_diff": _get(m, "fidelity", "structure", "clusters", "overall", "max_abs_diff_synthetic"),
+                "cluster_diff_holdout": _get(m, "fidelity", "structure", "clusters", "overall", "max_abs_diff_holdout"),
                 "verdict": _get(m, "verdict", "decision") or _get(m, "verdict", "release"),
             })
     return rows
@@ -83,6 +88,10 @@ def mark(key: str, v) -> str:
     return fmt(v) + ("" if ok(v) else " MISS")
 
 
+def pcs(x) -> str:
+    return "-" if not x else " / ".join(fmt(v, 2) for v in x)
+
+
 def main(argv: list[str]) -> int:
     runs = [Path(a) for a in (argv or ["results"])]
     rows = [r for run in runs for r in rows_of(run)]
@@ -91,12 +100,15 @@ def main(argv: list[str]) -> int:
         return 1
     print("| run | disease | generator | TSTR AUC [95% CI] | TSTR - baseline TSTR [95% CI] | TRTR AUC [95% CI] | "
           "PRS AUC [95% CI] | TSTR/TRTR | "
-          "AF r | LD r2 corr (held-out real) | AA_TS | MIA AUC | causal TPR real / synthetic | FDR real / synthetic | verdict |")
-    print("|---|---|---|---|---|---|---|---:|---:|---:|---:|---:|---|---|---|")
+          "AF r | LD r2 corr (held-out real) | PC1-PC4 distance (held-out real) | cluster share diff (held-out real) | "
+          "AA_TS | MIA AUC | causal TPR real / synthetic | FDR real / synthetic | verdict |")
+    print("|---|---|---|---|---|---|---|---:|---:|---:|---|---:|---:|---:|---|---|---|")
     for r in rows:
         print(f"| {r['run']} | {r['disease']} | {r['generator']} | {ci(r['tstr'])} | {delta_ci(r['vs_baseline'])} | {ci(r['trtr'])} | {ci(r['prs'])} | "
               f"{mark('ratio', r['ratio'])} | {mark('af_r', r['af_r'])} | {mark('ld_r', r['ld_r'])} "
-              f"({fmt(r['ld_r_holdout'])}) | {mark('aa_ts', r['aa_ts'])} | {mark('mia', r['mia'])} | "
+              f"({fmt(r['ld_r_holdout'])}) | {pcs(r['pc_syn'])} ({pcs(r['pc_holdout'])}) | "
+              f"{fmt(r['cluster_diff'])} ({fmt(r['cluster_diff_holdout'])}) | "
+              f"{mark('aa_ts', r['aa_ts'])} | {mark('mia', r['mia'])} | "
               f"{fmt(r['tpr_real'], 2)} / {fmt(r['tpr_syn'], 2)} | {fmt(r['fdr_real'], 2)} / {fmt(r['fdr_syn'], 2)} | "
               f"{r['verdict'] or '-'} |")
     print("\nTargets: " + "; ".join(f"{k} {t[1]}" for k, t in TARGETS.items())

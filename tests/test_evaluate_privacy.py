@@ -49,7 +49,8 @@ def results(cohort):
 
 def _privacy_only(thresholds=None):
     th = {k: None for k in ("min_tstr_trtr_ratio", "min_af_correlation", "min_ld_correlation", "max_king_kinship",
-                            "max_hwe_failure_excess", "het_f_distance_factor", "ld_strength_min")}
+                            "max_hwe_failure_excess", "het_f_distance_factor", "ld_strength_min",
+                            "structure_pc_factor", "max_cluster_proportion_diff")}
     th.update(thresholds or {})
     return th
 
@@ -216,7 +217,10 @@ def _metrics(**over):
                             "informative_r2": 0.1, "strength_ratio": 0.97},
                      "het_hwe": {"real_train": {"hwe_frac_below": 0.01}, "synthetic": {"hwe_frac_below": 0.012},
                                  "f_distance": {"wasserstein": 0.004, "mean_diff": -0.001,
-                                                "holdout_wasserstein": 0.001}}},
+                                                "holdout_wasserstein": 0.001}},
+                     "structure": {"pc_distance_synthetic": [0.2, 0.05, 0.1, 0.1],
+                                   "pc_distance_holdout": [0.1, 0.02, 0.1, 0.1],
+                                   "clusters": {"overall": {"max_abs_diff_synthetic": 0.02}}}},
     }
     for path, val in over.items():
         d = m
@@ -233,7 +237,11 @@ def test_verdict_all_pass_and_each_failure():
     names = {c["name"] for c in v["checks"]}
     assert names == {"identical_match_rate", "nnaa_aa_ts", "mia_auc", "privacy_loss", "max_king_kinship",
                      "tstr_trtr_ratio_logreg", "af_correlation", "ld_correlation",
-                     "hwe_failure_share", "het_f_distance", "ld_strength"}
+                     "hwe_failure_share", "het_f_distance", "ld_strength",
+                     "structure_pc1_distance", "structure_pc2_distance", "structure_pc3_distance",
+                     "structure_pc4_distance", "cluster_proportion_diff"}
+    pc1, pc2 = (next(c for c in v["checks"] if c["name"] == f"structure_pc{j}_distance") for j in (1, 2))
+    assert pc1["threshold"] == pytest.approx(0.2) and pc2["threshold"] == pytest.approx(0.1)  # 2 x held-out; floor
     king = next(c for c in v["checks"] if c["name"] == "max_king_kinship")
     assert "upper bound" in king["note"]
     cases = {
@@ -247,6 +255,8 @@ def test_verdict_all_pass_and_each_failure():
         "fidelity__het_hwe__synthetic__hwe_frac_below": (0.02, "hwe_failure_share"),
         "fidelity__het_hwe__f_distance__wasserstein": (0.006, "het_f_distance"),
         "fidelity__ld__strength_ratio": (0.75, "ld_strength"),
+        "fidelity__structure__pc_distance_synthetic": ([0.21, 0.05, 0.1, 0.1], "structure_pc1_distance"),
+        "fidelity__structure__clusters": ({"overall": {"max_abs_diff_synthetic": 0.031}}, "cluster_proportion_diff"),
     }
     for path, (val, name) in cases.items():
         v = verdict(_metrics(**{path: val}))

@@ -101,7 +101,8 @@ def test_tstr_copy_matches_trtr_and_shuffled_labels_fail(cohort):
     assert sh["logreg"]["ratio"] < 0.85 and sh["logreg"]["ratio_ci_high"] < 0.95
     th = {k: None for k in ("max_identical_match_rate", "aa_ts_min", "max_mia_auc", "max_privacy_loss",
                             "max_king_kinship", "min_af_correlation", "min_ld_correlation",
-                            "max_hwe_failure_excess", "het_f_distance_factor", "ld_strength_min")}
+                            "max_hwe_failure_excess", "het_f_distance_factor", "ld_strength_min",
+                            "structure_pc_factor", "max_cluster_proportion_diff")}
     assert verdict({"utility": cp}, th)["decision"] == "release"
     assert verdict({"utility": sh}, th)["failed_checks"] == ["tstr_trtr_ratio_logreg"]
 
@@ -252,7 +253,8 @@ def test_evaluate_generator_end_to_end(tmp_path):
     truth = tmp_path / "truth.json"
     truth.write_text(json.dumps({"diseases": {"toy": {"causal": [{"id": f"rs{c}", "beta": float(b)}
                                                                    for c, b in zip(causal, beta)],
-                                                        "h2": 0.6, "prevalence": 0.3}}}))
+                                                        "h2": 0.6, "prevalence": 0.3}},
+                                 "ancestry": {f"R{i}": "EUR" for i in range(n)}}))
     params = {"bootstrap_n": 50, "privacy_max_n": 300, "king_max_n": 300, "ld_window": 30, "n_pcs": 4,
               "models": ["logreg"]}
     res = {}
@@ -278,6 +280,9 @@ def test_evaluate_generator_end_to_end(tmp_path):
     assert m["privacy"]["king"]["max_kinship_syn_real_upper"] < 0.354
     assert sorted(p.name for p in (tmp_path / "figs/holdout").iterdir()) == m["figures"]
     assert len(m["figures"]) == 10
+    st = m["fidelity"]["structure"]  # one population: its cluster(s) all map to it
+    assert st["n_pcs"] == 4 and set(st["clusters"]["population"]) == {"EUR"}
+    assert st["ancestry"]["EUR"]["n_real_train"] == 500 and st["ancestry"]["EUR"]["synthetic"]["correlation"] > 0.9
     c = res["copy"]
     assert "vs_baseline" not in m["utility"]["logreg"]
     vb = c["utility"]["logreg"]["vs_baseline"]  # the copy against the holdout cohort, paired

@@ -126,6 +126,29 @@ def _eval_figures(figdir: Path, rng: np.random.Generator, ld_syn: bool) -> None:
     figures.mia_roc(f, np.clip(f * 1.02, 0, 1), 0.51, figdir / "mia_roc.png", 100)
 
 
+def _structure(base: bool) -> dict:
+    """fidelity.structure of the fixture: two clusters of the 28 training people (18 / 10); the
+    12 held-out people's cluster counts (8 / 4) are small, so their shares are null (suppressed).
+    The baseline merges the clusters (structure checks fail)."""
+    syn = [0.95, 0.05] if base else [0.65, 0.35]
+    real = [18 / 28, 10 / 28]
+    return {
+        "n_pcs": 4, "units": "SD of the real training PC score",
+        "pc_distance_synthetic": [0.8, 0.5, 0.1, 0.1] if base else [0.05, 0.06, 0.08, 0.09],
+        "pc_distance_holdout": [0.04, 0.05, 0.07, 0.08],
+        "clusters": {
+            "method": "gaussian mixture on PC1..PC4 of real train, number by BIC", "n_clusters": 2,
+            "population": ["EUR", "AFR"],
+            "overall": {"proportions": {"real_train": real, "synthetic": syn, "holdout": [None, None]},
+                        "max_abs_diff_synthetic": abs(syn[0] - real[0]), "max_abs_diff_holdout": 0.02},
+            "case": {"proportions": {"real_train": [None, None], "synthetic": syn, "holdout": [None, None]},
+                     "max_abs_diff_synthetic": 0.3, "max_abs_diff_holdout": 0.1},
+            "control": {"proportions": {"real_train": [0.65, None], "synthetic": syn, "holdout": [None, None]},
+                        "max_abs_diff_synthetic": 0.3, "max_abs_diff_holdout": 0.1},
+        },
+    }
+
+
 def _metrics(disease: str, gen: str) -> dict:
     """A metrics dict laid out as in docs/metrics.md (plausible values), verdict computed by
     snpgen.evaluate.verdict so the report shows what the evaluation would write."""
@@ -163,6 +186,7 @@ def _metrics(disease: str, gen: str) -> dict:
                     "wasserstein_synthetic": [0.05, 0.08, 0.1], "mean_wasserstein_synthetic": 0.077,
                     "wasserstein_holdout": [0.04, 0.05, 0.06], "mean_wasserstein_holdout": 0.05,
                     "units": "SD of the real training PC score"},
+            "structure": _structure(base),
             "het_hwe": {"real_train": {"het_F_mean": 0.001, "het_F_sd": 0.05, "hwe_frac_below": 0.0,
                                        "hwe_threshold": 1e-6, "hwe_median_neglog10p": 0.3, "n_snps_hwe": 64,
                                        "het_F_quantiles": {"q05": -0.08, "q25": -0.03, "q50": 0.0, "q75": 0.03, "q95": 0.08}},
@@ -364,6 +388,26 @@ def test_full_report_content(full_report):
     # the run's provenance
     for key in ("Git commit", "0123456789abcdef", "torch", "numpy", "snakemake", "plink2", "plink1.9", "Report rendered"):
         assert key in html
+
+
+def test_population_structure_tables_and_checks(full_report):
+    html = full_report["cad"].read_text()
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html)
+    fid = text[text.index('id="fidelity"'):text.index('id="privacy"')]
+    # per-PC distances and the cluster shares sit under the PCA panels
+    assert fid.index("Distance between real and synthetic PC distributions") < fid.index('id="structure"')
+    for j in range(1, 5):
+        assert f"PC{j} distance, synthetic vs real train" in fid
+    shares = fid[fid.index('id="cluster-shares"'):]
+    assert "EUR" in shares and "0.643" in shares and "0.950" in shares
+    assert "suppressed" in shares  # held-out shares of fewer than 10 people
+    assert "shown, not checked" in fid
+    verdict_table = text[text.index('<table id="verdict"'):text.index("</table>", text.index('<table id="verdict"'))]
+    assert "Population structure: PC1 distance" in verdict_table
+    assert "Population clusters: largest |synthetic − real train| share" in verdict_table
+    v = json.loads((full_report["cad"].parent / "cad.verdict.json").read_text())
+    assert "cluster_proportion_diff" in v["generators"]["baseline"]["failed_checks"]
+    assert "cluster_proportion_diff" not in v["generators"]["matched"]["failed_checks"]
 
 
 def test_small_real_counts_are_suppressed_everywhere(full_report):

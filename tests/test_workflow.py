@@ -168,6 +168,12 @@ def test_metrics_and_report_exist_for_every_generator(workflow_run, disease):
         m = json.loads((workflow_run / disease / "metrics" / f"{gen}.json").read_text())
         assert m["verdict"]["decision"] in {"release", "do not release"}
         assert 0 <= m["utility"]["logreg"]["tstr"]["auc"] <= 1
+        st = m["fidelity"]["structure"]  # population structure (issue 17): leading PCs and clusters
+        assert st["n_pcs"] == 4 == len(st["pc_distance_synthetic"]) == len(st["pc_distance_holdout"])
+        assert st["clusters"]["n_clusters"] >= 1 and set(st["clusters"]) >= {"overall", "case", "control"}
+        assert st["clusters"]["overall"]["max_abs_diff_synthetic"] is not None
+        names = [c["name"] for c in m["verdict"]["checks"]]
+        assert [f"structure_pc{j}_distance" for j in range(1, 5)] + ["cluster_proportion_diff"] == names[-5:]
         vb = m["utility"]["logreg"].get("vs_baseline")  # the model's cohorts, paired with the baseline's
         assert (vb is None) == (gen == "baseline")
         if vb:

@@ -39,6 +39,8 @@ DEFAULT_EVALUATE: dict = {
     "ld_min_informative_pairs": 20,  # below this the LD check is "not applicable"
     "ld_decay_bins_kb": [0, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000],
     "n_pcs": 10,                  # PCs fitted on real train for the PCA comparison
+    "structure_n_pcs": 4,         # leading PCs compared one by one and clustered (population structure)
+    "structure_max_clusters": 6,  # most clusters tried on the real-train PC scores (chosen by BIC)
     "pca_max_n": 20000,           # individuals used to fit the PCA (seeded subsample)
     "distance": "manhattan",      # manhattan | hamming (on 0/1/2 dosages, missing -> training mode)
     "distance_chunk": 2048,       # rows per block in the nearest-distance computation
@@ -108,6 +110,22 @@ def _labelled(prefix: str) -> tuple["np.ndarray", "np.ndarray"]:
     y = _labels_from_fam(io.read_fam(prefix))
     k = y >= 0
     return io.read_genotypes(prefix)[k], y[k]
+
+
+def _ancestry(truth_json: str | None, iids) -> "np.ndarray | None":
+    """True population of each individual from truth.json's ``ancestry`` map (simulated cohorts);
+    None without a truth file, without the map, or when it lacks any of ``iids``."""
+    import json
+    from pathlib import Path
+
+    import numpy as np
+
+    if not truth_json or not Path(truth_json).exists():
+        return None
+    anc = json.loads(Path(truth_json).read_text()).get("ancestry") or {}
+    if not anc or any(str(i) not in anc for i in iids):
+        return None
+    return np.array([str(anc[str(i)]) for i in iids])
 
 
 def provenance(seed: int) -> dict:
@@ -244,10 +262,17 @@ def evaluate_generator(*, train: str, test: str, synthetic: str, real_gwas: str,
     n_pcs = int(min(P["n_pcs"], K))
     ip = privacy.subsample_rows(G_t.shape[0], int(P["pca_max_n"]), rng(21))
     pca = fidelity.fit_pca(G_t[ip], n_pcs)
-    pc_t = fidelity.project(G_t[ip], pca)
-    pc_s = fidelity.project(G_s[privacy.subsample_rows(G_s.shape[0], int(P["pca_max_n"]), rng(22))], pca)
-    pc_h = fidelity.project(G_h[privacy.subsample_rows(G_h.shape[0], int(P["pca_max_n"]), rng(23))], pca)
+    ips = privacy.subsample_rows(G_s.shape[0], int(P["pca_max_n"]), rng(22))
+    iph = privacy.subsample_rows(G_h.shape[0], int(P["pca_max_n"]), rng(23))
+    pc_t, pc_s, pc_h = (fidelity.project(G[i], pca) for G, i in ((G_t, ip), (G_s, ips), (G_h, iph)))
     fid["pca"] = fidelity.pca_metrics(pc_t, pc_s, pc_h, pca["explained_variance_ratio"])
+    say("fidelity: population structure (leading PCs, clusters)")
+    fid["structure"] = fidelity.structure_metrics(
+        dict(zip(fidelity.STRUCTURE_SETS, (pc_t, pc_s, pc_h))),
+        dict(zip(fidelity.STRUCTURE_SETS, (y_t[ip], y_s[ips], y_h[iph]))),
+        genotypes=dict(zip(fidelity.STRUCTURE_SETS, (G_t[ip], G_s[ips], G_h[iph]))),
+        ancestry=_ancestry(truth_json, fam_t["IID"].to_numpy()[ip]), n_pcs=int(P["structure_n_pcs"]),
+        max_clusters=int(P["structure_max_clusters"]), min_count=min_count, seed=seed)
     figs.append(figures.pca_overlay(pc_t, pc_s, figdir / "pca.png", min_count=min_count).name)
     figs.append(figures.pca_wasserstein(fid["pca"]["wasserstein_synthetic"], fid["pca"].get("wasserstein_holdout"),
                                         figdir / "pca_wasserstein.png").name)

@@ -478,3 +478,124 @@ def run_glm(bfile: str | Path, out: str | Path, *, threads: int = 1,
     if not hits:
         raise FileNotFoundError(f"plink2 --glm wrote no logistic output next to {out}")
     return hits[0]
+
+
+# --------------------------------------------------------------------------- population structure
+
+STRUCTURE_SETS = ("real_train", "synthetic", "holdout")
+CLASSES = {"overall": None, "case": 1, "control": 0}
+
+
+def fit_clusters(pc_real: np.ndarray, *, max_clusters: int = 6, min_size: int = 10, seed: int = 0):
+    """Gaussian mixture on the real-training PC scores; the number of clusters (1..max) by BIC.
+
+    Only solutions in which every cluster holds at least ``min_size`` real training people are
+    considered (a smaller cluster would describe a group too small to report). Seeded and
+    deterministic. Returns the fitted ``sklearn.mixture.GaussianMixture``.
+    """
+    from sklearn.mixture import GaussianMixture
+
+    best, best_bic = None, np.inf
+    for c in range(1, max(1, int(max_clusters)) + 1):
+        if c > 1 and c * min_size > pc_real.shape[0]:
+            break
+        gm = GaussianMixture(c, covariance_type="full", n_init=3, random_state=seed, reg_covar=1e-4)
+        gm.fit(pc_real)
+        sizes = np.bincount(gm.predict(pc_real), minlength=c)
+        bic = gm.bic(pc_real)
+        if (c == 1 or sizes.min() >= min_size) and bic < best_bic:
+            best, best_bic = gm, bic
+    return best
+
+
+def cluster_proportions(cluster: np.ndarray, n_clusters: int) -> np.ndarray:
+    """Fraction of individuals in each cluster (NaN for an empty set)."""
+    counts = np.bincount(np.asarray(cluster, dtype=np.int64), minlength=n_clusters)
+    return counts / counts.sum() if counts.sum() else np.full(n_clusters, np.nan)
+
+
+def _class_proportions(cluster: dict, labels: dict, cls, n_clusters: int, min_count: int) -> dict:
+    """Proportions per set (real ones suppressed per cluster below ``min_count`` people) and the
+    largest absolute difference of synthetic and held-out from real train (computed unsuppressed)."""
+    props, shown = {}, {}
+    for s in STRUCTURE_SETS:
+        keep = np.ones(cluster[s].size, bool) if cls is None else labels[s] == cls
+        props[s] = cluster_proportions(cluster[s][keep], n_clusters)
+        counts = np.bincount(cluster[s][keep], minlength=n_clusters)
+        small = (counts < min_count) if s != "synthetic" else np.zeros(n_clusters, bool)
+        shown[s] = [None if hide else float(p) for p, hide in zip(props[s], small)]
+    out = {"proportions": shown}
+    for s in ("synthetic", "holdout"):
+        d = np.abs(props[s] - props["real_train"])
+        out[f"max_abs_diff_{s}"] = float(np.max(d)) if np.isfinite(d).all() else None
+    return out
+
+
+def population_af_agreement(G: dict, cluster: dict, ancestry: np.ndarray, cluster_population: list,
+                            min_count: int = 10) -> dict:
+    """Per true population: allele frequencies of the synthetic (and held-out) people assigned to
+    that population's cluster(s) against the real training people of that population.
+
+    ``G``/``cluster``: genotypes and cluster of each set (STRUCTURE_SETS); ``ancestry``: true
+    population of each real training row ("" = unknown); ``cluster_population``: majority population per
+    cluster. A population with fewer than ``min_count`` real training people is reported with
+    its counts suppressed and no agreement numbers.
+    """
+    out = {}
+    for pop in sorted(set(ancestry.tolist()) - {""}):
+        real = ancestry == pop
+        clusters = [c for c, p in enumerate(cluster_population) if p == pop]
+        rec = {"clusters": [c + 1 for c in clusters], "n_real_train": _suppressed(real.sum(), min_count)}
+        for s in ("synthetic", "holdout"):
+            mine = np.isin(cluster[s], clusters)
+            n = int(mine.sum())
+            rec[f"n_{s}"] = n if s == "synthetic" else _suppressed(n, min_count)
+            ok = real.sum() >= min_count and n >= (1 if s == "synthetic" else min_count)
+            af = af_metrics(G["real_train"][real], G[s][mine]) if ok else {}
+            rec[s] = {"correlation": af.get("correlation"), "mean_abs_diff": af.get("mean_abs_diff")}
+        out[str(pop)] = rec
+    return out
+
+
+def _suppressed(n, min_count: int):
+    return int(n) if n >= min_count else None
+
+
+def structure_metrics(pcs: dict, labels: dict, *, n_pcs: int = 4, max_clusters: int = 6,
+                      min_count: int = 10, seed: int = 0, genotypes: dict | None = None,
+                      ancestry: np.ndarray | None = None) -> dict:
+    """Population-structure fidelity (``fidelity.structure`` in docs/metrics.md).
+
+    ``pcs``/``labels`` (and ``genotypes``): PC scores on the real-training PCA, 0/1 case labels
+    (-1 unknown) and genotypes of each set in STRUCTURE_SETS, rows aligned. Leading-PC distances
+    (PC1..PC``n_pcs``, Wasserstein in SD units, synthetic and held-out); clusters fitted on the
+    real-training scores (:func:`fit_clusters`), every set assigned to its most probable cluster;
+    cluster proportions overall and per class. With ``ancestry`` (true population of each real
+    training row) each cluster is named after its majority population and the per-population
+    allele-frequency agreement is added (:func:`population_af_agreement`).
+    """
+    k = int(min(n_pcs, pcs["real_train"].shape[1]))
+    lead = {s: np.asarray(pcs[s])[:, :k] for s in STRUCTURE_SETS}
+    d = pca_metrics(lead["real_train"], lead["synthetic"], lead["holdout"])
+    out = {"n_pcs": k, "pc_distance_synthetic": d["wasserstein_synthetic"],
+           "pc_distance_holdout": d["wasserstein_holdout"], "units": d["units"]}
+    gm = fit_clusters(lead["real_train"], max_clusters=max_clusters, min_size=min_count, seed=seed)
+    cluster = {s: gm.predict(lead[s]) for s in STRUCTURE_SETS}
+    c = int(gm.n_components)
+    cl = {"method": "gaussian mixture on PC1..PC%d of real train, number by BIC" % k, "n_clusters": c}
+    for name, cls in CLASSES.items():
+        cl[name] = _class_proportions(cluster, labels, cls, c, min_count)
+    out["clusters"] = cl
+    if ancestry is not None and genotypes is not None:
+        ancestry = np.asarray(ancestry).astype(str)
+        majority = [_majority(ancestry[cluster["real_train"] == j]) for j in range(c)]
+        cl["population"] = majority
+        out["ancestry"] = population_af_agreement(genotypes, cluster, ancestry, majority, min_count)
+    return out
+
+
+def _majority(names: np.ndarray):
+    if names.size == 0:
+        return None
+    values, counts = np.unique(names, return_counts=True)
+    return str(values[np.argmax(counts)])

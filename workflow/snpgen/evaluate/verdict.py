@@ -5,6 +5,16 @@ cannot be evaluated (metric missing, or the LD check on SNPs with too little rea
 measure); such checks are listed but do not decide the outcome. The decision is "release" only
 when every evaluated check passed; a missing privacy metric counts as failed (never release
 on absent evidence).
+
+Population-structure checks (issue 17; synthetic cohorts that lose the clusters real people form
+on the leading PCs): ``structure_pc<j>_distance`` for each leading PC j = 1..4
+(``evaluate.structure_n_pcs``) passes when the synthetic-vs-real-train Wasserstein distance (SD
+units) is at most ``max(structure_pc_factor x the held-out distance, structure_pc_floor)``
+(defaults 2.0 and 0.1: twice what sampling alone gives, never tighter than 0.1 SD);
+``cluster_proportion_diff`` passes when the largest absolute difference between synthetic and
+real-train proportions of the clusters fitted on real-train PC scores is at most
+``max_cluster_proportion_diff`` (0.03). Per-class (case/control) proportions are reported, not
+checked: at the class sizes of a cohort their sampling noise is too large for a fixed threshold.
 """
 from __future__ import annotations
 
@@ -28,7 +38,12 @@ DEFAULT_THRESHOLDS: dict = {
     "het_f_distance_floor": 0.005,     # ... or this floor (F units), whichever is larger
     "ld_strength_min": 0.9,            # mean synthetic r2 / mean real r2 on the LD windows, lower bound
     "ld_strength_max": 1.1,            # ... upper bound
+    "structure_pc_factor": 2.0,        # per leading PC: synthetic distance <= max(factor x held-out, floor) (null disables)
+    "structure_pc_floor": 0.1,         # smallest allowed per-PC distance limit (SD of the real PC score)
+    "max_cluster_proportion_diff": 0.03,  # largest absolute difference of cluster proportions, synthetic vs real train, all people (null disables)
 }
+
+STRUCTURE_N_PCS = 4  # PCs checked when fidelity.structure is missing (evaluate.structure_n_pcs default)
 
 PRIVACY_CHECKS = {"identical_match_rate", "nnaa_aa_ts", "mia_auc", "privacy_loss", "max_king_kinship"}
 
@@ -111,6 +126,27 @@ def genotype_qc_checks(metrics: dict, th: dict) -> list[dict]:
                                             [th["ld_strength_min"], th["ld_strength_max"]], "in"),
                                       _ld_not_applicable(ld)))
     return out
+def structure_checks(metrics: dict, th: dict) -> list[dict]:
+    """Population-structure checks from ``fidelity.structure``: one per leading PC
+    (``structure_pc<j>_distance``) and the overall cluster proportions
+    (``cluster_proportion_diff``). Per-class proportions are reported, not checked."""
+    st = _get(metrics, "fidelity", "structure") or {}
+    checks = []
+    if th.get("structure_pc_factor") is not None:
+        syn = st.get("pc_distance_synthetic") or [None] * STRUCTURE_N_PCS
+        hold = st.get("pc_distance_holdout") or []
+        floor = float(th.get("structure_pc_floor") or 0.0)
+        for j, v in enumerate(syn):
+            h = _num(hold[j]) if j < len(hold) else None
+            limit = None if h is None else max(float(th["structure_pc_factor"]) * h, floor)
+            c = check(f"structure_pc{j + 1}_distance", v if limit is not None else None, limit, "<=")
+            c["holdout_value"] = h  # the threshold is max(factor x this, floor)
+            checks.append(c)
+    if th.get("max_cluster_proportion_diff") is not None:
+        checks.append(check("cluster_proportion_diff",
+                            _get(st, "clusters", "overall", "max_abs_diff_synthetic"),
+                            th["max_cluster_proportion_diff"], "<="))
+    return checks
 
 
 def verdict(metrics: dict, thresholds: dict | None = None) -> dict:
@@ -119,7 +155,9 @@ def verdict(metrics: dict, thresholds: dict | None = None) -> dict:
     Reads: privacy.identical_match_rate, privacy.nnaa.aa_ts, privacy.mia.auc,
     privacy.nnaa.privacy_loss, privacy.king.max_kinship_syn_real_upper,
     utility.<model>.ratio, fidelity.allele_frequency.correlation, fidelity.ld.correlation
-    (+ fidelity.ld.n_pairs_informative / ld_min_informative_pairs).
+    (+ fidelity.ld.n_pairs_informative / ld_min_informative_pairs),
+    fidelity.structure.pc_distance_synthetic/_holdout and
+    fidelity.structure.clusters.overall.max_abs_diff_synthetic (:func:`structure_checks`).
     A threshold set to None disables its check.
 
     Genotype-QC fidelity checks (thresholds computed from the real data, shown as the check's
@@ -168,6 +206,7 @@ def verdict(metrics: dict, thresholds: dict | None = None) -> dict:
         checks.append(_unless_applicable(check("ld_correlation", ld.get("correlation"), th["min_ld_correlation"],
                                                ">="), _ld_not_applicable(ld)))
     checks += genotype_qc_checks(metrics, th)
+    checks += structure_checks(metrics, th)
     evaluated = [c for c in checks if c["passed"] is not None]
     ok = bool(evaluated) and all(c["passed"] for c in evaluated)
     failed = [c["name"] for c in evaluated if not c["passed"]]

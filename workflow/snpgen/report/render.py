@@ -53,7 +53,15 @@ CHECK_LABELS = {
     "het_f_distance": ("Inbreeding-F distance to real train (limit: held-out real distance x factor, or floor)",
                        "Wasserstein, F"),
     "ld_strength": ("LD strength: mean synthetic r² / mean real r² on the LD windows", "ratio"),
+    "cluster_proportion_diff": ("Population clusters: largest |synthetic − real train| share of people", "fraction"),
 }
+# name prefix -> label of a family of numbered checks (the name's tail is filled in)
+CHECK_FAMILIES = {
+    "tstr_trtr_ratio_": ("Utility: TSTR/TRTR AUC ratio ({})", "ratio"),
+    "structure_pc": ("Population structure: PC{} distance, synthetic vs real train (limit from held-out)",
+                     "SD of real PC score"),
+}
+CLASS_NAMES = {"overall": "all", "case": "cases", "control": "controls"}
 
 # name -> (section, title, plain-language caption)
 FIGURE_SPECS: dict[str, tuple[str, str, str]] = {
@@ -450,6 +458,14 @@ def _training_section(results: Path, d: str, gaps: Gaps, sampling: dict | None =
     return out
 
 
+def check_label(name: str) -> tuple[str, str]:
+    """(label, unit) of a release check for the verdict table."""
+    for prefix, (label, unit) in CHECK_FAMILIES.items():
+        if name.startswith(prefix):
+            return label.format(name.removeprefix(prefix).removesuffix("_distance")), unit
+    return CHECK_LABELS.get(name, (name, ""))
+
+
 def _verdict_section(metrics: dict[str, dict | None], generators: list[str]) -> dict:
     gens = []
     order: list[str] = []
@@ -472,10 +488,7 @@ def _verdict_section(metrics: dict[str, dict | None], generators: list[str]) -> 
     notes = []
     for name in order:
         first = next(iter(checks[name].values()))
-        if name.startswith("tstr_trtr_ratio_"):
-            label, unit = (f"Utility: TSTR/TRTR AUC ratio ({name.removeprefix('tstr_trtr_ratio_')})", "ratio")
-        else:
-            label, unit = CHECK_LABELS.get(name, (name, ""))
+        label, unit = check_label(name)
         cells = []
         for g in generators:
             c = checks[name].get(g)
@@ -503,7 +516,7 @@ def _gen_figures(results: Path, d: str, section: str, metrics: dict[str, dict | 
     groups = []
     for name in SECTION_FIGURES[section]:
         _, title, caption = FIGURE_SPECS[name]
-        grp = {"title": title, "figures": [], "missing": [], "wide": name in WIDE_FIGURES}
+        grp = {"title": title, "figures": [], "missing": [], "wide": name in WIDE_FIGURES, "structure": None}
         for g in generators:
             m = metrics.get(g)
             if m is None:
@@ -672,8 +685,16 @@ def _fidelity_section(results: Path, d: str, metrics, generators, gaps: Gaps) ->
             "The per-class allele-frequency baseline copies that noise and scores a slope near 1 by "
             "construction; a model that reproduces the true signal but only part of the noise scores below 1. "
             "Read the slope together with utility (TSTR) and the known-causal recovery rows.")
+    figs = _gen_figures(results, d, "fidelity", metrics, G, gaps)
+    TH = ("verdict", "thresholds")
+    structure = {"rows": _structure_rows(metrics, G), "clusters": _cluster_table(metrics, G), "min_count": MIN_COUNT,
+                 "pc_factor": fmt(_ref(metrics, G, *TH, "structure_pc_factor"), 1),
+                 "pc_floor": fmt(_ref(metrics, G, *TH, "structure_pc_floor"), 2)}
+    for grp in figs:  # the structure tables sit under the PCA panels
+        if grp["title"] == FIGURE_SPECS["pca_wasserstein.png"][1]:
+            grp["structure"] = structure
     return {"rows": rows + causal, "n_causal_selected": fmt_int(n_causal) if n_causal is not None else None,
-            "notes": notes, "figures": _gen_figures(results, d, "fidelity", metrics, G, gaps),
+            "notes": notes, "figures": figs, "structure": structure,
             "qc": _genotype_qc_section(metrics, G, gaps)}
 
 
@@ -701,6 +722,53 @@ def _genotype_qc_section(metrics, G, gaps: Gaps) -> dict:
     missing = [] if ok or not G else [gaps.add("Fidelity", "fidelity.maf in the metrics files",
                                                "no plink2 --freq summary (metrics written before it existed)")]
     return {"rows": rows, "available": ok, "missing": missing}
+
+
+def _structure_rows(metrics, generators) -> list[dict]:
+    """Per leading PC: synthetic distance per generator, held-out as the reference; then the
+    largest cluster-share difference."""
+    ST = ("fidelity", "structure")
+    rows = []
+    for j in range(len(_ref(metrics, generators, *ST, "pc_distance_synthetic") or [])):
+        rows.append((f"PC{j + 1} distance, synthetic vs real train", "SD of real PC score",
+                     lambda m, j=j: fmt((_get(m, *ST, "pc_distance_synthetic") or [None] * (j + 1))[j]),
+                     fmt((_ref(metrics, generators, *ST, "pc_distance_holdout") or [None] * (j + 1))[j])))
+    diff = (*ST, "clusters", "overall")
+    rows.append(("Cluster shares: largest |difference| from real train", "fraction",
+                 lambda m: fmt(_get(m, *diff, "max_abs_diff_synthetic")),
+                 fmt(_ref(metrics, generators, *diff, "max_abs_diff_holdout"))))
+    return _table(rows, metrics, generators)
+
+
+def _share(p, real: bool) -> str:
+    """A cluster share; a real one is null when it describes fewer than MIN_COUNT people."""
+    return ("suppressed" if real else "n/a") if p is None else fmt(p)
+
+
+def _cluster_table(metrics, generators) -> dict | None:
+    """Shares of people in each cluster of the real-train PC scores: real train, held-out and
+    each generator, for all people, cases and controls (clusters are the same for every
+    generator: one evaluation seed per disease)."""
+    CL = ("fidelity", "structure", "clusters")
+    n = _ref(metrics, generators, *CL, "n_clusters")
+    if not n:
+        return None
+    pops = _ref(metrics, generators, *CL, "population") or [None] * n
+    rows = []
+    for cls, cls_name in CLASS_NAMES.items():
+        def props(m, who, cls=cls):
+            return _get(m, *CL, cls, "proportions", who) or [None] * n
+        first = next(metrics[g] for g in generators if _get(metrics.get(g), *CL))
+        for j in range(n):
+            rows.append({"cls": cls_name, "cluster": str(j + 1), "population": pops[j] or "-",
+                         "real": _share(props(first, "real_train")[j], True),
+                         "holdout": _share(props(first, "holdout")[j], True),
+                         "cells": [_share(props(metrics[g], "synthetic")[j], False) for g in generators]})
+        rows.append({"cls": cls_name, "cluster": "largest |difference|", "population": "", "real": "-",
+                     "holdout": fmt(_get(first, *CL, cls, "max_abs_diff_holdout")),
+                     "cells": [fmt(_get(metrics[g], *CL, cls, "max_abs_diff_synthetic")) for g in generators]})
+    return {"n_clusters": n, "rows": rows, "has_population": any(pops),
+            "method": _ref(metrics, generators, *CL, "method")}
 
 
 def _privacy_section(results: Path, d: str, metrics, generators, gaps: Gaps) -> dict:
