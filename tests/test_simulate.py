@@ -62,14 +62,14 @@ def test_out_of_africa_gives_three_separate_continental_clusters():
     centres = np.array([pcs[pop == k].mean(0) for k in range(3)])
     spread = max(pcs[pop == k].std(0).max() for k in range(3))
     gaps = [np.linalg.norm(centres[i] - centres[j]) for i in range(3) for j in range(i + 1, 3)]
-    assert min(gaps) > 3 * spread  # continental divergence: clusters far apart on PC1-PC2
+    assert min(gaps) > 2 * spread  # continental divergence: clusters far apart on PC1-PC2
     # the shallow two-population model does not separate like that
     G2, _, pop2 = simulate_genotypes({**PARAMS, "n_individuals": 240}, seed=3)
     Z2 = (G2 - G2.mean(0)) / G2.std(0)
     u2, s2, _ = np.linalg.svd(Z2, full_matrices=False)
     pc2 = u2[:, 0] * s2[0]
     gap2 = abs(pc2[pop2 == 0].mean() - pc2[pop2 == 1].mean())
-    assert gap2 < 3 * max(pc2[pop2 == k].std() for k in range(2))
+    assert gap2 < 2 * max(pc2[pop2 == k].std() for k in range(2))
 
 
 def test_admixed_people_sit_between_their_source_populations():

@@ -43,21 +43,31 @@ def _two_population_demography(p: dict):
 
 
 def _out_of_africa_demography(p: dict):
-    """Three continental populations (EUR, AFR, EAS, in that order) and, when ``admixed_fraction``
+    """Three continental populations (EUR, AFR, EAS, in that order), optionally grown to
+    ``present_size`` over the last ``growth_time`` generations, and, when ``admixed_fraction``
     > 0, an admixed population (ADM) formed ``admixture_time`` generations ago from AFR and EUR
     (``admixture_afr`` of its ancestry from AFR)."""
     import msprime
 
     o = OOA
-    n_eu = o["N_EU0"] * np.exp(o["r_EU"] * o["T_EU_AS"])
-    n_as = o["N_AS0"] * np.exp(o["r_AS"] * o["T_EU_AS"])
+    t = int(p.get("growth_time", 200))
+    sizes = {"EUR": o["N_EU0"] * np.exp(o["r_EU"] * (o["T_EU_AS"] - t)), "AFR": o["N_AF"],
+             "EAS": o["N_AS0"] * np.exp(o["r_AS"] * (o["T_EU_AS"] - t))}
+    present = p.get("present_size")
     dem = msprime.Demography()
-    dem.add_population(name="EUR", initial_size=n_eu, growth_rate=o["r_EU"])
-    dem.add_population(name="AFR", initial_size=o["N_AF"])
-    dem.add_population(name="EAS", initial_size=n_as, growth_rate=o["r_AS"])
+    for name, rate in (("EUR", o["r_EU"]), ("AFR", 0.0), ("EAS", o["r_AS"])):
+        # Gutenkunst's sizes up to growth_time generations ago; then, with present_size, each
+        # population grows exponentially to it (recent explosive growth, as in Tennessen et al.
+        # 2012): sampled people are then unrelated, as in a biobank, even on a few Mb of genome
+        if present:
+            dem.add_population(name=name, initial_size=present, growth_rate=np.log(present / sizes[name]) / t)
+            dem.add_population_parameters_change(time=t, population=name, initial_size=sizes[name],
+                                                 growth_rate=rate)
+        else:
+            dem.add_population(name=name, initial_size=sizes[name] * np.exp(rate * t), growth_rate=rate)
     names = list(OOA_POPULATIONS)
     if float(p.get("admixed_fraction", 0.0)) > 0:
-        dem.add_population(name="ADM", initial_size=o["N_AF"])
+        dem.add_population(name="ADM", initial_size=present or o["N_AF"])
         names.append("ADM")
     dem.add_population(name="OOA", initial_size=o["N_B"])
     dem.add_population(name="AMH", initial_size=o["N_AF"])
