@@ -77,7 +77,7 @@ def main(argv=None) -> int:
     add("real training split", Gtr, ytr)
     vs, ds = load_checkpoint(d / "model" / "vae.pt"), load_checkpoint(d / "model" / "diffusion.pt")
     vae = build_vae(vs, torch.device("cpu")).eval()
-    ar = vae.ar_w.detach().numpy() if vae.ar_lags else None
+    ar = vae.ar_table().detach().numpy() if vae.ar_lags else None
     rng = np.random.default_rng(a.seed)
     gen = torch.Generator().manual_seed(a.seed)  # the sampled latent: reruns print the same table
     with torch.no_grad():

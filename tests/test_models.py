@@ -66,7 +66,7 @@ def test_one_hot_and_vae_shapes_with_padding():
 def test_decoder_bias_starts_at_genotype_frequencies():
     X, _ = block_cohort(300)
     gf = genotype_freqs(X)
-    vae = GenotypeVAE(X.shape[1], TINY_VAE, gf)
+    vae = GenotypeVAE(X.shape[1], {**TINY_VAE, "genotype_model": "categorical"}, gf)
     # the per-SNP read-out bias starts at the log genotype frequencies (the trivial solution)
     assert np.allclose(torch.softmax(vae.head_b[:, : X.shape[1]], 0).detach().numpy(), gf, atol=1e-3)
 
@@ -96,16 +96,18 @@ def test_autoregressive_sampling_follows_its_conditional_distribution():
     assert np.array_equal(sample_calls(logits, u, ar_w, argmax=True), np.zeros((n, L), np.int8))
 
 
-def test_autoregressive_readout_teacher_forcing_matches_sequential_logits():
+@pytest.mark.parametrize("genotype_model", ["categorical", "binomial"])
+def test_autoregressive_readout_teacher_forcing_matches_sequential_logits(genotype_model):
     """ar_logits (training, all SNPs at once) adds exactly the lag terms sample_calls uses."""
     L = 12
-    vae = GenotypeVAE(L, {**TINY_VAE, "ar_lags": 3})
+    vae = GenotypeVAE(L, {**TINY_VAE, "ar_lags": 3, "genotype_model": genotype_model})
     with torch.no_grad():
         vae.ar_w.normal_()
     G = torch.randint(0, 3, (4, L))
     base = torch.randn(4, 3, L)
     got = vae.ar_logits(base, G)
-    w = vae.ar_w.detach()
+    w = vae.ar_table().detach()
+    assert w.shape == (3, 3, 3, L)
     for i in range(4):
         for j in range(L):
             want = base[i, :, j].clone()
@@ -113,6 +115,24 @@ def test_autoregressive_readout_teacher_forcing_matches_sequential_logits():
                 want += w[k - 1, G[i, j - k], :, j]
             assert torch.allclose(got[i, :, j], want, atol=1e-5)
     assert torch.equal(GenotypeVAE(L, TINY_VAE).ar_logits(base, G), base)  # ar_lags 0: unchanged
+
+
+def test_binomial_readout_gives_hardy_weinberg_calls():
+    """The binomial read-out's genotype probabilities are (1-p)^2, 2p(1-p), p^2 for any latent
+    and any preceding calls (the lag terms only move p); the categorical one need not be."""
+    L = 10
+    vae = GenotypeVAE(L, {**TINY_VAE, "ar_lags": 2, "genotype_model": "binomial"}).eval()
+    with torch.no_grad():
+        vae.ar_w.normal_()
+        vae.head_b.normal_()
+    z = torch.randn(6, *vae.latent_shape)
+    G = torch.randint(0, 3, (6, L))
+    prob = torch.softmax(vae.ar_logits(vae.decode(z), G), dim=1).detach()
+    p = prob[:, 1] / 2 + prob[:, 2]
+    assert torch.allclose(prob, torch.stack([(1 - p) ** 2, 2 * p * (1 - p), p ** 2], 1), atol=1e-5)
+    gf = np.array([[0.49] * L, [0.42] * L, [0.09] * L])  # ALT frequency 0.3
+    start = GenotypeVAE(L, {**TINY_VAE, "genotype_model": "binomial"}, gf)
+    assert torch.allclose(torch.sigmoid(start.head_b[0, :L]), torch.full((L,), 0.3), atol=1e-5)
 
 
 def test_impute_missing_is_seeded_and_follows_allele_frequencies():

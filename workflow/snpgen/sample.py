@@ -65,7 +65,7 @@ def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
     std = diff_state["latent_std"].to(device)
     shape = tuple(int(s) for s in diff_state["latent_shape"])
     L = int(vae_state["n_snps"])
-    ar_w = vae.ar_w.detach().float().cpu().numpy() if vae.ar_lags else None
+    ar_w = vae.ar_table().detach().float().cpu().numpy() if vae.ar_lags else None
     y = make_labels(n, case_fraction, seed)
     G = np.empty((int(n), L), dtype=np.int8)
     gen = torch.Generator().manual_seed(int(seed))

@@ -77,6 +77,9 @@ VAE_DEFAULTS: dict = {
     "ancestry_pcs": 4,             # the global latent also predicts this many leading PCs of the training
                                    # split's selected SNPs (an auxiliary regression head; 0 = off)
     "ancestry_weight": 1.0,        # weight of that head's mean squared error (PC scores standardised)
+    "genotype_model": "binomial",  # read-out: "binomial" = each call is Binomial(2, p) with a per-person, per-SNP
+                                   # ALT-allele probability p (Hardy-Weinberg given the latent and the preceding
+                                   # calls); "categorical" = a free distribution over the 3 genotypes
     "encoder_patience": 5,         # after this many epochs without a better validation phenotype-head AUC,
                                    # the model goes back to that epoch and the encoder + head stay frozen
                                    # while the decoder and read-out keep training (0 = off)
@@ -199,23 +202,24 @@ class GenotypeVAE(nn.Module):
         dec += [nn.GroupNorm(_groups(ch[0]), ch[0]), nn.SiLU(),
                 nn.ConvTranspose1d(ch[0], c0, self.patch, stride=self.patch), nn.SiLU()]
         self.decoder = nn.Sequential(*dec)
+        if p["genotype_model"] not in ("binomial", "categorical"):
+            raise ValueError(f"vae.genotype_model must be 'binomial' or 'categorical', not {p['genotype_model']!r}")
+        self.binomial = p["genotype_model"] == "binomial"
+        nout = 1 if self.binomial else 3  # read-out values per SNP: the ALT allele logit, or 3 genotype logits
         if gdim:  # the global latent reaches every decoder position and, per SNP, the read-out
             self.from_global = nn.Linear(gdim, cm)
-            self.global_w = nn.Parameter(torch.zeros(3, gdim, Lp))
-        # per-SNP read-out; bias starts at log genotype frequencies (the trivial solution)
-        self.head_w = nn.Parameter(torch.randn(3, c0, Lp) * (0.1 / math.sqrt(c0)))
-        bias = torch.zeros(3, Lp)
-        if genotype_freq is not None:
-            gf = np.asarray(genotype_freq, dtype=np.float64)  # (3, L)
-            bias[:, : self.n_snps] = torch.as_tensor(np.log(np.clip(gf, 1e-4, 1.0)), dtype=torch.float32)
-        self.head_b = nn.Parameter(bias)
+            self.global_w = nn.Parameter(torch.zeros(nout, gdim, Lp))
+        # per-SNP read-out; the bias starts at the trivial solution (genotype or allele frequencies)
+        self.head_w = nn.Parameter(torch.randn(nout, c0, Lp) * (0.1 / math.sqrt(c0)))
+        self.head_b = nn.Parameter(_readout_bias(genotype_freq, nout, Lp, self.n_snps))
         # autoregressive read-out: logit of genotype b at SNP j gets + ar_w[k-1, a, b, j] when SNP j-k
         # has genotype a (k = 1..ar_lags); zero-initialised, so it starts as the independent read-out
         self.ar_lags = int(p["ar_lags"])
         if self.ar_lags < 0:
             raise ValueError(f"vae.ar_lags must be >= 0, not {self.ar_lags}")
-        if self.ar_lags:
-            self.ar_w = nn.Parameter(torch.zeros(self.ar_lags, 3, 3, self.n_snps))
+        if self.ar_lags:  # binomial: one allele-logit term per lag and preceding genotype
+            shape = (self.ar_lags, 3, self.n_snps) if self.binomial else (self.ar_lags, 3, 3, self.n_snps)
+            self.ar_w = nn.Parameter(torch.zeros(shape))
 
         zdim = self.latent_channels * self.latent_len
         pd = float(p["pheno_dropout"])
@@ -255,14 +259,22 @@ class GenotypeVAE(nn.Module):
         """latent (N, latent_channels, latent_len) -> genotype logits (N, 3, n_snps)."""
         if not self.global_tokens:
             h = self.decoder(z).float()
-            logits = torch.stack([(h * self.head_w[g]).sum(1) for g in range(3)], dim=1) + self.head_b
-            return logits[:, :, : self.n_snps]
-        zg = self.global_latent(z)
-        h = self.decoder[0](z[:, :, :self.local_len]) + self.from_global(zg)[:, :, None]
-        h = self.decoder[1:](h).float()
-        logits = torch.stack([(h * self.head_w[g]).sum(1) for g in range(3)], dim=1) + self.head_b
-        logits = logits + torch.einsum("ng,bgl->nbl", zg.float(), self.global_w)
-        return logits[:, :, : self.n_snps]
+        else:
+            zg = self.global_latent(z)
+            h = self.decoder[1:](self.decoder[0](z[:, :, :self.local_len]) + self.from_global(zg)[:, :, None]).float()
+        out = torch.stack([(h * w).sum(1) for w in self.head_w], dim=1) + self.head_b
+        if self.global_tokens:
+            out = out + torch.einsum("ng,bgl->nbl", zg.float(), self.global_w)
+        out = out[:, :, : self.n_snps]
+        return binomial_logits(out[:, 0]) if self.binomial else out
+
+    def ar_table(self) -> torch.Tensor:
+        """The autoregressive weights as genotype-logit terms (lags, 3, 3, L): [k-1, a, b, j] is
+        added to genotype b's logit at SNP j when SNP j-k has genotype a. Binomial: b x the
+        allele-logit term, which keeps every call's distribution Binomial(2, p)."""
+        if not self.binomial:
+            return self.ar_w
+        return self.ar_w[:, :, None, :] * torch.arange(3, dtype=self.ar_w.dtype, device=self.ar_w.device)[:, None]
 
     def ar_logits(self, logits: torch.Tensor, G: torch.Tensor) -> torch.Tensor:
         """Add the autoregressive term to ``decode()`` logits (N, 3, L) given the genotypes G (N, L)
@@ -274,7 +286,7 @@ class GenotypeVAE(nn.Module):
         oh = F.pad(F.one_hot(G.long().clamp(0, 2), 3).permute(0, 2, 1).to(logits.dtype), (K, 0))
         # lagged one-hot calls (N, K, 3, L): [:, k - 1, :, j] = genotype of SNP j - k (zeros before the first SNP)
         prev = torch.stack([oh[:, :, K - k:K - k + L] for k in range(1, K + 1)], dim=1)
-        return logits + torch.einsum("nkal,kabl->nbl", prev, self.ar_w.to(logits.dtype))
+        return logits + torch.einsum("nkal,kabl->nbl", prev, self.ar_table().to(logits.dtype))
 
     def ancestry(self, z: torch.Tensor) -> torch.Tensor:
         """Predicted standardised ancestry PC scores (N, ancestry_pcs) from a latent's global part."""
@@ -299,6 +311,28 @@ class GenotypeVAE(nn.Module):
         mu, logvar = self.encode(x_onehot)
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if sample else mu
         return self.decode(z), mu, logvar, self.head_logit(mu, z)
+
+
+def binomial_logits(a: torch.Tensor) -> torch.Tensor:
+    """ALT-allele logits a (N, L) -> genotype logits (N, 3, L) of Binomial(2, sigmoid(a)):
+    log C(2, g) + g a (the shared normaliser cancels in the softmax)."""
+    return torch.stack([torch.zeros_like(a), a + math.log(2.0), 2 * a], dim=1)
+
+
+def _readout_bias(genotype_freq, nout: int, padded: int, n_snps: int) -> torch.Tensor:
+    """Read-out bias at the trivial solution: log genotype frequencies (3 rows), or the logit of
+    the ALT allele frequency (1 row, binomial)."""
+    bias = torch.zeros(nout, padded)
+    if genotype_freq is None:
+        return bias
+    gf = np.asarray(genotype_freq, dtype=np.float64)  # (3, L)
+    if nout == 3:
+        b = np.log(np.clip(gf, 1e-4, 1.0))
+    else:
+        af = np.clip(gf[1] / 2 + gf[2], 1e-4, 1 - 1e-4)
+        b = np.log(af / (1 - af))[None]
+    bias[:, :n_snps] = torch.as_tensor(b, dtype=torch.float32)
+    return bias
 
 
 def sample_calls(logits: np.ndarray, u: np.ndarray, ar_w: np.ndarray | None = None,
