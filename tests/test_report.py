@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from snpgen.evaluate.verdict import verdict
+from snpgen.paths import GWAS_GLM
 from snpgen.report import MIN_COUNT, SECONDARY, is_suppressed, suppress_parts, suppress_small
 from snpgen.report.render import (DEFAULT_GENERATORS, collect_provenance, render_disease_report,
                                   render_index)
@@ -64,7 +65,7 @@ def _write_json(path: Path, obj) -> None:
 
 
 def _glm(path: Path, rng: np.random.Generator, n: int = 600) -> list[str]:
-    """A plink2 --glm logistic.hybrid table over two chromosomes with a few strong hits."""
+    """A plink2 --glm (firth-fallback) table over two chromosomes with a few strong hits."""
     from scipy.stats import norm
 
     rows = ["#CHROM\tPOS\tID\tREF\tALT\tA1\tFIRTH?\tTEST\tOBS_CT\tOR\tLOG(OR)_SE\tZ_STAT\tP\tERRCODE"]
@@ -271,7 +272,7 @@ def build_results(root: Path, diseases=("cad",), *, with_models=True, with_metri
             "train": {"individuals": 24, "cases": 7, "controls": 17},   # 7 cases: must read "<10"
             "val": {"individuals": 6, "cases": 2, "controls": 4},
             "test": {"individuals": 6, "cases": 2, "controls": 4}})
-        ids = _glm(results / d / "gwas" / "gwas.PHENO.glm.logistic.hybrid", rng)
+        ids = _glm(results / d / "gwas" / GWAS_GLM, rng)
         _write_json(results / d / "gwas" / "gwas_summary.json", {
             "lambda_gc": 1.03, "min_p": 1e-12, "n_genome_wide_significant": 3, "n_p_below_1e-5": 3,
             "variants_tested": 600, "variants_with_p": 600})
@@ -472,7 +473,7 @@ def test_missing_everything_still_renders(tmp_path):
                                  provenance={})
     html = (results / "reports" / "cad.html").read_text()
     assert summ["complete"] is False and summ["n_gaps"] >= 8
-    assert "qc/qc_summary.json" in html and "cad/gwas/gwas.PHENO.glm.logistic.hybrid" in html
+    assert "qc/qc_summary.json" in html and f"cad/gwas/{GWAS_GLM}" in html
 
 
 def test_gwas_plot_annotation_uses_suppression(tmp_path, monkeypatch):

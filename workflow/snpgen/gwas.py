@@ -7,26 +7,52 @@ import numpy as np
 import polars as pl
 
 from . import plink
+from .paths import GWAS_GLM
 from .qc import lambda_gc
 
-GLM_SUFFIX = ".PHENO.glm.logistic.hybrid"
+__all__ = ["GWAS_GLM", "FIRTH_MODES", "plink_glm_path", "run_gwas", "read_glm", "gwas_summary"]
+
+# gwas.firth (config schema) -> the suffix plink2 gives its --glm output for a binary phenotype
+FIRTH_MODES = {
+    "firth-fallback": "glm.logistic.hybrid",
+    "firth": "glm.firth",
+    "no-firth": "glm.logistic",
+}
+
+
+def plink_glm_path(out_prefix: str | Path, firth: str = "firth-fallback", pheno: str = "PHENO") -> Path:
+    """Where plink2 --glm writes its table for ``--out out_prefix`` and this Firth mode."""
+    if firth not in FIRTH_MODES:
+        raise ValueError(f"gwas.firth must be one of {sorted(FIRTH_MODES)}, not {firth!r}")
+    return Path(f"{out_prefix}.{pheno}.{FIRTH_MODES[firth]}")
 
 
 def run_gwas(bfile: str | Path, keep: str | Path, pheno: str | Path, covar: str | Path,
-             covariates: list[str], firth: str, out_prefix: str | Path, threads: int = 1,
+             covariates: list[str], firth: str, out: str | Path, threads: int = 1,
              memory_mb: int | None = None) -> Path:
-    """plink2 --glm on the individuals in ``keep`` only; returns the path plink2 wrote."""
-    glm = ["--glm", "hide-covar"]
-    if firth != "no-firth":
-        glm.append(firth)
-    else:
-        glm.append("no-firth")
+    """plink2 --glm on the individuals in ``keep`` only, its table renamed to ``out``; returns ``out``.
+
+    plink2 runs with prefix ``{out's folder}/gwas`` (so its log is ``gwas.log`` there); its output
+    file name depends on ``firth`` (see FIRTH_MODES) and is moved to the one fixed name ``out``
+    (``results/{d}/gwas/`` + GWAS_GLM in the workflow).
+    """
+    out = Path(out)
+    prefix = out.parent / "gwas"
+    glm = ["--glm", "hide-covar", firth]
+    if not covariates:
+        glm.append("allow-no-covars")
     args = ["--bfile", bfile, "--keep", keep, "--pheno", pheno, "--pheno-name", "PHENO",
             *glm]
     if covariates:
         args += ["--covar", covar, "--covar-name", *covariates, "--covar-variance-standardize"]
-    plink.plink2(args, out_prefix, threads=threads, memory_mb=memory_mb)
-    return Path(f"{out_prefix}{GLM_SUFFIX}")
+    plink_glm_path(prefix, firth).unlink(missing_ok=True)   # validates firth before plink2 runs
+    plink.plink2(args, prefix, threads=threads, memory_mb=memory_mb)
+    written = plink_glm_path(prefix, firth)
+    if not written.exists():
+        raise FileNotFoundError(f"plink2 --glm ({firth}) wrote no {written.name} next to {prefix}")
+    if written != out:
+        written.replace(out)
+    return out
 
 
 def read_glm(path: str | Path) -> pl.DataFrame:

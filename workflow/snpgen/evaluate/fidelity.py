@@ -468,16 +468,17 @@ def run_glm(bfile: str | Path, out: str | Path, *, threads: int = 1,
             memory_mb: int | None = None) -> Path:
     """plink2 --glm (logistic, firth-fallback, no covariates) on a fileset's .fam PHENO (2/1).
 
-    Returns the path of the .glm.logistic.hybrid file.
+    Returns the path of the table plink2 wrote (:func:`snpgen.gwas.plink_glm_path`).
     """
+    from ..gwas import plink_glm_path
     from ..plink import plink2
 
     plink2(["--bfile", bfile, "--glm", "allow-no-covars", "firth-fallback", "hide-covar"],
            out, threads=threads, memory_mb=memory_mb)
-    hits = sorted(Path(out).parent.glob(f"{Path(out).name}.*.glm.logistic*"))
-    if not hits:
-        raise FileNotFoundError(f"plink2 --glm wrote no logistic output next to {out}")
-    return hits[0]
+    path = plink_glm_path(out, "firth-fallback", pheno="PHENO1")   # plink2 names the .fam phenotype PHENO1
+    if not path.exists():
+        raise FileNotFoundError(f"plink2 --glm wrote no {path.name} next to {out}")
+    return path
 
 
 # --------------------------------------------------------------------------- population structure

@@ -9,7 +9,7 @@ Layout of the inputs (relative to the results directory, ``{d}`` = disease):
 
 - ``qc/qc_summary.json``, ``inputs/validated.json``
 - ``{d}/split/split_summary.json``
-- ``{d}/gwas/gwas_summary.json``, ``{d}/gwas/gwas.PHENO.glm.logistic.hybrid``
+- ``{d}/gwas/gwas_summary.json``, ``{d}/gwas/gwas.glm.tsv`` (:data:`snpgen.paths.GWAS_GLM`)
 - ``{d}/selection/selection_summary.json``, ``{d}/selection/snps.txt``
 - ``{d}/model/{vae,diffusion}_history.tsv`` and ``_curve.png``
 - ``{d}/metrics/{gen}.json`` + ``{d}/metrics/figures/{gen}/*.png`` (docs/metrics.md), ``{d}/metrics/prs.json``
@@ -28,11 +28,12 @@ import subprocess
 from pathlib import Path
 
 from ..nested import get_in as _get
+from ..paths import GWAS_GLM
 from . import MIN_COUNT, SECONDARY, is_suppressed, suppress_parts, suppress_small
 
 TEMPLATES = Path(__file__).parent / "templates"
 DEFAULT_GENERATORS = ("matched", "augmented", "baseline")
-GLM_NAME = "gwas.PHENO.glm.logistic.hybrid"
+GLM_NAME = GWAS_GLM
 
 GENERATOR_ROLES = {
     "matched": "synthetic cohort, training case fraction",
