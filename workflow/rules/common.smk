@@ -61,6 +61,8 @@ else:
 COVARIATES = ([COHORT["sex_column"]] if COHORT["sex_column"] else []) + list(COHORT["covariates"])
 GWAS_COVARIATES = COVARIATES + [f"PC{i}" for i in range(1, config["gwas"]["n_pcs"] + 1)]
 SPLITS = ["train", "val", "test"]
+# counts of real people below this are suppressed ("<N") in every shareable output and message
+MIN_CELL_COUNT = config["evaluate"]["min_cell_count"]
 GENERATORS = ["matched", "augmented", "baseline"]  # the model's two modes and the trivial baseline
 REPORT_DIR = f"{RESULTS}/reports"
 QC_BFILE = f"{RESULTS}/qc/cohort"
