@@ -47,12 +47,24 @@ def binary_labels(y) -> np.ndarray | None:
     return np.where((y == 0) | (y == 1), y, -1)
 
 
+def pheno_labels(pheno) -> np.ndarray:
+    """.fam PHENO values -> int8 1 (2 = case), 0 (1 = control), -1 (missing: -9, 0, NA, ...).
+
+    The one .fam label decoder (training, sampling, baseline, evaluation): "2.0" / "1.0", as some
+    tools write them, read as 2 / 1.
+    """
+    ph = np.asarray([str(v).strip() for v in pheno], dtype=object)
+    y = np.full(ph.size, -1, dtype=np.int8)
+    y[np.isin(ph, ["2", "2.0"])] = 1
+    y[np.isin(ph, ["1", "1.0"])] = 0
+    return y
+
+
 def fam_labels(prefix: str | Path) -> np.ndarray:
-    """.fam PHENO -> 1 (2 = case), 0 (1 = control), -1 (missing: -9, 0, NA, ...)."""
+    """Labels of a fileset's .fam (:func:`pheno_labels`)."""
     from .io import read_fam
 
-    ph = read_fam(prefix)["PHENO"].to_list()
-    return np.array([1 if v == "2" else 0 if v == "1" else -1 for v in ph], dtype=np.int8)
+    return pheno_labels(read_fam(prefix)["PHENO"].to_list())
 
 
 def bed_prefix(path: str | Path) -> str:
@@ -61,4 +73,5 @@ def bed_prefix(path: str | Path) -> str:
     return s[:-4] if s.endswith(".bed") else s
 
 
-__all__ = ["allele_freqs", "genotype_freqs", "impute_missing", "binary_labels", "fam_labels", "bed_prefix"]
+__all__ = ["allele_freqs", "genotype_freqs", "impute_missing", "binary_labels", "pheno_labels", "fam_labels",
+           "bed_prefix"]

@@ -55,16 +55,37 @@ def run_gwas(bfile: str | Path, keep: str | Path, pheno: str | Path, covar: str 
     return out
 
 
-def read_glm(path: str | Path) -> pl.DataFrame:
-    """Read plink2's --glm output (ADD rows), columns renamed to ID, CHROM, POS, A1, P, Z, BETA."""
-    df = pl.read_csv(path, separator="\t", null_values=["NA", "nan", "."], infer_schema_length=10000)
-    df = df.rename({"#CHROM": "CHROM"})
+def read_glm(path: str | Path, *, tested_only: bool = False) -> pl.DataFrame:
+    """Read plink2's --glm output (ADD rows): CHROM, POS, ID, REF, ALT, A1, BETA, SE, Z, P.
+
+    The one reader of --glm tables (the training GWAS, the synthetic GWAS of the evaluation, the
+    PRS). Logistic (OR: BETA = log OR, SE = LOG(OR)_SE) and linear (BETA, SE) files; Z is Z_STAT
+    or T_STAT; a missing SE/Z column reads as null. IDs and alleles stay strings.
+    ``tested_only``: drop rows whose P or BETA is missing (NA: the test failed).
+    """
+    text_cols = {c: pl.Utf8 for c in ("ID", "REF", "ALT", "A1", "TEST")}
+    df = pl.read_csv(path, separator="\t", null_values=["NA", "nan", "."], infer_schema_length=10000,
+                     schema_overrides=text_cols)
+    df = df.rename({c: c.lstrip("#") for c in df.columns})
     if "TEST" in df.columns:
         df = df.filter(pl.col("TEST") == "ADD")
-    beta = pl.col("OR").log() if "OR" in df.columns else pl.col("BETA")
-    z = "Z_STAT" if "Z_STAT" in df.columns else "T_STAT"
-    return df.select("CHROM", "POS", "ID", "REF", "ALT", "A1", beta.alias("BETA"),
-                     pl.col(z).alias("Z"), pl.col("P").cast(pl.Float64))
+    if "OR" in df.columns:
+        beta = pl.col("OR").cast(pl.Float64).log()
+    elif "BETA" in df.columns:
+        beta = pl.col("BETA").cast(pl.Float64)
+    else:
+        raise ValueError(f"{path}: neither OR nor BETA column")
+
+    def num(*names: str) -> pl.Expr:
+        col = next((c for c in names if c in df.columns), None)
+        return pl.col(col).cast(pl.Float64) if col else pl.lit(None, pl.Float64)
+
+    out = df.select("CHROM", "POS", "ID", "REF", "ALT", "A1", beta.alias("BETA"),
+                    num("LOG(OR)_SE", "SE").alias("SE"), num("Z_STAT", "T_STAT").alias("Z"),
+                    pl.col("P").cast(pl.Float64))
+    if tested_only:
+        out = out.filter(pl.col("P").is_not_null() & pl.col("BETA").is_not_null())
+    return out
 
 
 def gwas_summary(glm: pl.DataFrame) -> dict:

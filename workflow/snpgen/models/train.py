@@ -20,6 +20,7 @@ from torch.nn import functional as F
 
 from ..genotypes import allele_freqs, bed_prefix, fam_labels, genotype_freqs, impute_missing
 from ..genotypes import binary_labels as _labels
+from ..stats import auc as _auc
 from .diffusion import DIFFUSION_DEFAULTS, NULL_LABEL, GaussianDiffusion, build_denoiser
 from .runtime import autocast, package_versions, pick_device, seed_everything
 from .vae import VAE_DEFAULTS, GenotypeVAE, one_hot
@@ -48,19 +49,6 @@ def ancestry_targets(X_train: np.ndarray, X_val: np.ndarray, af: np.ndarray, k: 
     scale = st.std(0)
     scale[scale == 0] = 1.0
     return (st / scale).astype(np.float32), (z(X_val) @ V / scale).astype(np.float32)
-
-
-def _auc(y: np.ndarray, score: np.ndarray) -> float:
-    y = np.asarray(y)
-    ok = y >= 0
-    y, score = y[ok], np.asarray(score, dtype=np.float64)[ok]
-    n1, n0 = int((y == 1).sum()), int((y == 0).sum())
-    if n1 == 0 or n0 == 0:
-        return float("nan")
-    from scipy.stats import rankdata
-
-    r = rankdata(score)
-    return float((r[y == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
 class _EMA:
