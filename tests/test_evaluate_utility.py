@@ -13,6 +13,7 @@ from snpgen import io
 from snpgen.evaluate import evaluate_generator, evaluate_prs, merged_params, prs, utility
 from genotypes import sim_geno as _sim_geno
 from snpgen.evaluate.verdict import verdict
+from snpgen.gwas import plink_glm_path
 from snpgen.plink import plink2
 
 
@@ -184,7 +185,7 @@ def _write_cohort(root, rng, n=1500, L=400):
     plink2(["--bfile", root / "qc/cohort", "--keep", root / "split/train.ids", "--pheno", root / "split/pheno.tsv",
             "--glm", "allow-no-covars", "firth-fallback", "hide-covar"], root / "gwas/gwas")
     return {"G": G, "y": y, "ids": ids, "bim": bim, "parts": parts, "causal": causal, "beta": beta,
-            "gwas": root / "gwas/gwas.PHENO.glm.logistic.hybrid"}
+            "gwas": plink_glm_path(root / "gwas/gwas", "firth-fallback")}
 
 
 def test_prs_planted_signal_real_plink(tmp_path):
@@ -249,7 +250,7 @@ def test_evaluate_generator_end_to_end(tmp_path):
     io.write_bed(tmp_path / "synthetic/copy", G[tr[:400]], make_fam(syn_ids, y[tr[:400]]), bim)
     gw = tmp_path / "gwas/gwas"
     plink2(["--bfile", sel / "train", "--glm", "allow-no-covars", "hide-covar"], gw)
-    gwas = next((tmp_path / "gwas").glob("gwas.*.glm.logistic*"))
+    gwas = plink_glm_path(gw, "firth-fallback", pheno="PHENO1")
     truth = tmp_path / "truth.json"
     truth.write_text(json.dumps({"diseases": {"toy": {"causal": [{"id": f"rs{c}", "beta": float(b)}
                                                                    for c, b in zip(causal, beta)],

@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 
 from snpgen.evaluate.verdict import verdict
-from snpgen.report import MIN_COUNT, SECONDARY, is_suppressed, suppress_parts, suppress_small
+from snpgen.paths import GWAS_GLM
+from snpgen.report import (MIN_COUNT, SECONDARY, cell_threshold, is_suppressed, min_cell_count, suppress_parts,
+                           suppress_small)
 from snpgen.report.render import (DEFAULT_GENERATORS, collect_provenance, render_disease_report,
                                   render_index)
 
@@ -57,6 +59,22 @@ def test_suppress_parts_adds_secondary_suppression_when_a_total_is_known():
     assert suppress_parts([None, 20]) == ["n/a", "20"]
 
 
+def test_configured_min_cell_count_sets_threshold_and_label():
+    """evaluate.min_cell_count = 20: a count of 15 reads "<20", 25 is shown."""
+    assert suppress_small(15, 20) == "<20" and suppress_small(25, 20) == "25"
+    with cell_threshold(20) as n:
+        assert n == 20 and min_cell_count() == 20
+        assert suppress_small(15) == "<20" and suppress_small(25) == "25" and suppress_small(19.6) == "<20"
+        assert is_suppressed(15) and not is_suppressed(25)
+        assert suppress_parts([15, 25, 30]) == ["<20", SECONDARY, "30"]   # hidden sum 15 < 20
+        with cell_threshold(None):
+            assert min_cell_count() == 20
+    assert min_cell_count() == MIN_COUNT and suppress_small(15) == "15"
+    with pytest.raises(ValueError):
+        with cell_threshold(-1):
+            pass
+
+
 # --------------------------------------------------------------------------- fixture tree
 def _write_json(path: Path, obj) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -64,7 +82,7 @@ def _write_json(path: Path, obj) -> None:
 
 
 def _glm(path: Path, rng: np.random.Generator, n: int = 600) -> list[str]:
-    """A plink2 --glm logistic.hybrid table over two chromosomes with a few strong hits."""
+    """A plink2 --glm (firth-fallback) table over two chromosomes with a few strong hits."""
     from scipy.stats import norm
 
     rows = ["#CHROM\tPOS\tID\tREF\tALT\tA1\tFIRTH?\tTEST\tOBS_CT\tOR\tLOG(OR)_SE\tZ_STAT\tP\tERRCODE"]
@@ -271,7 +289,7 @@ def build_results(root: Path, diseases=("cad",), *, with_models=True, with_metri
             "train": {"individuals": 24, "cases": 7, "controls": 17},   # 7 cases: must read "<10"
             "val": {"individuals": 6, "cases": 2, "controls": 4},
             "test": {"individuals": 6, "cases": 2, "controls": 4}})
-        ids = _glm(results / d / "gwas" / "gwas.PHENO.glm.logistic.hybrid", rng)
+        ids = _glm(results / d / "gwas" / GWAS_GLM, rng)
         _write_json(results / d / "gwas" / "gwas_summary.json", {
             "lambda_gc": 1.03, "min_p": 1e-12, "n_genome_wide_significant": 3, "n_p_below_1e-5": 3,
             "variants_tested": 600, "variants_with_p": 600})
@@ -472,7 +490,7 @@ def test_missing_everything_still_renders(tmp_path):
                                  provenance={})
     html = (results / "reports" / "cad.html").read_text()
     assert summ["complete"] is False and summ["n_gaps"] >= 8
-    assert "qc/qc_summary.json" in html and "cad/gwas/gwas.PHENO.glm.logistic.hybrid" in html
+    assert "qc/qc_summary.json" in html and f"cad/gwas/{GWAS_GLM}" in html
 
 
 def test_gwas_plot_annotation_uses_suppression(tmp_path, monkeypatch):
@@ -653,3 +671,27 @@ def test_training_section_names_the_epoch_train_vae_kept(tmp_path, with_ar, froz
     assert want_label in label and epoch == "2"
     frozen_rows = [r for r in rows_out if r[0].startswith("Epochs with the encoder")]
     assert [r[1] for r in frozen_rows] == (["1"] if frozen else [])
+
+
+def test_report_uses_the_configured_min_cell_count(tmp_path):
+    """A core that raises evaluate.min_cell_count to 20 gets "<20" labels on the page and the index."""
+    results = build_results(tmp_path, with_models=False, with_metrics=False)
+    _write_json(results / "cad" / "split" / "split_summary.json", {
+        "train": {"individuals": 25, "cases": 15, "controls": 10},
+        "val": {"individuals": 60, "cases": 25, "controls": 35},
+        "test": {"individuals": 60, "cases": 25, "controls": 35}})
+    out = results / "reports"
+    pages, full = {}, {}
+    for n in (None, 20):
+        summ = render_disease_report(results, "cad", out / f"cad{n}.html", out / f"cad{n}", min_count=n)
+        render_index([{**summ, "href": f"cad{n}.html"}], out / f"index{n}.html", min_count=n)
+        text = (out / f"cad{n}.html").read_text().replace("\n", "").replace("      ", "")
+        full[n] = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", text)
+        pages[n] = text[text.index('id="split"'):text.index('id="gwas"')]
+        assert f"&lt;{n or 10}" in (out / f"index{n}.html").read_text()
+    row = r'<td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
+    assert re.search(row.format("training", 25, "&lt;20", "&lt;20"), pages[20])
+    assert re.search(row.format("validation", 60, 25, 35), pages[20])
+    assert re.search(row.format("training", 25, 15, 10), pages[None])      # the default threshold is 10
+    assert "&lt;10" not in full[20] and "below 10" not in full[20] and "below 20" in full[20]
+    assert "is 20 or more but hidden" in pages[20]

@@ -54,3 +54,32 @@ def test_disease_status_bad_code_names_column_and_line_not_id():
     msg = str(err.value)
     assert "pheno.tsv" in msg and "'cad'" in msg and "line" in msg and "3" in msg
     assert "SECRET" not in msg
+
+
+def _first_n_cases(n_cases: int, n: int = 1000) -> pl.DataFrame:
+    ids = [f"S{i}" for i in range(n)]
+    return pl.DataFrame({"FID": ids, "IID": ids, "case": (np.arange(n) < n_cases).astype(np.int8)})
+
+
+@pytest.mark.parametrize("n_cases,min_count,shown", [(100, None, "15"), (100, 20, "<20"), (166, 20, "25")])
+def test_too_few_cases_message_uses_the_configured_min_cell_count(n_cases, min_count, shown):
+    """evaluate.min_cell_count = 20: the val split's 15 cases read "<20", 25 cases are shown."""
+    with pytest.raises(ValueError, match=f"the val split has {shown} cases, fewer than split.min_cases = 40"):
+        split_samples(_first_n_cases(n_cases), FRACTIONS, seed=1, min_cases=40, disease="rare",
+                      min_count=min_count)
+
+
+@pytest.mark.parametrize("n_cases,min_count,shown", [(15, 20, "<20"), (25, 20, "25"), (15, None, "15"),
+                                                     (5, None, "<10")])
+def test_validate_message_uses_the_configured_min_cell_count(tmp_path, n_cases, min_count, shown):
+    from snpgen.validate import InputError, check_phenotypes
+
+    n = 300
+    ids = [f"S{i}" for i in range(n)]
+    (tmp_path / "pheno.tsv").write_text("FID\tIID\tdis\n" + "".join(
+        f"{i}\t{i}\t{1 if k < n_cases else 0}\n" for k, i in enumerate(ids)))
+    fam = pl.DataFrame({"FID": ids, "IID": ids})
+    disease = {"phenotype_column": "dis", "case_code": "1", "control_code": "0", "missing_codes": ["NA"]}
+    with pytest.raises(InputError, match=f"has {shown} cases genotyped"):
+        check_phenotypes(tmp_path / "pheno.tsv", {"fid_column": "FID", "iid_column": "IID"}, [], {"dis": disease},
+                         fam, min_cases=50, min_count=min_count)

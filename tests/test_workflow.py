@@ -11,6 +11,7 @@ import pytest
 from conftest import ROOT, SNAKEMAKE, TEST_CONFIG, run_snakemake
 from snpgen import io
 from snpgen.gwas import read_glm
+from snpgen.paths import GWAS_GLM
 
 pytestmark = pytest.mark.e2e
 DISEASES = ["cad", "t2d"]
@@ -41,7 +42,7 @@ def test_splits_disjoint_and_no_leakage_into_gwas_or_selection(workflow_run, dis
     assert train and val and test
     assert not (train & val) and not (train & test) and not (val & test)
     # GWAS saw the training split only: plink2's observation count per variant is <= |train|
-    glm = pl.read_csv(workflow_run / disease / "gwas" / "gwas.PHENO.glm.logistic.hybrid", separator="\t",
+    glm = pl.read_csv(workflow_run / disease / "gwas" / GWAS_GLM, separator="\t",
                       null_values=["NA"])
     assert glm["OBS_CT"].max() <= len(train)
     assert glm["OBS_CT"].max() >= 0.95 * len(train)
@@ -66,7 +67,7 @@ def test_selection_content(workflow_run, disease):
     order = {s: i for i, s in enumerate(qc_bim["ID"].to_list())}
     assert [order[s] for s in snps] == sorted(order[s] for s in snps), "not in genomic order"
     # selected SNPs are the strongest of the training GWAS (clumping only removes, never adds)
-    glm = read_glm(workflow_run / disease / "gwas" / "gwas.PHENO.glm.logistic.hybrid")
+    glm = read_glm(workflow_run / disease / "gwas" / GWAS_GLM)
     p_sel = glm.filter(pl.col("ID").is_in(snps))["P"]
     assert p_sel.median() < glm["P"].median() / 20
     summary = json.loads((sel / "selection_summary.json").read_text())

@@ -5,6 +5,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
 from snpgen.config import ConfigError, check_config, config_hash, is_demo, load_diseases, stage_seed
+from snpgen.paths import GWAS_GLM
 
 
 
@@ -60,9 +61,12 @@ else:
 COVARIATES = ([COHORT["sex_column"]] if COHORT["sex_column"] else []) + list(COHORT["covariates"])
 GWAS_COVARIATES = COVARIATES + [f"PC{i}" for i in range(1, config["gwas"]["n_pcs"] + 1)]
 SPLITS = ["train", "val", "test"]
+# counts of real people below this are suppressed ("<N") in every shareable output and message
+MIN_CELL_COUNT = config["evaluate"]["min_cell_count"]
 GENERATORS = ["matched", "augmented", "baseline"]  # the model's two modes and the trivial baseline
 REPORT_DIR = f"{RESULTS}/reports"
 QC_BFILE = f"{RESULTS}/qc/cohort"
+GWAS_GLM_PATH = f"{RESULTS}/{{disease}}/gwas/{GWAS_GLM}"  # plink2 --glm table, one name for every gwas.firth
 
 
 wildcard_constraints:
@@ -99,7 +103,7 @@ def report_inputs(wc):
         "validated": f"{RESULTS}/inputs/validated.json",
         "split": f"{RESULTS}/{d}/split/split_summary.json",
         "gwas": f"{RESULTS}/{d}/gwas/gwas_summary.json",
-        "glm": f"{RESULTS}/{d}/gwas/gwas.PHENO.glm.logistic.hybrid",
+        "glm": f"{RESULTS}/{d}/gwas/{GWAS_GLM}",
         "selection": f"{RESULTS}/{d}/selection/selection_summary.json",
         "snps": f"{RESULTS}/{d}/selection/snps.txt",
         "vae_history": f"{RESULTS}/{d}/model/vae_history.tsv",

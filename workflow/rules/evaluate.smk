@@ -14,7 +14,7 @@ rule evaluate:
         syn_bim=f"{RESULTS}/{{disease}}/synthetic/{{gen}}.bim",
         syn_fam=f"{RESULTS}/{{disease}}/synthetic/{{gen}}.fam",
         baseline=baseline_fileset,
-        gwas=f"{RESULTS}/{{disease}}/gwas/gwas.PHENO.glm.logistic.hybrid",
+        gwas=GWAS_GLM_PATH,
         truth=TRUTH or [],
     output:
         json=f"{RESULTS}/{{disease}}/metrics/{{gen}}.json",
@@ -50,7 +50,7 @@ rule prs:
         val_ids=f"{RESULTS}/{{disease}}/split/val.ids",
         test_ids=f"{RESULTS}/{{disease}}/split/test.ids",
         pheno=f"{RESULTS}/{{disease}}/split/pheno.tsv",
-        gwas=f"{RESULTS}/{{disease}}/gwas/gwas.PHENO.glm.logistic.hybrid",
+        gwas=GWAS_GLM_PATH,
     output:
         json=f"{RESULTS}/{{disease}}/metrics/prs.json",
     params:

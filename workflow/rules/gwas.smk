@@ -1,4 +1,5 @@
-# GWAS on the training split only: plink2 --glm logistic (Firth fallback) with covariates.
+# GWAS on the training split only: plink2 --glm logistic (gwas.firth mode) with covariates; the table
+# is renamed to the one fixed name GWAS_GLM (snpgen.paths) whatever plink2 calls it.
 
 
 rule gwas:
@@ -10,7 +11,7 @@ rule gwas:
         pheno=f"{RESULTS}/{{disease}}/split/pheno.tsv",
         covariates=f"{RESULTS}/qc/covariates.tsv",
     output:
-        glm=f"{RESULTS}/{{disease}}/gwas/gwas.PHENO.glm.logistic.hybrid",
+        glm=GWAS_GLM_PATH,
         summary=f"{RESULTS}/{{disease}}/gwas/gwas_summary.json",
     params:
         covariates=GWAS_COVARIATES,

@@ -31,6 +31,7 @@ rule render_report:
         seeds=report_seeds,
         demo=DEMO,
         sampling=config["sampling"],
+        min_count=MIN_CELL_COUNT,
     log:
         f"{RESULTS}/logs/{{disease}}/render_report.log",
     benchmark:
@@ -59,6 +60,7 @@ rule render_index:
         ),
     params:
         config_hash=CONFIG_HASH,
+        min_count=MIN_CELL_COUNT,
     log:
         f"{RESULTS}/logs/render_index.log",
     benchmark:

@@ -6,7 +6,7 @@ rule select_snps:
         bed=f"{QC_BFILE}.bed",
         bim=f"{QC_BFILE}.bim",
         fam=f"{QC_BFILE}.fam",
-        glm=f"{RESULTS}/{{disease}}/gwas/gwas.PHENO.glm.logistic.hybrid",
+        glm=GWAS_GLM_PATH,
         train=f"{RESULTS}/{{disease}}/split/train.ids",
         val=f"{RESULTS}/{{disease}}/split/val.ids",
         test=f"{RESULTS}/{{disease}}/split/test.ids",

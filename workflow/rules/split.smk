@@ -16,6 +16,7 @@ rule split_samples:
         cohort=COHORT,
         fractions=config["split"],
         min_cases=config["split"]["min_cases"],
+        min_count=MIN_CELL_COUNT,
         seed=lambda wc: stage_seed(SEED, "split", wc.disease),
     log:
         f"{RESULTS}/logs/{{disease}}/split_samples.log",

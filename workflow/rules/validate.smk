@@ -14,6 +14,7 @@ rule validate_inputs:
         covariates=COVARIATES,
         diseases=DISEASE_DEFS,
         split=config["split"],
+        min_count=MIN_CELL_COUNT,
     log:
         f"{RESULTS}/logs/validate_inputs.log",
     benchmark:

@@ -18,5 +18,5 @@ with step_logging(sm.log[0], "render_index") as log:
         entry["href"] = page.name if page.parent.resolve() == out_dir.resolve() else str(page)
         entries.append(entry)
     prov = collect_provenance(config_hash=sm.params.config_hash, seeds=None, repo_dir=Path(sm.scriptdir).parent.parent)
-    render_index(entries, sm.output.index, provenance=prov)
+    render_index(entries, sm.output.index, provenance=prov, min_count=sm.params.min_count)
     log.info("wrote %s (%d diseases)", sm.output.index, len(entries))

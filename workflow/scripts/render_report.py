@@ -14,7 +14,7 @@ with step_logging(sm.log[0], f"render_report[{sm.wildcards.disease}]") as log:
     summary = render_disease_report(sm.params.results, sm.wildcards.disease, sm.output.html, sm.output.figures,
                                     generators=sm.params.generators, provenance=prov,
                                     verdict_json=sm.output.verdict, demo=sm.params.demo,
-                                    sampling=dict(sm.params.sampling))
+                                    sampling=dict(sm.params.sampling), min_count=sm.params.min_count)
     for gen, v in summary["generators"].items():
         log.info("%s: %s", gen, v["decision"])
     if summary["gaps"]:

@@ -17,7 +17,8 @@ with step_logging(sm.log[0], f"split_samples[{sm.wildcards.disease}]") as log:
     status = disease_status(phen, d["phenotype_column"], d["case_code"], d["control_code"], d["missing_codes"],
                             source=str(sm.input.phenotypes))
     status = status.join(fam.select("FID", "IID"), on=["FID", "IID"], how="semi")  # QC-passed only
-    splits = split_samples(status, sm.params.fractions, sm.params.seed, sm.params.min_cases, sm.wildcards.disease)
+    splits = split_samples(status, sm.params.fractions, sm.params.seed, sm.params.min_cases, sm.wildcards.disease,
+                           min_count=sm.params.min_count)
     for name, df in splits.items():
         io.write_ids(getattr(sm.output, name), df)
     pheno = pl.concat(splits.values()).select("FID", "IID", (pl.col("case") + 1).alias("PHENO")).sort("FID", "IID")

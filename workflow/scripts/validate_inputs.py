@@ -10,6 +10,6 @@ from snpgen.validate import validate_inputs  # noqa: E402
 sm = snakemake  # noqa: F821
 with step_logging(sm.log[0], "validate_inputs") as log:
     report = validate_inputs(sm.input.bed[: -len(".bed")], sm.input.phenotypes, sm.params.cohort, sm.params.covariates,
-                             sm.params.diseases, sm.params.split)
+                             sm.params.diseases, sm.params.split, min_count=sm.params.min_count)
     io.write_json(sm.output[0], report)
     log.info("inputs ok: %d individuals, %d variants", report["fileset"]["individuals"], report["fileset"]["variants"])

@@ -13,6 +13,7 @@ from typing import Callable
 import numpy as np
 
 from . import io
+from .genotypes import allele_freqs
 
 
 def class_allele_freqs(X: np.ndarray, y: np.ndarray) -> dict[int, np.ndarray]:
@@ -24,10 +25,7 @@ def class_allele_freqs(X: np.ndarray, y: np.ndarray) -> dict[int, np.ndarray]:
         Xc = X[y == c]
         if Xc.shape[0] == 0:
             raise ValueError(f"no training individuals of class {c}: cannot fit the baseline")
-        obs = Xc >= 0
-        n = obs.sum(0)
-        s = np.where(obs, Xc, 0).sum(0, dtype=np.int64)
-        out[c] = np.where(n > 0, s / np.maximum(2 * n, 1), 0.5)
+        out[c] = allele_freqs(Xc)
     return out
 
 
@@ -54,7 +52,7 @@ def sample_baseline_files(train_bed: str, out_bed: str, out_pheno: str, n: int |
 
     ``case_fraction=None`` uses the training case fraction; ``n=None`` the training size.
     """
-    from .models.train import bed_prefix, fam_labels
+    from .genotypes import bed_prefix, fam_labels
     from .sample import _check_outputs, write_cohort
 
     prefix = _check_outputs(out_bed, out_bim, out_fam)

@@ -50,7 +50,7 @@ def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
     """Return (G int8 (n, L) 0/1/2, y int8 (n,) 0/1) for ``n`` synthetic individuals."""
     import torch
 
-    from .models import autocast, pick_device
+    from .models.runtime import autocast, pick_device
     from .models.train import build_diffusion, build_vae
     from .models.vae import sample_calls
 
@@ -139,7 +139,8 @@ def sample_cohort_files(vae_ckpt: str, diffusion_ckpt: str, bim_path: str, train
     """Generate a synthetic cohort and write it as PLINK + phenotype table. Returns a summary."""
     import torch
 
-    from .models.train import DIFFUSION_KIND, VAE_KIND, bed_prefix, fam_labels, load_checkpoint
+    from .genotypes import bed_prefix, fam_labels
+    from .models.train import DIFFUSION_KIND, VAE_KIND, load_checkpoint
 
     torch.set_num_threads(max(1, int(threads)))
     prefix = _check_outputs(out_bed, out_bim, out_fam)

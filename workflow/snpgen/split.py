@@ -31,8 +31,13 @@ def disease_status(phenotypes: pl.DataFrame, column: str, case_code, control_cod
 
 
 def split_samples(status: pl.DataFrame, fractions: dict, seed: int, min_cases: int = 10,
-                  disease: str = "") -> dict[str, pl.DataFrame]:
-    """Split ``status`` (FID, IID, case) into train/val/test, stratified by case status."""
+                  disease: str = "", min_count: int | None = None) -> dict[str, pl.DataFrame]:
+    """Split ``status`` (FID, IID, case) into train/val/test, stratified by case status.
+
+    ``min_count``: evaluate.min_cell_count; a count of real people below it reads "<min_count" in
+    the error (None: snpgen.report's threshold in force, by default 10)."""
+    from .report import suppress_small
+
     status = status.sort("FID", "IID")  # input order must not change the split
     idx = np.arange(status.height)
     y = status["case"].to_numpy()
@@ -46,7 +51,7 @@ def split_samples(status: pl.DataFrame, fractions: dict, seed: int, min_cases: i
         n_ctrl = df.height - n_case
         if n_case < min_cases or n_ctrl < min_cases:
             raise ValueError(
-                f"disease '{disease}': the {name} split has {'<10' if min(n_case, n_ctrl) < 10 else min(n_case, n_ctrl)} "
+                f"disease '{disease}': the {name} split has {suppress_small(min(n_case, n_ctrl), min_count)} "
                 f"{'cases' if n_case < min_cases else 'controls'}, fewer than split.min_cases = {min_cases}"
             )
     return out

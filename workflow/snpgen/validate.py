@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from . import io
+from .report import suppress_small
 from .split import disease_status
 
 BED_MAGIC = bytes([0x6C, 0x1B, 0x01])
@@ -67,7 +68,7 @@ def check_fileset(prefix: str | Path) -> dict:
 
 
 def check_phenotypes(path: str | Path, cohort: dict, covariates: list[str], diseases: dict,
-                     fam: pl.DataFrame, min_cases: int = 1) -> dict:
+                     fam: pl.DataFrame, min_cases: int = 1, min_count: int | None = None) -> dict:
     """Check the phenotype table against the config and the .fam; returns aggregate counts."""
     path = Path(path)
     try:
@@ -103,7 +104,7 @@ def check_phenotypes(path: str | Path, cohort: dict, covariates: list[str], dise
         controls = status.height - cases
         if min(cases, controls) < min_cases:
             raise InputError(f"{path}: disease '{name}' (column '{d['phenotype_column']}') has "
-                             f"{'<10' if min(cases, controls) < 10 else min(cases, controls)} "
+                             f"{suppress_small(min(cases, controls), min_count)} "
                              f"{'cases' if cases < controls else 'controls'} genotyped: fewer than "
                              f"split.min_cases = {min_cases} per split")
         out["diseases"][name] = {"with_status": status.height}
@@ -119,7 +120,9 @@ def _is_number(v: str) -> bool:
 
 
 def validate_inputs(bfile: str | Path, phenotypes: str | Path, cohort: dict, covariates: list[str],
-                    diseases: dict, split: dict) -> dict:
+                    diseases: dict, split: dict, min_count: int | None = None) -> dict:
+    """``min_count``: evaluate.min_cell_count; counts of real people below it read "<min_count"
+    in the messages (None: snpgen.report's threshold in force, by default 10)."""
     fileset = check_fileset(bfile)
     for name, d in diseases.items():
         if d["n_snps"] > fileset["variants"]:
@@ -128,5 +131,5 @@ def validate_inputs(bfile: str | Path, phenotypes: str | Path, cohort: dict, cov
     fam = io.read_fam(bfile)
     # each split needs min_cases: the whole cohort needs about min_cases / smallest fraction
     min_total = int(split["min_cases"] / min(split["train"], split["val"], split["test"]))
-    phen = check_phenotypes(phenotypes, cohort, covariates, diseases, fam, min_total)
+    phen = check_phenotypes(phenotypes, cohort, covariates, diseases, fam, min_total, min_count)
     return {"fileset": fileset, "phenotypes": phen}

@@ -94,13 +94,9 @@ def jsonable(obj):
 
 
 def _labels_from_fam(fam) -> "np.ndarray":
-    import numpy as np
+    from ..genotypes import pheno_labels
 
-    ph = fam["PHENO"].cast(str).to_numpy()
-    y = np.full(ph.size, -1, dtype=np.int8)
-    y[np.isin(ph, ["2", "2.0"])] = 1
-    y[np.isin(ph, ["1", "1.0"])] = 0
-    return y
+    return pheno_labels(fam["PHENO"].cast(str).to_list())
 
 
 def _labelled(prefix: str) -> tuple["np.ndarray", "np.ndarray"]:

@@ -391,24 +391,11 @@ def read_glm(path: str | Path) -> pl.DataFrame:
     """Read plink2 --glm output: ADD rows, columns ID, A1, BETA (log OR for logistic), SE, P.
 
     Handles logistic (OR) and linear (BETA) files; rows with P = NA are dropped.
+    The reader is :func:`snpgen.gwas.read_glm`; this keeps the columns the evaluation uses.
     """
-    df = pl.read_csv(path, separator="\t", null_values=["NA", "."], infer_schema_length=0)
-    df = df.rename({c: c.lstrip("#") for c in df.columns})
-    if "TEST" in df.columns:
-        df = df.filter(pl.col("TEST") == "ADD")
-    if "OR" in df.columns:
-        beta = pl.col("OR").cast(pl.Float64).log()
-    elif "BETA" in df.columns:
-        beta = pl.col("BETA").cast(pl.Float64)
-    else:
-        raise ValueError(f"{path}: neither OR nor BETA column")
-    se = "LOG(OR)_SE" if "LOG(OR)_SE" in df.columns else "SE"
-    out = df.select(
-        pl.col("ID"), pl.col("A1"), beta.alias("BETA"),
-        pl.col(se).cast(pl.Float64).alias("SE") if se in df.columns else pl.lit(None, pl.Float64).alias("SE"),
-        pl.col("P").cast(pl.Float64).alias("P"),
-    )
-    return out.filter(pl.col("P").is_not_null() & pl.col("BETA").is_not_null())
+    from ..gwas import read_glm as _read_glm
+
+    return _read_glm(path, tested_only=True).select("ID", "A1", "BETA", "SE", "P")
 
 
 def align_betas(glm: pl.DataFrame, bim: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -468,16 +455,17 @@ def run_glm(bfile: str | Path, out: str | Path, *, threads: int = 1,
             memory_mb: int | None = None) -> Path:
     """plink2 --glm (logistic, firth-fallback, no covariates) on a fileset's .fam PHENO (2/1).
 
-    Returns the path of the .glm.logistic.hybrid file.
+    Returns the path of the table plink2 wrote (:func:`snpgen.gwas.plink_glm_path`).
     """
+    from ..gwas import plink_glm_path
     from ..plink import plink2
 
     plink2(["--bfile", bfile, "--glm", "allow-no-covars", "firth-fallback", "hide-covar"],
            out, threads=threads, memory_mb=memory_mb)
-    hits = sorted(Path(out).parent.glob(f"{Path(out).name}.*.glm.logistic*"))
-    if not hits:
-        raise FileNotFoundError(f"plink2 --glm wrote no logistic output next to {out}")
-    return hits[0]
+    path = plink_glm_path(out, "firth-fallback", pheno="PHENO1")   # plink2 names the .fam phenotype PHENO1
+    if not path.exists():
+        raise FileNotFoundError(f"plink2 --glm wrote no {path.name} next to {out}")
+    return path
 
 
 # --------------------------------------------------------------------------- population structure

@@ -15,6 +15,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from ..report import MIN_COUNT  # noqa: E402
+
 DPI = 110
 
 
@@ -94,7 +96,7 @@ def ld_decay(decay: list[dict], path):
     return _save(fig, path)
 
 
-def pca_overlay(pc_real: np.ndarray, pc_syn: np.ndarray, path, min_count: int = 10, bins: int | None = None):
+def pca_overlay(pc_real: np.ndarray, pc_syn: np.ndarray, path, min_count: int = MIN_COUNT, bins: int | None = None):
     """PC1/PC2 densities of real train and synthetic as 2-D histograms; cells < min_count hidden.
 
     The grid is coarse enough (default about n/25 people per cell on average) that most cells

@@ -20,6 +20,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from ..report import MIN_COUNT
 from .utility import auc as _auc
 
 # --------------------------------------------------------------------------- preprocessing
@@ -319,7 +320,7 @@ def distance_privacy(S: np.ndarray, T: np.ndarray, H: np.ndarray, *, seed: int =
 # --------------------------------------------------------------------------- small counts
 
 
-def suppress(count: int, min_count: int = 10):
+def suppress(count: int, min_count: int = MIN_COUNT):
     """A count describing real individuals, or None when below ``min_count`` (zeros included)."""
     return int(count) if count >= min_count else None
 
@@ -329,7 +330,7 @@ def suppress(count: int, min_count: int = 10):
 
 def king_summary(kinship: np.ndarray, group1: np.ndarray, group2: np.ndarray, n_syn: int,
                  n_real: int, thresholds=(0.354, 0.177, 0.0884), table_filter: float = 0.0884,
-                 min_count: int = 10) -> dict:
+                 min_count: int = MIN_COUNT) -> dict:
     """Summarise a filtered KING table of a merged synthetic + real fileset.
 
     ``kinship``/``group1``/``group2``: one entry per retained pair ('S' synthetic, 'R' real).
@@ -393,7 +394,7 @@ def read_king_table(path: str | Path) -> pl.DataFrame:
 
 
 def run_king(S: np.ndarray, T: np.ndarray, bim: pl.DataFrame, workdir: str | Path, *,
-             thresholds=(0.354, 0.177, 0.0884), min_count: int = 10, threads: int = 1,
+             thresholds=(0.354, 0.177, 0.0884), min_count: int = MIN_COUNT, threads: int = 1,
              memory_mb: int | None = None) -> dict:
     """KING-robust kinship between synthetic S and real T with plink2 --make-king-table.
 

@@ -8,21 +8,10 @@ scikit-learn's HistGradientBoostingClassifier. The test split is touched once pe
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import rankdata
+
+from ..stats import auc  # (also snpgen.evaluate.utility.auc) ROC AUC by ranks, ties half; NaN with one class only)
 
 # --------------------------------------------------------------------------- AUC
-
-
-def auc(y: np.ndarray, score: np.ndarray) -> float:
-    """ROC AUC by the rank (Mann-Whitney) formula, ties counted half; NaN with one class only."""
-    y = np.asarray(y).astype(bool)
-    score = np.asarray(score, dtype=float)
-    n1 = int(y.sum())
-    n0 = y.size - n1
-    if n1 == 0 or n0 == 0:
-        return float("nan")
-    r = rankdata(score)
-    return float((r[y].sum() - n1 * (n1 + 1) / 2.0) / (n1 * n0))
 
 
 def bootstrap_indices(n: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:

@@ -18,9 +18,12 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from . import autocast, package_versions, pick_device, seed_everything
+from ..genotypes import allele_freqs, bed_prefix, fam_labels, genotype_freqs, impute_missing
+from ..genotypes import binary_labels as _labels
+from ..stats import auc as _auc
 from .diffusion import DIFFUSION_DEFAULTS, NULL_LABEL, GaussianDiffusion, build_denoiser
-from .vae import VAE_DEFAULTS, GenotypeVAE, allele_freqs, impute_missing, one_hot
+from .runtime import autocast, package_versions, pick_device, seed_everything
+from .vae import VAE_DEFAULTS, GenotypeVAE, one_hot
 
 VAE_KIND = "snpgen-vae"
 DIFFUSION_KIND = "snpgen-diffusion"
@@ -28,13 +31,6 @@ FORMAT_VERSION = 1
 
 
 # ----------------------------------------------------------------------------- helpers
-def genotype_freqs(X: np.ndarray) -> np.ndarray:
-    """(3, L) frequency of genotypes 0/1/2 per SNP over observed calls."""
-    obs = X >= 0
-    n = np.maximum(obs.sum(0), 1)
-    return np.stack([(X == g).sum(0) / n for g in range(3)])
-
-
 def ancestry_targets(X_train: np.ndarray, X_val: np.ndarray, af: np.ndarray, k: int
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Leading k PC scores of the training split's genotypes (standardised by the training allele
@@ -53,19 +49,6 @@ def ancestry_targets(X_train: np.ndarray, X_val: np.ndarray, af: np.ndarray, k: 
     scale = st.std(0)
     scale[scale == 0] = 1.0
     return (st / scale).astype(np.float32), (z(X_val) @ V / scale).astype(np.float32)
-
-
-def _auc(y: np.ndarray, score: np.ndarray) -> float:
-    y = np.asarray(y)
-    ok = y >= 0
-    y, score = y[ok], np.asarray(score, dtype=np.float64)[ok]
-    n1, n0 = int((y == 1).sum()), int((y == 0).sum())
-    if n1 == 0 or n0 == 0:
-        return float("nan")
-    from scipy.stats import rankdata
-
-    r = rankdata(score)
-    return float((r[y == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
 class _EMA:
@@ -101,14 +84,6 @@ def _cosine_lr(opt, base_lr: float, step: int, total: int, warmup: int = 0) -> N
         lr = base_lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
     for g in opt.param_groups:
         g["lr"] = lr
-
-
-def _labels(y) -> np.ndarray:
-    """0/1 labels, anything else (missing) -> -1."""
-    if y is None:
-        return None
-    y = np.asarray(y).astype(np.int64)
-    return np.where((y == 0) | (y == 1), y, -1)
 
 
 def _as_device(device) -> torch.device:
@@ -507,19 +482,6 @@ def guidance_check(vae_state: dict, diff_state: dict, device, seed: int = 0, n_p
 
 
 # ----------------------------------------------------------------------------- file level
-def fam_labels(prefix: str | Path) -> np.ndarray:
-    """.fam PHENO -> 1 (2 = case), 0 (1 = control), -1 (missing: -9, 0, NA, ...)."""
-    from ..io import read_fam
-
-    ph = read_fam(prefix)["PHENO"].to_list()
-    return np.array([1 if v == "2" else 0 if v == "1" else -1 for v in ph], dtype=np.int8)
-
-
-def bed_prefix(path: str | Path) -> str:
-    s = str(path)
-    return s[:-4] if s.endswith(".bed") else s
-
-
 def _save(state: dict, path: str | Path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

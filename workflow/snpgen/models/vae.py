@@ -49,6 +49,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..genotypes import allele_freqs, impute_missing  # noqa: F401  (torch-free; re-exported here)
+
 VAE_DEFAULTS: dict = {
     "embed_dim": 8,                # per-SNP genotype embedding width (C0)
     "patch": 8,                    # SNPs merged by the stem (kernel = stride = patch)
@@ -84,27 +86,6 @@ VAE_DEFAULTS: dict = {
                                    # the model goes back to that epoch and the encoder + head stay frozen
                                    # while the decoder and read-out keep training (0 = off)
 }
-
-
-def allele_freqs(X: np.ndarray) -> np.ndarray:
-    """ALT allele frequency per SNP over observed calls (-1 = missing); 0.5 where nothing is observed."""
-    obs = X >= 0
-    n = obs.sum(0)
-    s = np.where(obs, X, 0).sum(0, dtype=np.int64)
-    return np.where(n > 0, s / np.maximum(2 * n, 1), 0.5)
-
-
-def impute_missing(X: np.ndarray, af: np.ndarray, seed: int | np.random.Generator) -> np.ndarray:
-    """Replace -1 by a Binomial(2, af_j) draw (af from the training split), reproducibly."""
-    X = np.asarray(X, dtype=np.int8)
-    miss = X < 0
-    if not miss.any():
-        return X.copy()
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    out = X.copy()
-    cols = np.nonzero(miss)[1]
-    out[miss] = rng.binomial(2, np.clip(af[cols], 0.0, 1.0)).astype(np.int8)
-    return out
 
 
 def one_hot(G: torch.Tensor, length: int | None = None) -> torch.Tensor:

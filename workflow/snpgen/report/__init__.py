@@ -7,24 +7,59 @@
 
 Data-access rule applied everywhere in this package: any count that describes REAL
 individuals is passed through :func:`suppress_small` before it is shown (tables, figure
-annotations, index page); below ``MIN_COUNT`` -- zero included -- it reads "<10".
+annotations, index page); below the threshold -- ``evaluate.min_cell_count``, zero included --
+it reads "<N" (N = the threshold, "<10" by default).
 Counts of synthetic individuals or of SNPs are not suppressed (and are labelled as such).
+
+The threshold: every helper here takes ``min_count``; left out (None) it is the one in force,
+set for a whole rendering with ``with cell_threshold(config["evaluate"]["min_cell_count"]):``
+(:func:`snpgen.report.render.render_disease_report` / ``render_index`` do so) and read with
+:func:`min_cell_count`. Outside such a block it is ``MIN_COUNT``, the schema default.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
+from typing import Iterator
 
-MIN_COUNT = 10
+MIN_COUNT = 10   # the default of evaluate.min_cell_count (workflow/schemas/config.schema.yaml)
+
+_THRESHOLD: contextvars.ContextVar[int] = contextvars.ContextVar("min_cell_count", default=MIN_COUNT)
 
 
-def suppress_small(n, min_count: int = MIN_COUNT, *, missing: str = "n/a") -> str:
+def min_cell_count() -> int:
+    """The small-cell threshold in force (see :func:`cell_threshold`)."""
+    return _THRESHOLD.get()
+
+
+@contextlib.contextmanager
+def cell_threshold(min_count: int | None) -> Iterator[int]:
+    """Within the block, counts of real people below ``min_count`` are suppressed ("<min_count");
+    None keeps the threshold in force."""
+    if min_count is None:
+        yield min_cell_count()
+        return
+    if isinstance(min_count, bool) or int(min_count) != min_count or min_count < 0:
+        raise ValueError(f"min_cell_count must be a non-negative integer, not {min_count!r}")
+    token = _THRESHOLD.set(int(min_count))
+    try:
+        yield int(min_count)
+    finally:
+        _THRESHOLD.reset(token)
+
+
+def suppress_small(n, min_count: int | None = None, *, missing: str = "n/a") -> str:
     """Format a count of real individuals for a shareable output.
 
-    ``n < min_count`` (zero included) -> ``"<10"``; otherwise the count with thousands
-    separators (``"1,234"``). ``None``/NaN -> ``missing``: pass ``missing="<10"`` where the
-    producer already suppressed the count by writing ``null`` (docs/metrics.md), so a
-    suppressed value and a small value read the same.
+    ``n < min_count`` (zero included) -> ``"<min_count"`` (``"<10"`` by default); otherwise the
+    count with thousands separators (``"1,234"``). ``None``/NaN -> ``missing``: pass
+    ``missing=f"<{min_cell_count()}"`` where the producer already suppressed the count by writing
+    ``null`` (docs/metrics.md), so a suppressed value and a small value read the same.
+    ``min_count=None``: the threshold in force (:func:`min_cell_count`).
     """
+    if min_count is None:
+        min_count = min_cell_count()
     if n is None or isinstance(n, bool):
         if isinstance(n, bool):
             raise TypeError("suppress_small expects a count, not a bool")
@@ -42,9 +77,11 @@ def suppress_small(n, min_count: int = MIN_COUNT, *, missing: str = "n/a") -> st
     return f"{int(round(v)):,}"
 
 
-def is_suppressed(n, min_count: int = MIN_COUNT) -> bool:
+def is_suppressed(n, min_count: int | None = None) -> bool:
     """True when ``n`` would be shown suppressed (or is unknown): derived figures such as a
     fraction built from it must then be withheld too."""
+    if min_count is None:
+        min_count = min_cell_count()
     if n is None or isinstance(n, bool):
         return True
     try:
@@ -57,7 +94,7 @@ def is_suppressed(n, min_count: int = MIN_COUNT) -> bool:
 SECONDARY = "suppressed"
 
 
-def suppress_parts(parts, min_count: int = MIN_COUNT) -> list[str]:
+def suppress_parts(parts, min_count: int | None = None) -> list[str]:
     """Display strings for counts of real people that add up to a total shown elsewhere
     (cases + controls = people; people removed per QC step = before - after).
 
@@ -66,6 +103,8 @@ def suppress_parts(parts, min_count: int = MIN_COUNT) -> list[str]:
     while that sum is below ``min_count`` the smallest remaining count is hidden as well
     (secondary suppression, shown as ``"suppressed"``).
     """
+    if min_count is None:
+        min_count = min_cell_count()
     vals = [None if is_suppressed(p, 0) else float(p) for p in parts]
     hidden = [v is not None and v < min_count for v in vals]
     out = [suppress_small(v, min_count) if v is not None else "n/a" for v in vals]
@@ -80,4 +119,5 @@ def suppress_parts(parts, min_count: int = MIN_COUNT) -> list[str]:
     return out
 
 
-__all__ = ["MIN_COUNT", "SECONDARY", "suppress_small", "suppress_parts", "is_suppressed"]
+__all__ = ["MIN_COUNT", "SECONDARY", "cell_threshold", "min_cell_count", "suppress_small", "suppress_parts",
+           "is_suppressed"]

@@ -9,7 +9,7 @@ Layout of the inputs (relative to the results directory, ``{d}`` = disease):
 
 - ``qc/qc_summary.json``, ``inputs/validated.json``
 - ``{d}/split/split_summary.json``
-- ``{d}/gwas/gwas_summary.json``, ``{d}/gwas/gwas.PHENO.glm.logistic.hybrid``
+- ``{d}/gwas/gwas_summary.json``, ``{d}/gwas/gwas.glm.tsv`` (:data:`snpgen.paths.GWAS_GLM`)
 - ``{d}/selection/selection_summary.json``, ``{d}/selection/snps.txt``
 - ``{d}/model/{vae,diffusion}_history.tsv`` and ``_curve.png``
 - ``{d}/metrics/{gen}.json`` + ``{d}/metrics/figures/{gen}/*.png`` (docs/metrics.md), ``{d}/metrics/prs.json``
@@ -28,11 +28,12 @@ import subprocess
 from pathlib import Path
 
 from ..nested import get_in as _get
-from . import MIN_COUNT, SECONDARY, is_suppressed, suppress_parts, suppress_small
+from ..paths import GWAS_GLM
+from . import SECONDARY, cell_threshold, is_suppressed, min_cell_count, suppress_parts, suppress_small
 
 TEMPLATES = Path(__file__).parent / "templates"
 DEFAULT_GENERATORS = ("matched", "augmented", "baseline")
-GLM_NAME = "gwas.PHENO.glm.logistic.hybrid"
+GLM_NAME = GWAS_GLM
 
 GENERATOR_ROLES = {
     "matched": "synthetic cohort, training case fraction",
@@ -86,7 +87,7 @@ FIGURE_SPECS: dict[str, tuple[str, str, str]] = {
     "pca.png": ("fidelity", "Population structure (principal components)",
                 "Density of individuals on the first two principal components of the real training "
                 f"genotypes: real left, synthetic right (projected on the same axes). Grid cells with "
-                f"fewer than {MIN_COUNT} people are blank, so no small group of real people can be singled out."),
+                "fewer than {min_count} people are blank, so no small group of real people can be singled out."),
     "pca_wasserstein.png": ("fidelity", "Distance between real and synthetic PC distributions",
                             "Per principal component, how far the synthetic distribution lies from the "
                             "real training one (Wasserstein distance in standard deviations of the real "
@@ -516,6 +517,7 @@ def _gen_figures(results: Path, d: str, section: str, metrics: dict[str, dict | 
     groups = []
     for name in SECTION_FIGURES[section]:
         _, title, caption = FIGURE_SPECS[name]
+        caption = caption.replace("{min_count}", str(min_cell_count()))
         grp = {"title": title, "figures": [], "missing": [], "wide": name in WIDE_FIGURES, "structure": None}
         for g in generators:
             m = metrics.get(g)
@@ -687,7 +689,7 @@ def _fidelity_section(results: Path, d: str, metrics, generators, gaps: Gaps) ->
             "Read the slope together with utility (TSTR) and the known-causal recovery rows.")
     figs = _gen_figures(results, d, "fidelity", metrics, G, gaps)
     TH = ("verdict", "thresholds")
-    structure = {"rows": _structure_rows(metrics, G), "clusters": _cluster_table(metrics, G), "min_count": MIN_COUNT,
+    structure = {"rows": _structure_rows(metrics, G), "clusters": _cluster_table(metrics, G), "min_count": min_cell_count(),
                  "pc_factor": fmt(_ref(metrics, G, *TH, "structure_pc_factor"), 1),
                  "pc_floor": fmt(_ref(metrics, G, *TH, "structure_pc_floor"), 2)}
     for grp in figs:  # the structure tables sit under the PCA panels
@@ -741,7 +743,7 @@ def _structure_rows(metrics, generators) -> list[dict]:
 
 
 def _share(p, real: bool) -> str:
-    """A cluster share; a real one is null when it describes fewer than MIN_COUNT people."""
+    """A cluster share; a real one is null when it describes fewer than min_cell_count() people."""
     return ("suppressed" if real else "n/a") if p is None else fmt(p)
 
 
@@ -788,10 +790,10 @@ def _privacy_section(results: Path, d: str, metrics, generators, gaps: Gaps) -> 
     spec = [
         ("Synthetic records identical to a training record", "fraction of synthetic records",
          f("identical_match_rate", digits=4),
-         fmt(hold_rate, 4) if hold_rate is not None else "suppressed (<10 records)"),
-        ("... as a count", "records (the count touches real records: suppressed below 10)",
-         lambda m: suppress_small(_get(m, *P, "identical_match_count"), missing=f"<{MIN_COUNT}"),
-         suppress_small(_ref(metrics, G, *P, "holdout_identical_match_count"), missing=f"<{MIN_COUNT}")),
+         fmt(hold_rate, 4) if hold_rate is not None else f"suppressed (<{min_cell_count()} records)"),
+        ("... as a count", f"records (the count touches real records: suppressed below {min_cell_count()})",
+         lambda m: suppress_small(_get(m, *P, "identical_match_count"), missing=f"<{min_cell_count()}"),
+         suppress_small(_ref(metrics, G, *P, "holdout_identical_match_count"), missing=f"<{min_cell_count()}")),
         ("Median distance to the closest training record (reference: held-out real people)",
          "differing allele counts", f("dcr", "d_st_quantiles", "q50", digits=1),
          fmt(_ref(metrics, G, *P, "dcr", "d_ht_quantiles", "q50"), 1)),
@@ -819,9 +821,9 @@ def _privacy_section(results: Path, d: str, metrics, generators, gaps: Gaps) -> 
         for t in th or []:
             king.append({
                 "generator": x, "threshold": fmt(t.get("threshold"), 4),
-                "syn_real": suppress_small(t.get("syn_real_pairs"), missing=f"<{MIN_COUNT}"),
+                "syn_real": suppress_small(t.get("syn_real_pairs"), missing=f"<{min_cell_count()}"),
                 "syn_real_rate": fmt(t.get("syn_real_rate"), 6, missing="suppressed"),
-                "real_real": suppress_small(t.get("real_real_pairs"), missing=f"<{MIN_COUNT}"),
+                "real_real": suppress_small(t.get("real_real_pairs"), missing=f"<{min_cell_count()}"),
                 "real_real_rate": fmt(t.get("real_real_rate"), 6, missing="suppressed"),
                 "syn_syn": fmt_int(t.get("syn_syn_pairs")),
                 "le": {True: "yes", False: "NO"}.get(t.get("syn_real_rate_le_real_real"), "n/a"),
@@ -918,7 +920,7 @@ def build_context(results: str | Path, disease: str, figdir: str | Path, *, gene
         "all_generators": generators,
         "roles": {g: GENERATOR_ROLES.get(g, "synthetic cohort") for g in generators},
         "reference_generators": sorted(REFERENCE_GENERATORS & set(generators)),
-        "min_count": MIN_COUNT,
+        "min_count": min_cell_count(),
         "metric_missing": metric_missing,
         "cohort": _cohort_section(results, gaps),
         "split": _split_section(results, disease, gaps),
@@ -966,16 +968,20 @@ def verdict_summary(ctx: dict) -> dict:
 def render_disease_report(results: str | Path, disease: str, out_html: str | Path, figdir: str | Path, *,
                           generators=DEFAULT_GENERATORS, provenance: dict | None = None,
                           verdict_json: str | Path | None = None, demo: bool | None = None,
-                          sampling: dict | None = None) -> dict:
+                          sampling: dict | None = None, min_count: int | None = None) -> dict:
     """Write ``out_html`` (self-contained) and ``figdir`` (GWAS plots + key evaluation figures
-    for Snakemake's --report); returns the verdict summary (also written to ``verdict_json``)."""
+    for Snakemake's --report); returns the verdict summary (also written to ``verdict_json``).
+
+    ``min_count``: evaluate.min_cell_count, the small-cell threshold of every count of real
+    people on the page (None: the one in force, by default snpgen.report.MIN_COUNT)."""
     from ..io import atomic_write_text, write_json
 
     results, figdir = Path(results), Path(figdir)
     figdir.mkdir(parents=True, exist_ok=True)
-    ctx = build_context(results, disease, figdir, generators=generators, provenance=provenance, demo=demo,
-                        sampling=sampling)
-    html = _env().get_template("disease.html.j2").render(**ctx)
+    with cell_threshold(min_count):
+        ctx = build_context(results, disease, figdir, generators=generators, provenance=provenance, demo=demo,
+                            sampling=sampling)
+        html = _env().get_template("disease.html.j2").render(**ctx)
     for g in ctx["generators"]:
         for name in KEY_FIGURES:
             src = results / disease / "metrics" / "figures" / g / name
@@ -988,10 +994,13 @@ def render_disease_report(results: str | Path, disease: str, out_html: str | Pat
     return summary
 
 
-def render_index(entries: list[dict], out_html: str | Path, *, provenance: dict | None = None) -> None:
-    """``entries``: verdict summaries (:func:`verdict_summary`) with ``href`` (the page's file name)."""
+def render_index(entries: list[dict], out_html: str | Path, *, provenance: dict | None = None,
+                 min_count: int | None = None) -> None:
+    """``entries``: verdict summaries (:func:`verdict_summary`) with ``href`` (the page's file name);
+    ``min_count`` as in :func:`render_disease_report`."""
     from ..io import atomic_write_text
 
-    html = _env().get_template("index.html.j2").render(entries=entries, provenance=provenance or {},
-                                                       min_count=MIN_COUNT)
+    with cell_threshold(min_count) as n:
+        html = _env().get_template("index.html.j2").render(entries=entries, provenance=provenance or {},
+                                                           min_count=n)
     atomic_write_text(out_html, html)
