@@ -75,6 +75,30 @@ def test_configured_min_cell_count_sets_threshold_and_label():
             pass
 
 
+def test_qc_removals_keep_a_large_complementary_count_visible_rounded():
+    # issue 20: KING removed 3,086 of 6,500 people, the other steps fewer than 10: the large
+    # removal was the one hidden ("suppressed"); with round_secondary it reads "≈3,090"
+    from snpgen.report import round_count
+
+    out = suppress_parts([0, 0, 2, 0, 0, 3086], round_secondary=True)
+    assert out == ["<10"] * 5 + ["≈3,090"]
+    assert SECONDARY not in suppress_parts([12, 0, 0, 30], round_secondary=True)
+    assert suppress_parts([12, 0, 0, 30], round_secondary=True)[0] == "≈10"
+    assert suppress_parts([3, 8, 200], round_secondary=True) == ["<10", "<10", "200"]
+    # every count >= MIN_COUNT stays visible (never "suppressed", never "<10")
+    for parts in ([0, 0, 4, 0, 0, 28], [5, 100], [1, 0, 9, 14, 15000], [0, 10]):
+        for v, shown in zip(parts, suppress_parts(parts, round_secondary=True)):
+            if v >= MIN_COUNT:
+                assert shown not in (SECONDARY, "<10") and shown.replace("≈", "").replace(",", "").isdigit()
+    assert round_count(14) == "≈10" and round_count(15) == "≈20" and round_count(10) == "≈10"
+    # evaluate.min_cell_count = 20: labels read "<20" and the complementary count rounds to 20s
+    with cell_threshold(20):
+        assert round_count(3086) == "≈3,080" and round_count(29) == "≈20" and round_count(30) == "≈40"
+        assert suppress_parts([0, 12, 2, 3086], round_secondary=True) == ["<20", "<20", "<20", "≈3,080"]
+        assert suppress_parts([15, 25, 30], round_secondary=True) == ["<20", "≈20", "30"]
+    assert suppress_parts([15, 25, 30], 20, round_secondary=True) == ["<20", "≈20", "30"]
+
+
 # --------------------------------------------------------------------------- fixture tree
 def _write_json(path: Path, obj) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -438,9 +462,9 @@ def test_small_real_counts_are_suppressed_everywhere(full_report):
     assert ">7<" not in split and ">17<" not in split and "0.292" not in split
     qc = text[text.index('id="cohort"'):text.index('id="split"')]
     # QC removed 0 and 4 people (40 -> 36): both removals "<10" and, since before - after = 4 would
-    # give the total away, the after-QC count is withheld
+    # give the total away, the after-QC count is shown rounded (never hidden: issue 20)
     assert ">4<" not in qc and ">36<" not in qc and ">40<" in qc
-    assert qc.count('<td class="num">&lt;10</td>') >= 2 and "suppressed" in qc
+    assert qc.count('<td class="num">&lt;10</td>') >= 2 and ">≈40<" in qc and "suppressed" not in qc
     # people counts the evaluation left as null (suppressed) read "<10", never "n/a" or 0
     priv = text[text.index('id="privacy"'):text.index('id="threat-model"')]
     assert "&lt;10" in priv
@@ -471,6 +495,53 @@ def test_missing_inputs_are_loud_not_silent(partial_report):
     v = json.loads((partial_report["cad"].parent / "cad.verdict.json").read_text())
     assert v["complete"] is False and v["generators"]["matched"]["decision"] == "not evaluated"
     assert "incomplete" in partial_report["index"].read_text()
+
+
+def test_large_qc_removal_warns_at_the_top_and_stays_visible(tmp_path):
+    """Issue 20's cohort: KING removed 3,086 of 6,500 people and HWE 12,251 of 42,726 variants."""
+    from snpgen.qc import qc_warnings
+
+    results = build_results(tmp_path, generators=("matched",))
+
+    def st(step, filt, n_rm, n_left, m_rm, m_left):
+        return {"step": step, "filter": filt, "individuals_removed": n_rm, "individuals_left": n_left,
+                "variants_removed": m_rm, "variants_left": m_left}
+
+    steps = [st("autosomal_snps", "autosomal biallelic A/C/G/T SNPs", 0, 6500, 0, 42726),
+             st("variant_call_rate", "variant missing-call rate > 0.05", 0, 6500, 10, 42716),
+             st("sample_call_rate", "individual missing-call rate > 0.05", 2, 6498, 0, 42716),
+             st("maf", "minor allele frequency < 0.01", 0, 6498, 100, 42616),
+             st("hwe", "HWE exact test p < 1e-06", 0, 6498, 12251, 30365),
+             st("relatedness", "one of each pair with KING kinship > 0.0884", 3086, 3412, 0, 30365),
+             st("extra", "a step removing 5 of 20 people", 0, 3412, 0, 30365)]
+    warnings = qc_warnings(steps, 0.1)
+    assert [(w["step"], w["unit"]) for w in warnings] == [("hwe", "variants"), ("relatedness", "individuals")]
+    assert warnings[1]["config_key"] == "qc.king_cutoff" and "qc.hwe_mode" in warnings[0]["config_key"]
+    assert "3086 of 6498 individuals" in warnings[1]["message"]
+    small = qc_warnings([st("sample_call_rate", "individual missing-call rate > 0.05", 5, 15, 0, 100)], 0.1)
+    assert small and small[0]["config_key"] == "qc.mind"
+    _write_json(results / "qc" / "qc_summary.json", {
+        "input": {"individuals": 6500, "variants": 42726}, "output": {"individuals": 3412, "variants": 30365},
+        "steps": steps, "warnings": warnings + small, "covariates_missing": {}})
+    html = render_all(results)["cad"].read_text()
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html)
+    banner = text[text.index('id="qc-warnings"'):text.index('id="summary"')]
+    assert text.index('id="qc-warnings"') < text.index('id="summary"')  # at the top of the page
+    assert "qc.king_cutoff" in banner and "qc.hwe / qc.hwe_mode" in banner and "qc.mind" in banner
+    assert "3,086 of 6,498 people (47 %)" in banner and "12,251 of 42,616 variants (29 %)" in banner
+    # a removal of fewer than 10 people in a warning reads "<10", without its share
+    assert "&lt;10 of 20 people, more" in banner
+    qc = text[text.index('id="cohort"'):text.index('id="split"')]
+    assert "suppressed" not in qc and ("3,086" in qc or "≈3,090" in qc)
+    # evaluate.min_cell_count = 20: the warning's small count and the QC table follow it
+    out = results / "reports"
+    render_disease_report(results, "cad", out / "cad20.html", out / "cad20", min_count=20)
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", (out / "cad20.html").read_text())
+    banner = text[text.index('id="qc-warnings"'):text.index('id="summary"')]
+    assert "&lt;20 of 20 people, more" in banner and "&lt;10" not in banner
+    assert "3,086 of 6,498 people (47 %)" in banner
+    qc = text[text.index('id="cohort"'):text.index('id="split"')]
+    assert "&lt;10" not in qc and "suppressed" not in qc and ("3,086" in qc or "≈3,080" in qc)
 
 
 def test_metrics_without_the_freq_summary_are_a_visible_gap(tmp_path):

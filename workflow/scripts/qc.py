@@ -19,4 +19,6 @@ with step_logging(sm.log[0], "qc") as log:
     for step in summary["steps"]:
         log.info("%-18s removed %d individuals, %d variants", step["step"], step["individuals_removed"],
                  step["variants_removed"])
+    for w in summary["warnings"]:
+        log.warning("%s", w["message"])
     log.info("after QC: %d individuals, %d variants", summary["output"]["individuals"], summary["output"]["variants"])

@@ -23,6 +23,44 @@ def _counts(prefix: Path) -> tuple[int, int]:
     return _count_lines(Path(f"{prefix}.fam")), _count_lines(Path(f"{prefix}.bim"))
 
 
+# Why a QC step may remove a large share, and the config key(s) to look at (QC warnings).
+STEP_ADVICE = {
+    "autosomal_snps": ("the input holds many non-autosomal, indel, multi-allelic or non-A/C/G/T variants "
+                       "(usual for imputed or sequenced data); this filter is fixed", "the input (cohort.*)"),
+    "variant_call_rate": ("low variant call rates: arrays or batches merged with non-overlapping SNPs, "
+                          "or a failed batch", "qc.geno"),
+    "sample_call_rate": ("low individual call rates: a failed plate or batch, or samples from another array",
+                         "qc.mind"),
+    "maf": ("many rare variants (sequenced or imputed data, or a small cohort)", "qc.maf"),
+    "hwe": ("the exact test on pooled ancestries flags allele-frequency differences between populations "
+            "(Wahlund effect) rather than genotyping errors", "qc.hwe / qc.hwe_mode"),
+    "relatedness": ("a multi-ancestry or admixed cohort (kinship estimates are inflated across population "
+                    "structure) or a family-based design", "qc.king_cutoff"),
+}
+
+
+def qc_warnings(steps: list[dict], max_fraction: float) -> list[dict]:
+    """One warning per step and unit (individuals, variants) where the step removed more than
+    ``max_fraction`` of what it received. Aggregate counts only; the report suppresses small ones."""
+    warnings = []
+    for st in steps:
+        for unit in ("individuals", "variants"):
+            removed = st[f"{unit}_removed"]
+            before = removed + st[f"{unit}_left"]
+            if before <= 0 or removed / before <= max_fraction:
+                continue
+            cause, key = STEP_ADVICE.get(st["step"], ("", "the qc.* thresholds"))
+            frac = removed / before
+            warnings.append({
+                "step": st["step"], "filter": st["filter"], "unit": unit, "removed": removed, "before": before,
+                "fraction": round(frac, 4), "threshold": max_fraction, "likely_cause": cause, "config_key": key,
+                "message": (f"QC step '{st['step']}' ({st['filter']}) removed {removed} of {before} {unit} "
+                            f"({100 * frac:.1f} %, more than qc.warn_removed_fraction = {max_fraction}). "
+                            f"Likely cause: {cause}. Check {key}."),
+            })
+    return warnings
+
+
 def read_eigenvec(path: str | Path, fam: pl.DataFrame) -> pl.DataFrame:
     """Read plink2's .eigenvec (header '#FID IID PC1..' or '#IID PC1..' when FIDs were omitted)."""
     df = pl.read_csv(path, separator="\t", infer_schema_length=0)
@@ -79,10 +117,12 @@ def _run_qc(bfile, phenotypes, covariates, qc, out_prefix: Path, eigenvec_path, 
     cur = step("relatedness", ["--keep", work / "king.king.cutoff.in.id"],
                f"one of each pair with KING kinship > {qc['king_cutoff']}", cur)
 
+    summary["warnings"] = qc_warnings(steps, qc.get("warn_removed_fraction", 0.1))
     n_final, m_final = _counts(cur)
     if n_final < 50 or m_final < 100:
         raise ValueError(f"QC left {n_final} individuals and {m_final} variants: too few to go on "
-                         f"(check the qc.* thresholds in the config)")
+                         f"(check the qc.* thresholds in the config)"
+                         + "".join(f"\n  warning: {w['message']}" for w in summary["warnings"]))
     for disease, k in n_snps.items():
         if k > m_final:
             raise ValueError(f"diseases file: {disease}.n_snps = {k} is larger than the {m_final} variants "

@@ -94,7 +94,19 @@ def is_suppressed(n, min_count: int | None = None) -> bool:
 SECONDARY = "suppressed"
 
 
-def suppress_parts(parts, min_count: int | None = None) -> list[str]:
+def round_count(n, min_count: int | None = None) -> str:
+    """A count of ``min_count`` or more shown rounded to the nearest multiple of ``min_count``
+    (``"≈3,090"`` with the default 10): it stays visible, yet subtracting it from a known total
+    gives a hidden small count only to within ``min_count`` values, no more than "<min_count"
+    already says. ``min_count=None``: the threshold in force (:func:`min_cell_count`)."""
+    if min_count is None:
+        min_count = min_cell_count()
+    v = float(n)
+    r = max(int(math.floor(v / min_count + 0.5)) * min_count, min_count)
+    return f"≈{r:,}"
+
+
+def suppress_parts(parts, min_count: int | None = None, *, round_secondary: bool = False) -> list[str]:
     """Display strings for counts of real people that add up to a total shown elsewhere
     (cases + controls = people; people removed per QC step = before - after).
 
@@ -102,6 +114,10 @@ def suppress_parts(parts, min_count: int | None = None) -> list[str]:
     Because the total is known, the sum of the hidden cells could be recovered by subtraction;
     while that sum is below ``min_count`` the smallest remaining count is hidden as well
     (secondary suppression, shown as ``"suppressed"``).
+
+    ``round_secondary=True`` (the QC table: a removal of thousands must never read "suppressed")
+    shows that complementary count rounded instead (:func:`round_count`); a count of ``min_count``
+    or more then always stays visible.
     """
     if min_count is None:
         min_count = min_cell_count()
@@ -115,9 +131,9 @@ def suppress_parts(parts, min_count: int | None = None) -> list[str]:
                 break
             _, i = min(rest)
             hidden[i] = True
-            out[i] = SECONDARY
+            out[i] = round_count(vals[i], min_count) if round_secondary else SECONDARY
     return out
 
 
 __all__ = ["MIN_COUNT", "SECONDARY", "cell_threshold", "min_cell_count", "suppress_small", "suppress_parts",
-           "is_suppressed"]
+           "is_suppressed", "round_count"]

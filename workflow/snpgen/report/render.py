@@ -29,7 +29,7 @@ from pathlib import Path
 
 from ..nested import get_in as _get
 from ..paths import GWAS_GLM
-from . import SECONDARY, cell_threshold, is_suppressed, min_cell_count, suppress_parts, suppress_small
+from . import cell_threshold, is_suppressed, min_cell_count, round_count, suppress_parts, suppress_small
 
 TEMPLATES = Path(__file__).parent / "templates"
 DEFAULT_GENERATORS = ("matched", "augmented", "baseline")
@@ -233,21 +233,24 @@ def _cohort_section(results: Path, gaps: Gaps) -> dict:
     sec["input"] = {"individuals": suppress_small(_get(qc, "input", "individuals")),
                     "variants": fmt_int(_get(qc, "input", "variants"))}
     n_in, n_out = _num(_get(qc, "input", "individuals")), _num(_get(qc, "output", "individuals"))
-    # before - after = people removed by QC: withhold "after" when that difference is small
-    hide_out = n_in is not None and n_out is not None and is_suppressed(max(n_in - n_out, 0))
-    sec["output"] = {"individuals": SECONDARY if hide_out else suppress_small(n_out),
+    # before - after = people removed by QC: "after" is shown rounded when that difference is small
+    hide_out = n_in is not None and n_out is not None and is_suppressed(max(n_in - n_out, 0)) \
+        and not is_suppressed(n_out)
+    sec["output"] = {"individuals": round_count(n_out) if hide_out else suppress_small(n_out),
                      "variants": fmt_int(_get(qc, "output", "variants"))}
     steps = qc.get("steps", [])
     # before and after totals are shown, so the removals per step are parts of a known total:
-    # secondary suppression; the running "people left" column is not shown (differencing).
-    removed = suppress_parts([st.get("individuals_removed") for st in steps])
+    # secondary "suppression" by rounding, so a large removal is never hidden (issue 20); the
+    # running "people left" column is not shown (differencing).
+    removed = suppress_parts([st.get("individuals_removed") for st in steps], round_secondary=True)
     sec["steps"] = [{
         "filter": st.get("filter", st.get("step", "")),
         "individuals_removed": rm,
         "variants_removed": fmt_int(st.get("variants_removed")),
         "variants_left": fmt_int(st.get("variants_left")),
     } for st, rm in zip(steps, removed)]
-    sec["secondary"] = SECONDARY in removed or hide_out
+    sec["secondary"] = any(r.startswith("≈") for r in removed) or hide_out
+    sec["warnings"] = [_qc_warning(w) for w in qc.get("warnings") or []]
     sec["covariates_missing"] = [{"name": k, "n": suppress_small(v)}
                                  for k, v in sorted((qc.get("covariates_missing") or {}).items())]
     pca = qc.get("pca") or {}
@@ -262,7 +265,7 @@ def _cohort_section(results: Path, gaps: Gaps) -> dict:
             w = _num((v or {}).get("with_status"))
             if w is None or n_ph is None:
                 return suppress_small(w)
-            return suppress_parts([w, max(n_ph - w, 0)])[0]
+            return suppress_parts([w, max(n_ph - w, 0)], round_secondary=True)[0]
 
         sec["phenotypes"] = {
             "individuals": suppress_small(ph.get("individuals")),
@@ -271,6 +274,21 @@ def _cohort_section(results: Path, gaps: Gaps) -> dict:
                          for k, v in sorted((ph.get("diseases") or {}).items())],
         }
     return sec
+
+
+def _qc_warning(w: dict) -> str:
+    """A QC warning (qc_summary.json) as shown: a count of people below the threshold in force
+    (evaluate.min_cell_count, :func:`min_cell_count`) reads "<N" and its share is then withheld."""
+    unit, removed, before = w.get("unit"), w.get("removed"), w.get("before")
+    if unit == "individuals":
+        small = is_suppressed(removed)
+        count = f"{suppress_small(removed)} of {suppress_small(before)} people"
+        share = "" if small else f" ({100 * float(w.get('fraction', 0)):.0f} %)"
+    else:
+        count, share = f"{fmt_int(removed)} of {fmt_int(before)} variants", f" ({100 * float(w.get('fraction', 0)):.0f} %)"
+    return (f"QC step “{w.get('filter', w.get('step'))}” removed {count}{share}, more than the warning share "
+            f"qc.warn_removed_fraction = {w.get('threshold')}. Likely cause: {w.get('likely_cause')}. "
+            f"Key to change: {w.get('config_key')}.")
 
 
 def _split_section(results: Path, d: str, gaps: Gaps) -> dict:
