@@ -196,11 +196,18 @@ CASES = [
     Case("pheno_too_few_cases", "fewer cases than split.min_cases allows",
          pheno(lambda df: df.with_columns(pl.when(pl.int_range(pl.len()) > 8).then(pl.lit("0"))
                                           .otherwise(pl.col("dis")).alias("dis"))),
-         [r"pheno\.tsv", r"disease 'dis'", r"<10 cases", r"split\.min_cases"], tags=["input"]),
+         [r"pheno\.tsv", r"disease 'dis'", r"<10 cases", r"split\.min_cases = 5 per split",
+          r"smallest split fraction 0\.15", r"at least 33 in the whole cohort"], tags=["input"]),
     Case("pheno_covariate_text", "covariate with non-numeric values", set_cell("age", 20, "fifty"),
          [r"pheno\.tsv", r"covariate column 'age'", r"line\(s\) 22"], tags=["input"]),
     Case("pheno_covariate_absent", "covariate named in config absent from the table",
          cfg(lambda c: c["cohort"].update(covariates=["age", "bmi"])), [r"pheno\.tsv", r"covariate column 'bmi' not found"],
+         tags=["input"]),
+    Case("pheno_empty", "an empty phenotype table (0 bytes)",
+         lambda root: (root / "data" / "pheno.tsv").write_text(""),
+         [r"pheno\.tsv", r"empty", r"cohort\.phenotypes"], tags=["input"]),
+    Case("pheno_header_only", "a phenotype table with a header line and no rows",
+         edit_lines("pheno.tsv", lambda ls: ls[:1]), [r"pheno\.tsv", r"no rows", r"cohort\.phenotypes"],
          tags=["input"]),
     Case("pheno_duplicate_rows", "the same individual twice in the phenotype table",
          pheno(lambda df: pl.concat([df, df[3:4]])), [r"pheno\.tsv", r"duplicate individual", r"line\(s\) 242"],
@@ -223,6 +230,28 @@ def run_case(case: Case, root: Path, target: str = "qc") -> tuple[int, str, Path
     if case.outcome == "dropped" and (results / "inputs" / "validated.json").exists():
         out += (results / "inputs" / "validated.json").read_text()
     return proc.returncode, out, results
+
+
+def validate_case(case: Case, root: Path) -> str | None:
+    """Apply an "input" case and call validate_inputs directly (no workflow, no plink2 QC):
+    the error message, or None when the inputs pass."""
+    from snpgen.config import check_config, cohort_covariates, load_diseases
+    from snpgen.validate import InputError, validate_inputs
+
+    if root.exists():
+        shutil.rmtree(root)
+    make_valid(root)
+    case.mutate(root)
+    config = check_config(yaml.safe_load((root / "config.yaml").read_text()))
+    diseases = {d: {k: v for k, v in e.items() if not k.startswith("synthetic_")}
+                for d, e in load_diseases(config["diseases_file"]).items()}
+    try:
+        validate_inputs(config["cohort"]["bfile"], config["cohort"]["phenotypes"], config["cohort"],
+                        cohort_covariates(config["cohort"]), diseases, config["split"],
+                        min_count=config["evaluate"]["min_cell_count"])
+    except InputError as exc:
+        return str(exc)
+    return None
 
 
 def message_lines(case: Case, output: str) -> str:

@@ -5,11 +5,21 @@ import re
 
 import pytest
 
-from bad_inputs import CASES, run_case
+from bad_inputs import CASES, run_case, validate_case
 
-pytestmark = pytest.mark.e2e
+FAST = [c for c in CASES if c.tags == ["input"] and c.outcome == "refused"]
 
 
+@pytest.mark.parametrize("case", FAST, ids=[c.name for c in FAST])
+def test_bad_input_fails_in_validate_inputs(case, tmp_path):
+    """Fast: the input cases through snpgen.validate directly (no workflow, no plink2)."""
+    msg = validate_case(case, tmp_path / "case")
+    assert msg is not None, "validate_inputs accepted the bad input"
+    for pattern in case.expect:
+        assert re.search(pattern, msg), f"message lacks {pattern!r}:\n{msg}"
+
+
+@pytest.mark.e2e
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_bad_input(case, tmp_path):
     rc, out, results = run_case(case, tmp_path / "case")

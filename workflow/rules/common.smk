@@ -4,7 +4,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
-from snpgen.config import ConfigError, check_config, config_hash, is_demo, load_diseases, stage_seed
+from snpgen.config import ConfigError, check_config, cohort_covariates, config_hash, is_demo, load_diseases, stage_seed
 from snpgen.paths import GWAS_GLM
 
 
@@ -58,7 +58,7 @@ else:
     PHENOTYPES = COHORT["phenotypes"]
     TRUTH = None
 
-COVARIATES = ([COHORT["sex_column"]] if COHORT["sex_column"] else []) + list(COHORT["covariates"])
+COVARIATES = cohort_covariates(COHORT)
 GWAS_COVARIATES = COVARIATES + [f"PC{i}" for i in range(1, config["gwas"]["n_pcs"] + 1)]
 SPLITS = ["train", "val", "test"]
 # counts of real people below this are suppressed ("<N") in every shareable output and message

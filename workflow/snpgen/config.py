@@ -147,6 +147,12 @@ def load_diseases(path: str | Path) -> dict:
     return diseases
 
 
+def cohort_covariates(cohort: dict) -> list[str]:
+    """The covariate names of the phenotype table used in the GWAS, as the config names them: sex
+    first, then ``cohort.covariates``."""
+    return ([cohort["sex_column"]] if cohort["sex_column"] else []) + list(cohort["covariates"])
+
+
 def is_demo(config: dict) -> bool:
     return config["cohort"]["bfile"] is None
 

@@ -196,7 +196,16 @@ def read_phenotypes(path: str | Path, fid_column: str | None, iid_column: str,
     When ``fid_column`` is None the FID is taken from ``fam`` by IID (or set to the IID).
     """
     path = Path(path)
-    df = pl.read_csv(path, separator="\t", infer_schema_length=0, null_values=[])
+    if not path.exists():
+        raise ValueError(f"{path}: phenotype table not found (config key cohort.phenotypes)")
+    try:
+        df = pl.read_csv(path, separator="\t", infer_schema_length=0, null_values=[])
+    except pl.exceptions.NoDataError:
+        raise ValueError(f"{path}: the phenotype table is empty (config key cohort.phenotypes): it needs a "
+                         f"header line and one row per individual") from None
+    if df.height == 0:
+        raise ValueError(f"{path}: the phenotype table has a header line but no rows (config key "
+                         f"cohort.phenotypes): it needs one row per individual")
     if iid_column not in df.columns:
         raise ValueError(f"{path}: ID column '{iid_column}' not found (config key cohort.iid_column; "
                          f"columns are: {', '.join(df.columns)})")

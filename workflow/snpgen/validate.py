@@ -68,7 +68,8 @@ def check_fileset(prefix: str | Path) -> dict:
 
 
 def check_phenotypes(path: str | Path, cohort: dict, covariates: list[str], diseases: dict,
-                     fam: pl.DataFrame, min_cases: int = 1, min_count: int | None = None) -> dict:
+                     fam: pl.DataFrame, min_cases: int = 1, split: dict | None = None,
+                     min_count: int | None = None) -> dict:
     """Check the phenotype table against the config and the .fam; returns aggregate counts."""
     path = Path(path)
     try:
@@ -103,10 +104,15 @@ def check_phenotypes(path: str | Path, cohort: dict, covariates: list[str], dise
         cases = int(status["case"].sum())
         controls = status.height - cases
         if min(cases, controls) < min_cases:
+            if split:
+                need = (f"split.min_cases = {split['min_cases']} per split, which with the smallest split "
+                        f"fraction {min(split['train'], split['val'], split['test'])} (keys split.train / "
+                        f"split.val / split.test) needs at least {min_cases} in the whole cohort")
+            else:
+                need = f"the {min_cases} needed"
             raise InputError(f"{path}: disease '{name}' (column '{d['phenotype_column']}') has "
                              f"{suppress_small(min(cases, controls), min_count)} "
-                             f"{'cases' if cases < controls else 'controls'} genotyped: fewer than "
-                             f"split.min_cases = {min_cases} per split")
+                             f"{'cases' if cases < controls else 'controls'} genotyped: fewer than {need}")
         out["diseases"][name] = {"with_status": status.height}
     return out
 
@@ -131,5 +137,5 @@ def validate_inputs(bfile: str | Path, phenotypes: str | Path, cohort: dict, cov
     fam = io.read_fam(bfile)
     # each split needs min_cases: the whole cohort needs about min_cases / smallest fraction
     min_total = int(split["min_cases"] / min(split["train"], split["val"], split["test"]))
-    phen = check_phenotypes(phenotypes, cohort, covariates, diseases, fam, min_total, min_count)
+    phen = check_phenotypes(phenotypes, cohort, covariates, diseases, fam, min_total, split, min_count)
     return {"fileset": fileset, "phenotypes": phen}
