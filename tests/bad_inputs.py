@@ -96,6 +96,11 @@ def pheno(fn):
     return mutate
 
 
+def _to_comma(root: Path):
+    path = root / "data" / "pheno.tsv"
+    path.write_text(path.read_text().replace("\t", ","))
+
+
 def set_cell(col: str, row: int, value: str):
     return pheno(lambda df: df.with_columns(
         pl.when(pl.int_range(pl.len()) == row).then(pl.lit(value)).otherwise(pl.col(col)).alias(col)))
@@ -209,6 +214,26 @@ CASES = [
     Case("pheno_header_only", "a phenotype table with a header line and no rows",
          edit_lines("pheno.tsv", lambda ls: ls[:1]), [r"pheno\.tsv", r"no rows", r"cohort\.phenotypes"],
          tags=["input"]),
+    Case("pheno_delimiter_mismatch", "a comma-separated table with cohort.phenotype_delimiter: tab",
+         lambda root: (pheno(lambda df: df)(root), _to_comma(root),
+                       _edit_yaml(root / "config.yaml", lambda c: c["cohort"].update(phenotype_delimiter="tab"))),
+         [r"pheno\.tsv", r"single column with the tab delimiter", r"cohort\.phenotype_delimiter: comma"],
+         tags=["input"]),
+    Case("pheno_ragged_rows", "a row with a field too many (delimiter inside a value)",
+         edit_lines("pheno.tsv", lambda ls: [ln + "\textra" if i == 6 else ln for i, ln in enumerate(ls)]),
+         [r"pheno\.tsv", r"line 7 has 6 field\(s\) with the tab delimiter", r"phenotype_delimiter"],
+         tags=["input"]),
+    Case("pheno_categorical_per_person", "a categorical covariate with a level per person (an ID column)",
+         lambda root: (pheno(lambda df: df.with_columns((pl.lit("S") + pl.col("IID")).alias("sample_id")))(root),
+                       _edit_yaml(root / "config.yaml",
+                                  lambda c: c["cohort"].update(categorical_covariates=["sample_id"]))),
+         [r"pheno\.tsv", r"categorical covariate column 'sample_id'", r"different level for every person",
+          r"cohort\.categorical_covariates"], tags=["input"]),
+    Case("pheno_categorical_many_levels", "a categorical covariate with more levels than cohort.max_covariate_levels",
+         lambda root: (pheno(lambda df: df.with_columns((pl.int_range(pl.len()) % 60).cast(pl.Utf8).alias("site")))(root),
+                       _edit_yaml(root / "config.yaml",
+                                  lambda c: c["cohort"].update(categorical_covariates=["site"]))),
+         [r"pheno\.tsv", r"'site' has 60 levels", r"cohort\.max_covariate_levels = 20"], tags=["input"]),
     Case("pheno_duplicate_rows", "the same individual twice in the phenotype table",
          pheno(lambda df: pl.concat([df, df[3:4]])), [r"pheno\.tsv", r"duplicate individual", r"line\(s\) 242"],
          tags=["input"]),

@@ -7,13 +7,14 @@ import polars as pl  # noqa: E402
 
 from snpgen import io  # noqa: E402
 from snpgen.logs import step_logging  # noqa: E402
+from snpgen.phenotypes import load_phenotypes  # noqa: E402
 from snpgen.split import disease_status, split_samples, split_summary  # noqa: E402
 
 sm = snakemake  # noqa: F821
 with step_logging(sm.log[0], f"split_samples[{sm.wildcards.disease}]") as log:
     d, cohort = sm.params.disease, sm.params.cohort
     fam = io.read_fam(sm.input.fam[: -len(".fam")])
-    phen = io.read_phenotypes(sm.input.phenotypes, cohort["fid_column"], cohort["iid_column"], fam=fam)
+    phen = load_phenotypes(sm.input.phenotypes, cohort, fam=fam)
     status = disease_status(phen, d["phenotype_column"], d["case_code"], d["control_code"], d["missing_codes"],
                             source=str(sm.input.phenotypes))
     status = status.join(fam.select("FID", "IID"), on=["FID", "IID"], how="semi")  # QC-passed only

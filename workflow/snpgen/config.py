@@ -132,6 +132,11 @@ def check_config(config: dict, source: str = "config/config.yaml", origins: Orig
     if (cohort["bfile"] is None) != (cohort["phenotypes"] is None):
         raise ConfigError(f"{src('cohort.bfile', 'cohort.phenotypes')}: keys cohort.bfile and cohort.phenotypes "
                           "must both be set (own data) or both null (demo)")
+    both = set(cohort["covariates"]) & set(cohort["categorical_covariates"])
+    if both:
+        raise ConfigError(f"{src('cohort.covariates', 'cohort.categorical_covariates')}: column(s) "
+                          f"{', '.join(sorted(both))} listed both in cohort.covariates (numeric) and "
+                          f"cohort.categorical_covariates")
     return config
 
 
@@ -149,8 +154,10 @@ def load_diseases(path: str | Path) -> dict:
 
 def cohort_covariates(cohort: dict) -> list[str]:
     """The covariate names of the phenotype table used in the GWAS, as the config names them: sex
-    first, then ``cohort.covariates``."""
-    return ([cohort["sex_column"]] if cohort["sex_column"] else []) + list(cohort["covariates"])
+    first (cohort.sex_column, or "sex" taken from the .fam when it is null), then
+    ``cohort.covariates``, then ``cohort.categorical_covariates`` (one-hot encoded by QC)."""
+    names = [cohort["sex_column"] or "sex", *cohort["covariates"], *cohort.get("categorical_covariates", [])]
+    return list(dict.fromkeys(names))
 
 
 def is_demo(config: dict) -> bool:

@@ -10,7 +10,8 @@ from . import plink
 from .paths import GWAS_GLM
 from .qc import lambda_gc
 
-__all__ = ["GWAS_GLM", "FIRTH_MODES", "plink_glm_path", "run_gwas", "read_glm", "gwas_summary"]
+__all__ = ["GWAS_GLM", "FIRTH_MODES", "plink_glm_path", "run_gwas", "expand_covariates", "read_glm",
+           "gwas_summary"]
 
 # gwas.firth (config schema) -> the suffix plink2 gives its --glm output for a binary phenotype
 FIRTH_MODES = {
@@ -53,6 +54,20 @@ def run_gwas(bfile: str | Path, keep: str | Path, pheno: str | Path, covar: str 
     if written != out:
         written.replace(out)
     return out
+
+
+def expand_covariates(names: list[str], covar: str | Path) -> list[str]:
+    """The config's covariate names as columns of QC's covariate table: a categorical covariate
+    becomes its one-hot columns (``name_level``), one QC left out (no two known values) is dropped."""
+    with open(covar) as fh:
+        header = fh.readline().rstrip("\n").split("\t")
+    out = []
+    for n in names:
+        if n in header:
+            out.append(n)
+        else:
+            out += [c for c in header if c.startswith(f"{n}_") and not c.startswith("PC")]
+    return list(dict.fromkeys(out))
 
 
 def read_glm(path: str | Path, *, tested_only: bool = False) -> pl.DataFrame:

@@ -190,34 +190,14 @@ def write_bed(prefix: str | Path, genotypes: np.ndarray, fam: pl.DataFrame, bim:
 
 
 def read_phenotypes(path: str | Path, fid_column: str | None, iid_column: str,
-                    fam: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Read the phenotype table (tab-separated, header) as strings with FID/IID columns first.
+                    fam: pl.DataFrame | None = None, delimiter: str = "auto") -> pl.DataFrame:
+    """Read the phenotype table (tab, comma or whitespace separated, header) as strings with FID/IID
+    columns first; see :func:`snpgen.phenotypes.load_phenotypes` for the config-driven reader.
 
     When ``fid_column`` is None the FID is taken from ``fam`` by IID (or set to the IID).
     """
-    path = Path(path)
-    if not path.exists():
-        raise ValueError(f"{path}: phenotype table not found (config key cohort.phenotypes)")
-    try:
-        df = pl.read_csv(path, separator="\t", infer_schema_length=0, null_values=[])
-    except pl.exceptions.NoDataError:
-        raise ValueError(f"{path}: the phenotype table is empty (config key cohort.phenotypes): it needs a "
-                         f"header line and one row per individual") from None
-    if df.height == 0:
-        raise ValueError(f"{path}: the phenotype table has a header line but no rows (config key "
-                         f"cohort.phenotypes): it needs one row per individual")
-    if iid_column not in df.columns:
-        raise ValueError(f"{path}: ID column '{iid_column}' not found (config key cohort.iid_column; "
-                         f"columns are: {', '.join(df.columns)})")
-    if fid_column is not None and fid_column not in df.columns:
-        raise ValueError(f"{path}: FID column '{fid_column}' not found (config key cohort.fid_column; "
-                         f"columns are: {', '.join(df.columns)})")
-    rest = [c for c in df.columns if c not in {fid_column, iid_column}]
-    if fid_column is None:
-        df = df.rename({iid_column: "IID"})
-        if fam is not None:
-            df = df.join(fam.select("FID", "IID"), on="IID", how="left").with_columns(pl.col("FID").fill_null(pl.col("IID")))
-        else:
-            df = df.with_columns(FID=pl.col("IID"))
-        return df.select("FID", "IID", *rest)
-    return df.select(pl.col(fid_column).alias("FID"), pl.col(iid_column).alias("IID"), *rest)
+    from .phenotypes import load_phenotypes
+
+    # sex_column "" (not None): leave any sex column as it is and take nothing from the .fam
+    return load_phenotypes(path, {"fid_column": fid_column, "iid_column": iid_column, "sex_column": "",
+                                  "phenotype_delimiter": delimiter}, fam)

@@ -35,7 +35,8 @@ STEP_ADVICE = {
     "hwe": ("the exact test on pooled ancestries flags allele-frequency differences between populations "
             "(Wahlund effect) rather than genotyping errors", "qc.hwe / qc.hwe_mode"),
     "relatedness": ("a multi-ancestry or admixed cohort (kinship estimates are inflated across population "
-                    "structure) or a family-based design", "qc.king_cutoff"),
+                    "structure), too few SNPs for precise KING estimates, or a family-based design",
+                    "qc.king_cutoff"),
 }
 
 
@@ -140,9 +141,16 @@ def _run_qc(bfile, phenotypes, covariates, qc, out_prefix: Path, eigenvec_path, 
     fam = io.read_fam(cur)
     pcs = read_eigenvec(work / "pca.eigenvec", fam)
     covar = fam.select("FID", "IID").join(phenotypes.select("FID", "IID", *covariates), on=["FID", "IID"], how="left")
+    # a covariate with fewer than two known values among the QC'd people (sex from a .fam or VCF
+    # with sex unknown for everyone, a batch everyone shares) would stop plink2 --glm: left out
+    dropped = [c for c in covariates if covar[c].drop_nulls().n_unique() < 2]
+    covar = covar.drop(dropped)
+    covariates = [c for c in covariates if c not in dropped]
     covar = covar.join(pcs, on=["FID", "IID"], how="left")
     missing_cov = {c: int(covar[c].is_null().sum()) for c in covariates}
     summary["covariates_missing"] = missing_cov
+    summary["covariates"] = covariates
+    summary["covariates_dropped"] = dropped
 
     with io.atomic_prefix(out_prefix, [".bed", ".bim", ".fam"]) as tmp:
         for suffix in (".bed", ".bim", ".fam"):

@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from . import io
+from .phenotypes import MISSING, check_categorical, load_phenotypes
 from .report import suppress_small
 from .split import disease_status
 
@@ -73,16 +74,23 @@ def check_phenotypes(path: str | Path, cohort: dict, covariates: list[str], dise
     """Check the phenotype table against the config and the .fam; returns aggregate counts."""
     path = Path(path)
     try:
-        phen = io.read_phenotypes(path, cohort["fid_column"], cohort["iid_column"], fam=fam)
+        phen = load_phenotypes(path, cohort, fam=fam)
     except ValueError as exc:
         raise InputError(str(exc)) from None
+    categorical = set(cohort.get("categorical_covariates", []))
     for col in covariates:
+        if col in categorical:
+            try:
+                check_categorical(phen, col, path, cohort.get("max_covariate_levels", 20))
+            except ValueError as exc:
+                raise InputError(str(exc)) from None
+            continue
         if col not in phen.columns:
             raise InputError(f"{path}: covariate column '{col}' not found (config key cohort.covariates / "
                              f"cohort.sex_column; columns: {', '.join(phen.columns)})")
         values = phen[col].to_list()
         bad = [i for i, v in enumerate(values)
-               if v not in (None, "", "NA", "nan") and not _is_number(v)]
+               if v is not None and v not in MISSING and not _is_number(v)]
         if bad:
             raise InputError(f"{path}: covariate column '{col}' has {len(bad)} non-numeric value(s) "
                              f"(file line(s) {_lines(bad, 2)})")
