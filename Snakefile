@@ -25,6 +25,11 @@ include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/report.smk"
 
 
+# The jobs' image with --sdm apptainer (containers/Dockerfile or containers/snpgen.def; config
+# key `container`); ignored otherwise.
+container: bundled(config["container"])
+
+
 localrules:
     all,
 

@@ -66,7 +66,9 @@ except ConfigError as _err:
 
 RESULTS = config["results"].rstrip("/")
 SEED = config["seed"]
-CONFIG_HASH = config_hash(config, DISEASES)
+# (where the software comes from -- the `container` image -- is not part of what a result means)
+DEPLOYMENT_KEYS = ("container",)
+CONFIG_HASH = config_hash({k: v for k, v in config.items() if k not in DEPLOYMENT_KEYS}, DISEASES)
 # What the trained models depend on: changing sampling, evaluation or verdict settings must not
 # retrain them (their checkpoints record this hash; reports show the full CONFIG_HASH).
 MODEL_SECTIONS = ("seed", "device", "cohort", "qc", "split", "gwas", "selection", "model")
