@@ -6,12 +6,17 @@ No conda can run on the test machines, so these checks are static:
   to one exact version (python to its minor version);
 * every Python library pinned in an env agrees with requirements.txt (the tested pip
   venv), mapping pip names to conda names (torch -> pytorch, ...), and every library is
-  in requirements.txt at all;
+  in requirements.txt at all -- except where conda-forge lacks the tested version
+  (CONDA_DIFFERS, with the reason);
+* every conda pin exists in the channels' published listings (CHANNEL_LISTINGS, copied
+  from them), and a `pip:` section holds only versions that are on PyPI alone (PYPI_ONLY);
 * every rule in workflow/rules/*.smk that runs something declares `conda:` and points at
   an existing envs/*.yaml;
 * every third-party module a rule's script imports (following its `snpgen` imports, also
-  those inside functions) is in that rule's env, and a script whose code runs
-  snpgen.plink has plink2 + PLINK 1.9 there.
+  those inside functions) is in that rule's env (conda or pip part), and a script whose
+  code runs snpgen.plink has plink2 + PLINK 1.9 there;
+* and the converse: an env holds nothing that none of its rules' scripts needs (pgenlib
+  was pinned everywhere and imported nowhere).
 """
 
 from __future__ import annotations
@@ -47,12 +52,38 @@ IMPORT_TO_CONDA = {
 # snpgen, but not pinned separately): import name -> the package that brings it
 IMPLIED_BY = {"threadpoolctl": "scikit-learn", "joblib": "scikit-learn"}
 # conda packages that are not Python libraries from requirements.txt
-NON_PIP = {"python", "plink2", "plink"}
+NON_PIP = {"python", "pip", "plink2", "plink"}
 # imports that need no conda package in the env (stdlib, the workflow's own package, and
 # `snakemake`, whose object Snakemake injects into `script:` files)
 PROVIDED = {"snpgen", "snakemake", "__future__"}
 # pure-pip packages (requirements.txt) that no env needs: the workflow engine and test tools
-NOT_IN_ENVS = {"snakemake", "snakemake-executor-plugin-slurm", "pytest", "playwright"}
+# (jsonschema validates the config inside the Snakefile, i.e. in snakemake's own venv; no job
+# imports it)
+NOT_IN_ENVS = {"snakemake", "snakemake-executor-plugin-slurm", "pytest", "playwright", "jsonschema"}
+
+# The channels' published listings (conda-forge / bioconda, seen 2026-12): the newest version
+# of each pinned package there, or the exact builds that exist. A conda pin must not be newer.
+# Packages not listed here were not flagged as missing in the channels' listings.
+CHANNEL_LISTINGS = {
+    "plink2": ("bioconda", {"2.00a3.7", "2.0.0a6"}),  # also 2.0.0a6.x; no a3.5 (Debian's)
+    "plink": ("bioconda", {"1.90b6.21"}),
+    "pytorch": ("conda-forge", "2.12.1"),
+    "polars": ("conda-forge", "1.41.2"),
+    "bed-reader": ("conda-forge", "1.0.0"),
+    "pgenlib": ("bioconda", "0.94.1"),
+}
+# versions that are on PyPI only (newer than the conda listing): the only packages allowed in
+# a `pip:` section, at exactly the requirements.txt version
+PYPI_ONLY = {"bed-reader", "polars"}
+# conda pins that differ from requirements.txt because the channel lacks the tested version
+CONDA_DIFFERS = {
+    "pytorch": ("2.12.1", "conda-forge's newest; torch 2.13.0 (the pip venv's) is not there, "
+                          "and the model code uses no 2.13-only API"),
+}
+# packages an env may hold although no script imports them: what they are for
+NEEDED_WITHOUT_IMPORT = {
+    "tskit": "msprime's tree sequences (simulate_cohort writes the VCF with TreeSequence.write_vcf)",
+}
 
 PIN_RE = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)\s*(?P<op>==|=)\s*(?P<ver>[A-Za-z0-9_.+\-]+)$")
 
@@ -71,6 +102,24 @@ def conda_pins(env: dict) -> dict[str, str]:
             assert m, f"not pinned to one exact version: {dep!r}"
             pins[m["name"].lower()] = m["ver"]
     return pins
+
+
+def pip_pins(env: dict) -> dict[str, str]:
+    pins = {}
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):
+            for pdep in dep.get("pip", []):
+                name, ver = pdep.split("==")
+                pins[name.lower()] = ver
+    return pins
+
+
+def all_pins(env: dict) -> dict[str, str]:
+    return {**conda_pins(env), **pip_pins(env)}
+
+
+def vtuple(v: str) -> tuple:
+    return tuple(int(x) if x.isdigit() else x for x in re.split(r"[.]", v))
 
 
 def requirements() -> dict[str, str]:
@@ -127,19 +176,52 @@ def test_env_versions_agree_with_requirements(path):
         assert name in conda_reqs, (
             f"{path.name}: {name} is not in requirements.txt (add it there, pinned, so the "
             f"tested venv and the conda env agree)")
+        if name in CONDA_DIFFERS:
+            assert ver == CONDA_DIFFERS[name][0], f"{path.name}: {name}={ver}, see CONDA_DIFFERS"
+            continue
         assert ver == conda_reqs[name], \
             f"{path.name}: {name}={ver} but requirements.txt has {conda_reqs[name]}"
-    for dep in env["dependencies"]:
-        if isinstance(dep, dict):
-            for pdep in dep["pip"]:
-                name, ver = pdep.split("==")
-                assert reqs.get(name.lower()) == ver, f"{path.name}: pip {pdep} vs requirements.txt"
+    for name, ver in pip_pins(env).items():
+        assert reqs.get(name) == ver, f"{path.name}: pip {name}=={ver} vs requirements.txt"
+
+
+@pytest.mark.parametrize("path", ENV_FILES, ids=lambda p: p.name)
+def test_conda_pins_exist_in_channel_listings(path):
+    env = load_env(path)
+    for name, ver in conda_pins(env).items():
+        if name not in CHANNEL_LISTINGS:
+            continue
+        channel, known = CHANNEL_LISTINGS[name]
+        if isinstance(known, set):
+            assert ver in known, f"{path.name}: {name}={ver} is not on {channel} (has {sorted(known)})"
+        else:
+            assert vtuple(ver) <= vtuple(known), (
+                f"{path.name}: {name}={ver} is newer than {channel}'s newest ({known}): "
+                f"pin <= {known}, or move it under pip: if the version is PyPI-only")
+
+
+@pytest.mark.parametrize("path", ENV_FILES, ids=lambda p: p.name)
+def test_pip_section_only_for_pypi_only_versions(path):
+    env = load_env(path)
+    pips = pip_pins(env)
+    if not pips:
+        return
+    assert "pip" in conda_pins(env), f"{path.name}: a pip: section needs pip pinned in the env"
+    extra = sorted(set(pips) - PYPI_ONLY)
+    assert not extra, (f"{path.name}: {extra} under pip: but conda-forge/bioconda has them: "
+                       "pin them as conda packages")
+    for name in pips:
+        assert name not in conda_pins(env), f"{path.name}: {name} both as conda and pip package"
+        if name in CHANNEL_LISTINGS:  # really newer than the channel's newest
+            assert vtuple(pips[name]) > vtuple(CHANNEL_LISTINGS[name][1]), (
+                f"{path.name}: {name}=={pips[name]} exists on {CHANNEL_LISTINGS[name][0]}: "
+                "pin it as a conda package")
 
 
 def test_every_requirement_is_in_some_env():
     in_envs = set()
     for path in ENV_FILES:
-        in_envs |= set(conda_pins(load_env(path)))
+        in_envs |= set(all_pins(load_env(path)))
     missing = [name for name in requirements()
                if name not in NOT_IN_ENVS and PIP_TO_CONDA.get(name, name) not in in_envs]
     assert not missing, f"in requirements.txt but in no envs/*.yaml: {missing}"
@@ -282,6 +364,17 @@ def third_party_imports(script: Path) -> tuple[set[str], set[str], bool]:
     return third, seen_local, runs_plink
 
 
+def script_needs(script: Path) -> set[str]:
+    """Conda/pip package names a script needs: its third-party imports, plus plink2 + PLINK
+    1.9 when it runs snpgen.plink."""
+    third, _, runs_plink = third_party_imports(script)
+    needed = {IMPLIED_BY.get(m) or IMPORT_TO_CONDA.get(m, m.lower().replace("_", "-"))
+              for m in third}
+    if runs_plink:
+        needed |= {"plink2", "plink"}
+    return needed
+
+
 SCRIPT_RULES = [r for r in RUNNING_RULES if "script" in r["directives"] and "conda" in r["directives"]]
 
 
@@ -292,12 +385,26 @@ def test_rule_env_covers_script_imports(rule):
     env_path = (rule["file"].parent / first_string(d["conda"])).resolve()
     if not script.is_file() or not env_path.is_file() or script.suffix != ".py":
         pytest.skip(f"{script.name} / {env_path.name} missing or not a Python script")
-    pins = conda_pins(load_env(env_path))
-    third, local, runs_plink = third_party_imports(script)
-    needed = {IMPLIED_BY.get(m) or IMPORT_TO_CONDA.get(m, m.lower().replace("_", "-"))
-              for m in third}
-    if runs_plink:
-        needed |= {"plink2", "plink"}
+    pins = all_pins(load_env(env_path))
+    needed = script_needs(script)
+    local = third_party_imports(script)[1]
     missing = sorted(needed - set(pins))
     assert not missing, (f"rule {rule['name']}: {script.name} (via {sorted(local)}) imports/needs "
                          f"{missing}, which {env_path.name} lacks")
+
+
+@pytest.mark.parametrize("path", ENV_FILES, ids=lambda p: p.name)
+def test_env_holds_nothing_its_rules_do_not_need(path):
+    users = [r for r in SCRIPT_RULES
+             if (r["file"].parent / first_string(r["directives"]["conda"])).resolve() == path.resolve()]
+    if not users:
+        pytest.skip(f"no rule uses {path.name}")
+    needed = set()
+    for r in users:
+        script = (r["file"].parent / first_string(r["directives"]["script"])).resolve()
+        needed |= script_needs(script)
+    unused = sorted(set(all_pins(load_env(path))) - needed - {"python", "pip"}
+                    - set(NEEDED_WITHOUT_IMPORT))
+    assert not unused, (f"{path.name}: {unused} pinned but imported by none of "
+                        f"{sorted(r['name'] for r in users)}: drop them (or say why in "
+                        "NEEDED_WITHOUT_IMPORT)")

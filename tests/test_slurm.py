@@ -2,19 +2,26 @@
 
 Three kinds of test:
 
-* ``test_gpu_rules_submit_line_*`` -- no cluster needed. Snakemake runs with
-  ``--profile profiles/slurm`` against shim ``sbatch``/``sinfo``/... executables that
-  record the ``sbatch`` call and refuse it, so the submit line built by the slurm
-  plugin's own code (get_submit_command + set_gres_string) can be checked: the GPU
-  rules ask for ``--gpus=1``; the CPU-only test override removes that.
+Every run composes a SITE profile with snpgen's WORKFLOW profile, as docs/slurm.md tells a
+core to: ``--profile tests/slurm/site --profile profiles/slurm`` (or ``profiles/slurm-gres``).
+tests/slurm/site is profiles/site-example filled in for the localhost test cluster (partition
+debug, no accounting: squeue as status command).
+
+* ``test_gpu_rules_submit_line_*`` -- no cluster needed. Snakemake runs with the profiles
+  against shim ``sbatch``/``sinfo``/... executables that record the ``sbatch`` call and
+  refuse it, so the submit line built by the slurm plugin's own code (get_submit_command +
+  set_gres_string) can be checked for each GPU recipe: profiles/slurm gives ``--gpus=1`` and
+  no ``--gres``, profiles/slurm-gres ``--gres=gpu:1`` and no ``--gpus``; the CPU-only test
+  override removes both.
 * ``test_tiny_workflow_*`` / ``test_failing_rule_*`` -- a throwaway two-rule Snakefile
   run through a real one-node SLURM cluster on localhost (tests/slurm/cluster.sh):
   job IDs are checked in the snakemake log, in ``squeue --states=all`` history and in
   slurmctld's job-completion file; a failing rule must end the run non-zero and name
   the rule and its log.
 * ``test_gpu_rule_is_scheduled_with_its_gpu`` -- the same Snakefile WITHOUT the CPU-only
-  override on a cluster with one fake (count-only) GPU: slurmctld accepts the profile's
-  ``--gpus=1`` and gives the job CUDA_VISIBLE_DEVICES=0.
+  override on a cluster with one fake (count-only) GPU, once per GPU recipe: the sbatch line
+  has ``--gpus=1`` (resp. ``--gres=gpu:1``) and not the other, slurmctld accepts it and gives
+  the job CUDA_VISIBLE_DEVICES=0.
 * ``test_real_workflow_through_slurm`` -- the real workflow on its test config
   through SLURM (CPU-only override); the selected SNP lists must equal those of a
   local run (conftest's ``workflow_run``).
@@ -24,8 +31,8 @@ unless SNPGEN_REQUIRE_SLURM=1 is set, in which case they fail. The fixture start
 cluster when it is not already up and always stops what it started. A cluster that
 was already up (started by .ci/run, say) is left running for whoever started it.
 
-Test-only override (the test cluster has no real GPU and no accounting): see
-SLURM_TEST_ARGS and cpu_only_set_resources() below; nothing in profiles/slurm changes.
+Test-only override (the test cluster has no real GPU): cpu_only_set_resources() below;
+nothing in profiles/ changes.
 """
 
 from __future__ import annotations
@@ -44,24 +51,19 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 PROFILE = REPO / "profiles" / "slurm"
 PROFILE_FILE = PROFILE / "config.v8+.yaml"
+GRES_PROFILE = REPO / "profiles" / "slurm-gres"
+SITE_PROFILE = REPO / "tests" / "slurm" / "site"  # the localhost cluster's site profile
+SITE_EXAMPLE = REPO / "profiles" / "site-example"
 CLUSTER_SH = REPO / "tests" / "slurm" / "cluster.sh"
 GPU_RULES = ("train_vae", "train_diffusion", "sample_cohort")
 
 # ---------------------------------------------------------------------------------
-# The test-only override. profiles/slurm is used unchanged; on the command line we add
-#   * executor options for a cluster without slurmdbd (accounting off):
-SLURM_TEST_ARGS = [
-    "--slurm-status-command", "squeue",  # sacct cannot answer without slurmdbd
-    "--slurm-no-account",  # no accounts (a no-op in plugin 2.8.0, whose account guess
-    #                        via sacct fails harmlessly; kept for later plugin versions)
-    "--slurm-init-seconds-before-status-checks", "4",  # first poll after 4 s, not 40 s
-]
-#   * the profile's set-resources re-stated with every GPU request dropped
-#     (gpu=0, no gpu_model, no cpus_per_gpu), as for a CPU-only cluster.
-#     A command-line --set-resources replaces the profile's whole set-resources key,
-#     so every entry is repeated; for profiles/slurm as shipped this is
-#       --set-resources train_vae:gpu=0 train_vae:mem_mb=16000 train_vae:runtime=240
-#                       train_diffusion:gpu=0 ... sample_cohort:gpu=0 ...
+# The test-only override: the profile's set-resources re-stated with every GPU request dropped
+# (gpu=0 over the rules' gpu=1, no gres, no gpu_model, no cpus_per_gpu), as for a CPU-only
+# cluster. A command-line --set-resources replaces the profile's whole set-resources key, so
+# every entry is repeated; for profiles/slurm as shipped this is
+#   --set-resources train_vae:mem_mb=16000 train_vae:runtime=240 train_vae:gpu=0
+#                   train_diffusion:... sample_cohort:...
 
 
 def cpu_only_set_resources(profile_file: Path = PROFILE_FILE) -> list[str]:
@@ -70,10 +72,10 @@ def cpu_only_set_resources(profile_file: Path = PROFILE_FILE) -> list[str]:
     args = ["--set-resources"]
     for rule, res in (prof.get("set-resources") or {}).items():
         res = dict(res)
-        if "gpu" in res or "gpu_model" in res:
+        for key in ("gpu", "gres", "gpu_model", "cpus_per_gpu"):
+            res.pop(key, None)
+        if rule in GPU_RULES:
             res["gpu"] = 0
-        res.pop("gpu_model", None)
-        res.pop("cpus_per_gpu", None)
         args += [f"{rule}:{key}={val}" for key, val in res.items()]
     return args
 
@@ -85,8 +87,10 @@ SUBMIT_RE = re.compile(r"Job (\d+) has been submitted with SLURM jobid (\d+) \(l
 RUN_ID_RE = re.compile(r"SLURM run ID: (\S+)")
 
 
-def snakemake_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "snakemake", "--profile", str(PROFILE), *args]
+def snakemake_cmd(*args: str, profile: Path = PROFILE) -> list[str]:
+    """snakemake with the test cluster's site profile, then snpgen's workflow profile."""
+    return [sys.executable, "-m", "snakemake", "--profile", str(SITE_PROFILE),
+            "--profile", str(profile), *args]
 
 
 def run(cmd: list[str], cwd: Path, env: dict | None = None, timeout: int = 600,
@@ -216,10 +220,12 @@ rule train_vae:
 
 rule train_diffusion:
     output: "out/train_diffusion.txt"
+    resources: gpu=1
     shell: "touch {output}"
 
 rule sample_cohort:
     output: "out/sample_cohort.txt"
+    resources: gpu=1
     shell: "touch {output}"
 """
 
@@ -232,22 +238,29 @@ sys.exit(1)
 """
 
 
-def _sbatch_calls_via_shims(tmp_path: Path, extra: list[str]) -> dict[str, list[str]]:
-    """Run the tiny GPU workflow with profiles/slurm against shim SLURM commands that
-    record and refuse every sbatch call; return rule -> sbatch argv."""
+def _sbatch_calls_via_shims(tmp_path: Path, extra: list[str], profile: Path = PROFILE,
+                            site: Path | None = None, accounts: str = "") -> dict[str, list[str]]:
+    """Run the tiny GPU workflow with the site + workflow profiles against shim SLURM
+    commands that record and refuse every sbatch call; return rule -> sbatch argv.
+    `accounts`: what the shim sacctmgr lists as the user's accounts (none: it fails)."""
     shims = tmp_path / "shims"
     shims.mkdir()
     (shims / "sbatch").write_text(SHIM_SBATCH.format(python=sys.executable))
     (shims / "sinfo").write_text("#!/bin/sh\nprintf 'PARTITION\\ndebug*\\n'\n")
     for tool in ("squeue", "sacct", "scontrol", "sacctmgr", "sshare"):
         (shims / tool).write_text("#!/bin/sh\nexit 1\n")
+    if accounts:
+        (shims / "sacctmgr").write_text(f"#!/bin/sh\necho {accounts}\n")
     for f in shims.iterdir():
         f.chmod(0o755)
     work = tmp_path / "wf"
     work.mkdir()
     (work / "Snakefile").write_text(TINY_GPU_SNAKEFILE)
     log = tmp_path / "sbatch_calls.jsonl"
-    rc, out = run(snakemake_cmd(*SLURM_TEST_ARGS, "--retries", "0", "--keep-going", *extra),
+    cmd = snakemake_cmd("--retries", "0", "--keep-going", *extra, profile=profile)
+    if site is not None:
+        cmd[cmd.index(str(SITE_PROFILE))] = str(site)
+    rc, out = run(cmd,
                   cwd=work, env={"PATH": f"{shims}:{os.environ['PATH']}", "SHIM_LOG": str(log)},
                   timeout=300)
     assert rc != 0, "the shim sbatch refuses every job, so the run must fail"
@@ -266,12 +279,70 @@ def test_gpu_rules_submit_line_requests_gpu(tmp_path):
     for rule in GPU_RULES:
         argv = calls[rule]
         assert "--gpus=1" in argv, f"{rule}: no GPU request in sbatch {argv}"
+        assert not any(a.startswith("--gres") for a in argv), f"{rule}: both --gpus and --gres {argv}"
         assert "--cpus-per-gpu=4" in argv, argv
         assert "--mem" in argv and argv[argv.index("--mem") + 1] == "16000", argv
     cpu = calls["make_a"]
     assert not any(a.startswith(("--gpus", "--gres")) for a in cpu), cpu
     assert "--cpus-per-task=1" in cpu and "-t" in cpu and "--mem" in cpu, cpu
     assert cpu[cpu.index("-p") + 1] == "debug", "default partition (from sinfo) not used"
+
+
+def test_gpu_rules_submit_line_gres_recipe(tmp_path):
+    """profiles/slurm-gres: the same GPU, asked for as --gres=gpu:1 and never also --gpus."""
+    calls = _sbatch_calls_via_shims(tmp_path, [], profile=GRES_PROFILE)
+    for rule in GPU_RULES:
+        argv = calls[rule]
+        assert "--gres=gpu:1" in argv, f"{rule}: no --gres in sbatch {argv}"
+        assert not any(a.startswith("--gpus") for a in argv), f"{rule}: --gpus too: {argv}"
+        assert "--cpus-per-gpu=4" in argv, argv
+        assert argv[argv.index("--mem") + 1] == "16000", argv
+    assert not any(a.startswith(("--gpus", "--gres")) for a in calls["make_a"])
+
+
+def test_site_profile_values_survive_the_workflow_profile(tmp_path):
+    """The site profile's account and partition reach sbatch: the workflow profile that
+    comes after it sets none of the site's keys."""
+    site = tmp_path / "mysite"
+    site.mkdir()
+    conf = yaml.safe_load((SITE_EXAMPLE / "config.v8+.yaml").read_text())
+    conf["default-resources"].update(slurm_partition="compute", slurm_account="my_lab")
+    (site / "config.v8+.yaml").write_text(yaml.safe_dump(conf))
+    calls = _sbatch_calls_via_shims(tmp_path, [], site=site, accounts="my_lab")
+    for rule, argv in calls.items():
+        assert argv[argv.index("-p") + 1] == "compute", (rule, argv)
+        assert argv[argv.index("-A") + 1] == "my_lab", (rule, argv)
+
+
+def test_profiles_set_no_site_keys_and_differ_only_in_the_gpu_mapping():
+    site_keys = set(yaml.safe_load((SITE_EXAMPLE / "config.v8+.yaml").read_text()))
+    gpus = yaml.safe_load(PROFILE_FILE.read_text())
+    gres = yaml.safe_load((GRES_PROFILE / "config.v8+.yaml").read_text())
+    for prof in (gpus, gres):
+        assert not (set(prof) & (site_keys - {"executor"})), set(prof) & site_keys
+        assert "default-resources" not in prof
+    assert {k: v for k, v in gpus.items() if k != "set-resources"} == \
+        {k: v for k, v in gres.items() if k != "set-resources"}
+    for rule in GPU_RULES:
+        a = dict(gpus["set-resources"][rule])
+        b = dict(gres["set-resources"][rule])
+        assert "gpu" not in a and "gres" not in a, "profiles/slurm: the rules' gpu=1 is the request"
+        assert b.pop("gpu") == 0 and b.pop("gres") == "gpu:1"
+        assert a == b, rule
+    # no no-op flags anywhere (slurm-no-account does nothing in plugin 2.8)
+    for path in [*REPO.glob("profiles/*/config*.yaml"), SITE_PROFILE / "config.v8+.yaml",
+                 REPO / "docs" / "slurm.md"]:
+        assert "no-account" not in path.read_text(), path
+
+
+def test_rules_declare_one_gpu_resource():
+    sys.path.insert(0, str(REPO / "tests"))
+    import test_envs
+    for rule in test_envs.ALL_RULES:
+        res = " ".join(rule["directives"].get("resources", []))
+        has_gpu = re.search(r"\bgpu\s*=\s*1\b", res) is not None
+        assert has_gpu == (rule["name"] in GPU_RULES), (rule["name"], res)
+        assert "gres" not in res and "gpu_model" not in res, rule["name"]
 
 
 def test_gpu_rules_submit_line_cpu_only_override(tmp_path):
@@ -317,7 +388,7 @@ rule will_fail:
 @pytest.mark.slurm
 def test_tiny_workflow_runs_through_slurm(slurm_cluster, tmp_path):
     (tmp_path / "Snakefile").write_text(TINY_SNAKEFILE)
-    rc, out = run(snakemake_cmd(*SLURM_TEST_ARGS, *cpu_only_set_resources(), "--verbose"),
+    rc, out = run(snakemake_cmd(*cpu_only_set_resources(), "--verbose"),
                   cwd=tmp_path)
     assert rc == 0, out[-6000:]
     rid = run_id(out)
@@ -346,17 +417,31 @@ def test_tiny_workflow_runs_through_slurm(slurm_cluster, tmp_path):
 
 
 @pytest.mark.slurm
-def test_gpu_rule_is_scheduled_with_its_gpu(slurm_cluster, tmp_path):
-    """Without the CPU-only override, on a cluster with a (fake, count-only) GPU: the
-    profile's --gpus=1 is accepted by slurmctld and the job is given the GPU."""
+@pytest.mark.parametrize("recipe", ["gpus", "gres"])
+def test_gpu_rule_is_scheduled_with_its_gpu(slurm_cluster, tmp_path, recipe):
+    """Without the CPU-only override, on a cluster with a (fake, count-only) GPU, for each GPU
+    recipe: the sbatch line asks for the GPU one way only, slurmctld accepts it and the job
+    is given the GPU."""
     if node_gpus() < 1:
         pytest.skip("the running test cluster has no (fake) GPU: start it with "
                     "SNPGEN_SLURM_GPUS=1 tests/slurm/cluster.sh start")
     (tmp_path / "Snakefile").write_text(TINY_SNAKEFILE)
-    rc, out = run(snakemake_cmd(*SLURM_TEST_ARGS), cwd=tmp_path)
+    profile = PROFILE if recipe == "gpus" else GRES_PROFILE
+    rc, out = run(snakemake_cmd("--verbose", profile=profile), cwd=tmp_path)
     assert rc == 0, out[-6000:]
     by_rule = {rule: jid for jid, rule in submissions(out).items()}
-    assert job_field(by_rule["train_vae"], "TresPerJob") == "gres:gpu:1"
+    sbatch = {m.group(1): ln for ln in out.splitlines() if "sbatch call:" in ln
+              for m in [re.search(r"--comment '?rule_(\w+)", ln)] if m}
+    assert set(sbatch) == {"make_a", "train_vae"}, sbatch
+    vae = sbatch["train_vae"]
+    if recipe == "gpus":
+        assert "--gpus=1" in vae and "--gres" not in vae, vae
+        assert job_field(by_rule["train_vae"], "TresPerJob") == "gres:gpu:1"
+    else:
+        assert "--gres=gpu:1" in vae and "--gpus" not in vae, vae
+        assert "gpu:1" in (job_field(by_rule["train_vae"], "TresPerNode") or ""), \
+            job_field(by_rule["train_vae"], "TresPerNode")
+    assert "--gpus" not in sbatch["make_a"] and "--gres" not in sbatch["make_a"]
     assert job_field(by_rule["make_a"], "TresPerJob") in (None, "(null)")
     lines = (tmp_path / "out" / "b.txt").read_text().split("\n")
     assert "CUDA_VISIBLE_DEVICES=0" in lines, lines
@@ -365,7 +450,7 @@ def test_gpu_rule_is_scheduled_with_its_gpu(slurm_cluster, tmp_path):
 @pytest.mark.slurm
 def test_failing_rule_reports_rule_and_log(slurm_cluster, tmp_path):
     (tmp_path / "Snakefile").write_text(FAILING_SNAKEFILE)
-    rc, out = run(snakemake_cmd(*SLURM_TEST_ARGS), cwd=tmp_path)
+    rc, out = run(snakemake_cmd(), cwd=tmp_path)
     assert rc != 0, out[-4000:]
     assert "Error in rule will_fail:" in out, out[-4000:]
     assert re.search(r"log: logs/will_fail\.log\b", out), out[-4000:]
@@ -409,7 +494,7 @@ def test_real_workflow_through_slurm(slurm_cluster, workflow_run, tmp_path):
     results = tmp_path / "results"
     targets = [str(results / d / "selection" / "snps.txt") for d in diseases]
     targets.append(str(results / diseases[0] / "model" / "diffusion.pt"))  # the GPU rules
-    cmd = snakemake_cmd(*SLURM_TEST_ARGS, *cpu_only_set_resources(),
+    cmd = snakemake_cmd(*cpu_only_set_resources(),
                         "--slurm-logdir", str(tmp_path / "slurm_logs"), "--verbose",
                         "--configfile", str(TEST_CONFIG), "--config", f"results={results}",
                         "--", *targets)

@@ -1,8 +1,15 @@
 # Configuration, validated against workflow/schemas/ before any job runs; paths shared by all rules.
+import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
+# The snpgen checkout, found from this file (workflow/rules/common.smk) -- not from
+# workflow.basedir, which is the *calling* Snakefile's folder when snpgen is used as a module.
+# None when the workflow is read from a remote source (then snpgen must be pip-installed).
+_here = workflow.current_basedir.get_path_or_uri(secret_free=False)
+WORKFLOW_ROOT = None if "://" in str(_here) else Path(_here).resolve().parents[1]
+if WORKFLOW_ROOT is not None:
+    sys.path.insert(0, str(WORKFLOW_ROOT / "workflow"))
 
 from snpgen.config import ConfigError, check_config, cohort_covariates, config_hash, is_demo, load_diseases, stage_seed
 from snpgen.paths import GWAS_GLM
@@ -28,17 +35,40 @@ def _config_origins():
     return origins
 
 
+def bundled(path):
+    """A relative path from the config (diseases_file, cohort.demo_params, container): the
+    working directory's file when there is one, else the copy bundled with the workflow
+    (workflow.source_path, so `snakemake --directory /elsewhere`, `-s /path/to/Snakefile` and
+    module use all find config/diseases.yaml and resources/demo_cohort.yaml). Absolute paths,
+    URLs and files found nowhere are returned unchanged (errors then name the configured path).
+    The config itself keeps the configured text, so the config hashes do not depend on where
+    the workflow is installed."""
+    if path is None or os.path.isabs(path) or "://" in path or os.path.exists(path):
+        return path
+    if WORKFLOW_ROOT is not None:
+        found = str(WORKFLOW_ROOT / path)
+    else:  # remote module: Snakemake's source cache holds a copy
+        try:
+            found = str(workflow.source_path(f"../../{path}"))
+        except Exception:
+            return path
+    return found if os.path.exists(found) else path
+
+
 try:
     _checked = check_config(config, origins=_config_origins())
     config.clear()
     config.update(_checked)
-    DISEASES = load_diseases(config["diseases_file"])
+    DISEASES_FILE = bundled(config["diseases_file"])
+    DISEASES = load_diseases(DISEASES_FILE)
 except ConfigError as _err:
     raise WorkflowError(str(_err)) from None
 
 RESULTS = config["results"].rstrip("/")
 SEED = config["seed"]
-CONFIG_HASH = config_hash(config, DISEASES)
+# (where the software comes from -- the `container` image -- is not part of what a result means)
+DEPLOYMENT_KEYS = ("container",)
+CONFIG_HASH = config_hash({k: v for k, v in config.items() if k not in DEPLOYMENT_KEYS}, DISEASES)
 # What the trained models depend on: changing sampling, evaluation or verdict settings must not
 # retrain them (their checkpoints record this hash; reports show the full CONFIG_HASH).
 MODEL_SECTIONS = ("seed", "device", "cohort", "qc", "split", "gwas", "selection", "model")
@@ -48,6 +78,8 @@ DISEASE_DEFS = {d: {k: v for k, v in e.items() if not k.startswith("synthetic_")
 MODEL_CONFIG_HASH = config_hash({k: config[k] for k in MODEL_SECTIONS}, DISEASE_DEFS)
 DEMO = is_demo(config)
 COHORT = config["cohort"]
+
+DEMO_PARAMS = bundled(COHORT["demo_params"])
 
 if DEMO:
     COHORT_BFILE = f"{RESULTS}/cohort/cohort"

@@ -1,5 +1,6 @@
 # Two-stage model per disease: a phenotype-supervised VAE, then a DDPM on its latent space.
-# Both are GPU-tagged (resources: gpu=1): the slurm profile sends them to GPU nodes; on a
+# Both are GPU-tagged (resources: gpu=1, the one GPU resource: profiles/slurm sends it as
+# --gpus=1, profiles/slurm-gres as --gres=gpu:1); on a
 # machine without CUDA they run on the CPU with the same code path.
 
 

@@ -3,7 +3,7 @@
 
 rule simulate_cohort:
     input:
-        params=config["cohort"]["demo_params"],
+        params=DEMO_PARAMS,
     output:
         bed=f"{RESULTS}/cohort/cohort.bed",
         bim=f"{RESULTS}/cohort/cohort.bim",
