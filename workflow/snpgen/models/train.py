@@ -99,7 +99,7 @@ def load_checkpoint(path: str | Path, kind: str | None = None) -> dict:
 
 def build_vae(state: dict, device=None) -> GenotypeVAE:
     # checkpoints from before an option existed were trained without it
-    params = {"ar_lags": 0, "pheno_input": "mu", "global_tokens": 0, "ancestry_pcs": 0,
+    params = {"ar_lags": 0, "pheno_input": "mu", "global_tokens": 0, "ancestry_pcs": 0, "global_encoder": "pooled",
               "genotype_model": "categorical", **state["params"]}
     model = GenotypeVAE(int(state["n_snps"]), params)
     model.load_state_dict(state["model"])

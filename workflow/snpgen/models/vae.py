@@ -76,12 +76,16 @@ VAE_DEFAULTS: dict = {
     "global_tokens": 1,            # global latent: this many extra latent positions (latent_channels values each),
                                    # read from the whole genotype vector and seen by every decoder position and
                                    # every SNP's read-out (genome-wide correlation: ancestry); 0 = off
+    "global_encoder": "pooled",    # what the global latent reads: "pooled" = the mean over positions of the conv
+                                   # encoder's features; "dosage" = an MLP on all allele dosages (PCs are linear in
+                                   # them; shares nothing with the local encoder)
     "ancestry_pcs": 4,             # the global latent also predicts this many leading PCs of the training
                                    # split's selected SNPs (an auxiliary regression head; 0 = off)
     "ancestry_weight": 1.0,        # weight of that head's mean squared error (PC scores standardised)
-    "genotype_model": "binomial",  # read-out: "binomial" = each call is Binomial(2, p) with a per-person, per-SNP
-                                   # ALT-allele probability p (Hardy-Weinberg given the latent and the preceding
-                                   # calls); "categorical" = a free distribution over the 3 genotypes
+    "genotype_model": "categorical",  # read-out: "categorical" = a free distribution over the 3 genotypes;
+                                   # "binomial" = each call Binomial(2, p) with a per-person, per-SNP ALT-allele
+                                   # probability p (measured worse: an additive lag term on p cannot say "a
+                                   # heterozygote follows a heterozygote", benchmarks/README section 3, session 7)
     "encoder_patience": 5,         # after this many epochs without a better validation phenotype-head AUC,
                                    # the model goes back to that epoch and the encoder + head stay frozen
                                    # while the decoder and read-out keep training (0 = off)
@@ -169,8 +173,12 @@ class GenotypeVAE(nn.Module):
         enc += [nn.GroupNorm(_groups(cm), cm), nn.SiLU(), nn.Conv1d(cm, 2 * self.latent_channels, 1)]
         self.encoder = nn.Sequential(*enc)
         gdim = self.latent_channels * self.global_tokens
-        if gdim:  # global latent: mean-pooled encoder features -> (mu, logvar) of gdim values
-            self.to_global = nn.Sequential(nn.Linear(cm, cm), nn.SiLU(), nn.Linear(cm, 2 * gdim))
+        if p["global_encoder"] not in ("pooled", "dosage"):
+            raise ValueError(f"vae.global_encoder must be 'pooled' or 'dosage', not {p['global_encoder']!r}")
+        self.global_from_dosage = p["global_encoder"] == "dosage"
+        if gdim:  # global latent: mean-pooled encoder features (or all dosages) -> (mu, logvar) of gdim values
+            cin = Lp if self.global_from_dosage else cm
+            self.to_global = nn.Sequential(nn.Linear(cin, cm), nn.SiLU(), nn.Linear(cm, 2 * gdim))
 
         dec: list[nn.Module] = [nn.Conv1d(self.latent_channels, cm, 3, padding=1)]
         if p["attention"]:
@@ -227,7 +235,8 @@ class GenotypeVAE(nn.Module):
         trunk = self.encoder[:-1](h)
         mu, logvar = self.encoder[-1](trunk).chunk(2, dim=1)
         if self.global_tokens:  # extra latent positions after the local ones
-            g = self.to_global(trunk.mean(-1)).view(-1, 2 * self.latent_channels, self.global_tokens)
+            src = x_onehot[:, 1] + 2 * x_onehot[:, 2] - 1 if self.global_from_dosage else trunk.mean(-1)
+            g = self.to_global(src).view(-1, 2 * self.latent_channels, self.global_tokens)
             mu_g, logvar_g = g.chunk(2, dim=1)
             mu, logvar = torch.cat([mu, mu_g], -1), torch.cat([logvar, logvar_g], -1)
         return mu, logvar.clamp(-12.0, 6.0)
