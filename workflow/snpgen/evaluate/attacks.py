@@ -206,7 +206,7 @@ def _quantiles(x, qs=(0.5, 0.9, 0.99)) -> dict:
 # --------------------------------------------------------------------------- density on PCs
 
 
-def _log_gauss_kde(Q: np.ndarray, D: np.ndarray, h: float, chunk: int = 4096) -> np.ndarray:
+def _log_gauss_kde(Q: np.ndarray, D: np.ndarray, h: float, chunk: int = 512) -> np.ndarray:
     """log of a Gaussian KDE of the points D (bandwidth h, standardised units) at each row of Q,
     without the 2*pi constant (it cancels in a ratio of two KDEs of the same dimension)."""
     k = D.shape[1]
