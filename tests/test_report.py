@@ -511,7 +511,8 @@ def test_attacks_section_and_calibration_reference(full_report):
     assert "leaky" not in util  # privacy only: no utility or fidelity columns
     v = json.loads((full_report["cad"].parent / "cad.verdict.json").read_text())
     lk = v["generators"]["leaky"]
-    assert lk["reference"] is True and lk["decision"] == "do not release"
+    assert lk["reference"] is True and lk["calibration"] is True and lk["decision"] == "do not release"
+    assert "(calibration reference, never for release)" in full_report["index"].read_text()
     assert "max_attack_auc" in lk["failed_checks"] and "segment_replay_share" in lk["failed_checks"]
     assert "max_attack_auc" not in v["generators"]["baseline"]["failed_checks"]
 

@@ -509,7 +509,8 @@ def _verdict_section(metrics: dict[str, dict | None], generators: list[str]) -> 
         m = metrics.get(g)
         v = (m or {}).get("verdict") if m else None
         entry = {"name": g, "role": GENERATOR_ROLES.get(g, "synthetic cohort"),
-                 "reference": g in REFERENCE_GENERATORS, "available": bool(v)}
+                 "reference": g in REFERENCE_GENERATORS, "calibration": g in PRIVACY_ONLY_GENERATORS,
+                 "available": bool(v)}
         if v:
             entry.update(decision=v.get("decision", "n/a"), passed=bool(v.get("passed")),
                          failed=", ".join(v.get("failed_checks") or []) or "none")
@@ -1071,8 +1072,9 @@ def verdict_summary(ctx: dict) -> dict:
     gens = {}
     for g in ctx["verdict"]["generators"]:
         gens[g["name"]] = ({"decision": g["decision"], "passed": g["passed"], "failed_checks": g["failed"],
-                            "reference": g["reference"]} if g["available"]
-                           else {"decision": "not evaluated", "passed": None, "reference": g["reference"]})
+                            "reference": g["reference"], "calibration": g["calibration"]} if g["available"]
+                           else {"decision": "not evaluated", "passed": None, "reference": g["reference"],
+                                 "calibration": g["calibration"]})
     return {"disease": ctx["disease"], "generators": gens, "generator_order": list(gens), "complete": ctx["complete"],
             "n_gaps": len(ctx["gaps"]), "gaps": [f"{x['section']}: {x['item']}" for x in ctx["gaps"]],
             "run_date": _get(ctx, "provenance", "run_date"), "config_hash": _get(ctx, "provenance", "config_hash")}
