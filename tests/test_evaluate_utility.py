@@ -101,7 +101,8 @@ def test_tstr_copy_matches_trtr_and_shuffled_labels_fail(cohort):
     sh = _tstr(c, Gtr, np.random.default_rng(0).permutation(ytr))
     assert sh["logreg"]["ratio"] < 0.85 and sh["logreg"]["ratio_ci_high"] < 0.95
     th = {k: None for k in ("max_identical_match_rate", "aa_ts_min", "max_mia_auc", "max_privacy_loss",
-                            "max_king_kinship", "min_af_correlation", "min_ld_correlation",
+                            "max_king_kinship", "max_attack_auc", "max_replay_share",
+                            "min_af_correlation", "min_ld_correlation",
                             "max_hwe_failure_excess", "het_f_distance_factor", "ld_strength_min",
                             "structure_pc_factor", "max_cluster_proportion_diff")}
     assert verdict({"utility": cp}, th)["decision"] == "release"
