@@ -39,6 +39,11 @@ def test_baseline_rule_code_path_loads_no_torch(tmp_path):
                   f"{str(tmp_path / 'syn.pheno.tsv')!r}, n=30, seed=1, log=lambda s: None)")
     assert (tmp_path / "syn.bed").exists() and (tmp_path / "syn.fam").exists()
     assert "torch" not in mods and not any(m.startswith("snpgen.models") for m in mods)
+    # the leaky calibration reference (rule sample_leaky) takes the same path
+    mods = _loads("from snpgen.baseline import sample_leaky_files; "
+                  f"sample_leaky_files({str(tmp_path / 'train.bed')!r}, {str(tmp_path / 'lk.bed')!r}, "
+                  f"{str(tmp_path / 'lk.pheno.tsv')!r}, n=30, share=0.01, seed=1, log=lambda s: None)")
+    assert (tmp_path / "lk.bed").exists() and "torch" not in mods
 
 
 def test_models_train_and_package_init_do_not_import_each_other():

@@ -97,7 +97,8 @@ def test_ld_copy_holdout_high_shuffled_and_independent_low(data):
 
 def test_shuffled_columns_fail_the_ld_check_copy_passes(data):
     only_ld = {"max_identical_match_rate": None, "aa_ts_min": None, "max_mia_auc": None, "max_privacy_loss": None,
-               "max_king_kinship": None, "min_tstr_trtr_ratio": None, "min_af_correlation": None,
+               "max_king_kinship": None, "max_attack_auc": None, "max_replay_share": None,
+               "min_tstr_trtr_ratio": None, "min_af_correlation": None,
                "max_hwe_failure_excess": None, "het_f_distance_factor": None, "ld_strength_min": None,
                "structure_pc_factor": None, "max_cluster_proportion_diff": None}
     for name, expect in (("shuffled", "do not release"), ("independent", "do not release"), ("copy", "release")):
@@ -115,7 +116,8 @@ def test_ld_check_not_applicable_without_real_ld():
     assert ld["n_pairs_informative"] < ld["min_informative_pairs"]
     v = verdict({"fidelity": {"ld": ld}}, {"max_identical_match_rate": None, "aa_ts_min": None,
                                            "max_mia_auc": None, "max_privacy_loss": None,
-                                           "max_king_kinship": None, "min_tstr_trtr_ratio": None,
+                                           "max_king_kinship": None, "max_attack_auc": None,
+                                           "max_replay_share": None, "min_tstr_trtr_ratio": None,
                                            "min_af_correlation": None, "structure_pc_factor": None,
                                            "max_cluster_proportion_diff": None})
     assert v["checks"][0]["passed"] is None

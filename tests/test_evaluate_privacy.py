@@ -12,7 +12,7 @@ import pytest
 from scipy.spatial.distance import cdist
 
 from genotypes import sim_geno  # noqa: E402
-from snpgen.evaluate import privacy
+from snpgen.evaluate import attacks, privacy
 from snpgen.evaluate.verdict import DEFAULT_THRESHOLDS, verdict
 
 # ------------------------------------------------------------------ constructed data
@@ -43,6 +43,8 @@ def results(cohort):
     for name, S in (("copy", copy), ("holdout", R)):
         m = {"identical_match_rate": privacy.identical_match_rate(S, T)}
         m.update(privacy.distance_privacy(S, T, H, seed=1, max_n=2000, n_boot=200))
+        y0 = np.zeros(S.shape[0], dtype=np.int8)  # no phenotype here: the stronger attacks (tests/test_attacks.py)
+        m["attacks"] = attacks.run_attacks(S, y0, T, y0, H, y0[:H.shape[0]], seed=1)
         out[name] = m
     return out
 
@@ -118,7 +120,8 @@ def test_copy_of_training_fails_privacy_checks(results):
     assert m["dcr"]["ks_pvalue"] < 1e-6
     v = verdict({"privacy": m}, _privacy_only())
     failed = {c["name"] for c in v["checks"] if c["passed"] is False}
-    assert {"identical_match_rate", "nnaa_aa_ts", "mia_auc", "privacy_loss"} <= failed
+    assert {"identical_match_rate", "nnaa_aa_ts", "mia_auc", "privacy_loss", "max_attack_auc",
+            "segment_replay_share"} <= failed
     assert v["decision"] == "do not release"
 
 
@@ -210,7 +213,9 @@ def test_king_summary_suppresses_small_real_counts():
 def _metrics(**over):
     m = {
         "privacy": {"identical_match_rate": 0.0, "nnaa": {"aa_ts": 0.5, "privacy_loss": 0.0},
-                    "mia": {"auc": 0.5}, "king": {"max_kinship_syn_real": None, "max_kinship_syn_real_upper": 0.0884}},
+                    "mia": {"auc": 0.5}, "king": {"max_kinship_syn_real": None, "max_kinship_syn_real_upper": 0.0884},
+                    "attacks": {"max_auc": 0.52, "max_auc_attack": "density_pca", "max_tpr_at_1pct_fpr": 0.012,
+                                "segment_replay": {"share_synthetic_above_holdout_q99": 0.01}}},
         "utility": {"logreg": {"ratio": 0.97}, "hgb": {"ratio": 0.5}},
         "fidelity": {"allele_frequency": {"correlation": 0.99},
                      "ld": {"correlation": 0.8, "n_pairs_informative": 100, "min_informative_pairs": 20,
@@ -236,7 +241,7 @@ def test_verdict_all_pass_and_each_failure():
     assert v["decision"] == "release" and v["passed"] and v["failed_checks"] == []
     names = {c["name"] for c in v["checks"]}
     assert names == {"identical_match_rate", "nnaa_aa_ts", "mia_auc", "privacy_loss", "max_king_kinship",
-                     "tstr_trtr_ratio_logreg", "af_correlation", "ld_correlation",
+                     "max_attack_auc", "segment_replay_share", "tstr_trtr_ratio_logreg", "af_correlation", "ld_correlation",
                      "hwe_failure_share", "het_f_distance", "ld_strength",
                      "structure_pc1_distance", "structure_pc2_distance", "structure_pc3_distance",
                      "structure_pc4_distance", "cluster_proportion_diff"}
@@ -249,6 +254,8 @@ def test_verdict_all_pass_and_each_failure():
         "privacy__nnaa__aa_ts": (0.40, "nnaa_aa_ts"),
         "privacy__mia__auc": (0.56, "mia_auc"),
         "privacy__nnaa__privacy_loss": (0.03, "privacy_loss"),
+        "privacy__attacks__max_auc": (0.56, "max_attack_auc"),
+        "privacy__attacks__segment_replay": ({"share_synthetic_above_holdout_q99": 0.06}, "segment_replay_share"),
         "utility__logreg__ratio": (0.85, "tstr_trtr_ratio_logreg"),
         "fidelity__allele_frequency__correlation": (0.9, "af_correlation"),
         "fidelity__ld__correlation": (0.1, "ld_correlation"),

@@ -101,7 +101,8 @@ def test_tstr_copy_matches_trtr_and_shuffled_labels_fail(cohort):
     sh = _tstr(c, Gtr, np.random.default_rng(0).permutation(ytr))
     assert sh["logreg"]["ratio"] < 0.85 and sh["logreg"]["ratio_ci_high"] < 0.95
     th = {k: None for k in ("max_identical_match_rate", "aa_ts_min", "max_mia_auc", "max_privacy_loss",
-                            "max_king_kinship", "min_af_correlation", "min_ld_correlation",
+                            "max_king_kinship", "max_attack_auc", "max_replay_share",
+                            "min_af_correlation", "min_ld_correlation",
                             "max_hwe_failure_excess", "het_f_distance_factor", "ld_strength_min",
                             "structure_pc_factor", "max_cluster_proportion_diff")}
     assert verdict({"utility": cp}, th)["decision"] == "release"
@@ -263,7 +264,8 @@ def test_evaluate_generator_end_to_end(tmp_path):
         res[gen] = evaluate_generator(train=str(sel / "train"), test=str(sel / "test"),
                                       synthetic=str(tmp_path / f"synthetic/{gen}"), real_gwas=str(gwas),
                                       figdir=str(tmp_path / f"figs/{gen}"), workdir=str(tmp_path / f"work/{gen}"),
-                                      params=params, thresholds={"max_privacy_loss": 0.1}, seed=3,
+                                      # 300 non-members: attack AUC SE about 0.03, and the check takes a max of four
+                                      params=params, thresholds={"max_privacy_loss": 0.1, "max_attack_auc": 0.6}, seed=3,
                                       truth_json=str(truth), disease="toy", generator=gen,
                                       baseline=str(tmp_path / "synthetic/holdout") if gen == "copy" else None)
     m = res["holdout"]
@@ -290,7 +292,27 @@ def test_evaluate_generator_end_to_end(tmp_path):
     assert vb["auc"] == pytest.approx(m["utility"]["logreg"]["tstr"]["auc"])
     assert vb["delta_ci_low"] <= vb["delta"] <= vb["delta_ci_high"]
     assert c["verdict"]["decision"] == "do not release"
-    assert {"identical_match_rate", "nnaa_aa_ts", "mia_auc", "max_king_kinship"} <= set(c["verdict"]["failed_checks"])
+    assert {"identical_match_rate", "nnaa_aa_ts", "mia_auc", "max_king_kinship", "max_attack_auc",
+            "segment_replay_share"} <= set(c["verdict"]["failed_checks"])
+    a = m["privacy"]["attacks"]  # attacks (issue 21): every membership attack with AUC and low-FPR TPRs
+    assert {"density_pca", "density_genotype", "segment_replay", "attribute"} <= set(a)
+    assert {"auc", "tpr_at_1pct_fpr", "tpr_at_0p1pct_fpr"} <= set(a["density_pca"])
+    assert a["max_auc"] == max(a[k]["auc"] for k in ("density_pca", "density_genotype", "segment_replay", "attribute"))
+    chk = next(x for x in m["verdict"]["checks"] if x["name"] == "max_attack_auc")
+    assert chk["passed"] and chk["attack"] == a["max_auc_attack"] and "TPR at 1% FPR" in chk["note"]
+    assert c["privacy"]["attacks"]["max_auc"] > 0.9
+    # the leaky calibration reference, privacy only: fails the attack checks, carries privacy checks only
+    from snpgen.baseline import sample_leaky
+    from snpgen.evaluate.verdict import PRIVACY_CHECKS
+    Gl, yl = sample_leaky(G[tr], y[tr], 400, 0.01, 5)
+    io.write_bed(tmp_path / "synthetic/leaky", Gl, make_fam(syn_ids, yl), bim)
+    lk = evaluate_generator(train=str(sel / "train"), test=str(sel / "test"), synthetic=str(tmp_path / "synthetic/leaky"),
+                            real_gwas=str(gwas), figdir=str(tmp_path / "figs/leaky"), workdir=str(tmp_path / "work/leaky"),
+                            params=params, thresholds={}, seed=3, disease="toy", generator="leaky", privacy_only=True)
+    assert "utility" not in lk and "fidelity" not in lk
+    assert {x["name"] for x in lk["verdict"]["checks"]} <= PRIVACY_CHECKS
+    assert {"max_attack_auc", "segment_replay_share"} <= set(lk["verdict"]["failed_checks"])
+    res["leaky"] = lk
     for r in res.values():
         text = json.dumps(r, allow_nan=False)  # plain JSON (no numpy scalars, no NaN), no individual IDs
         assert "SYN0" not in text and '"R1' not in text and "R10" not in text

@@ -23,6 +23,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 N_REAL = 40  # people in the fixture cohort .fam
+PRIVACY_FIGURES = ("dcr_hist.png", "mia_roc.png")  # all the leaky calibration reference produces
 EVAL_FIGURES = ("roc.png", "af_scatter.png", "ld_heatmap.png", "ld_decay.png", "pca.png",
                 "pca_wasserstein.png", "het_hwe.png", "gwas_beta.png", "dcr_hist.png", "mia_roc.png")
 
@@ -285,8 +286,40 @@ def _metrics(disease: str, gen: str) -> dict:
         "params": {"bootstrap_n": 200},
         "provenance": {"seed": 1234, "python": "3.11", "numpy": "2.4", "plink2": "PLINK v2.00a3.5"},
     }
-    m["verdict"] = verdict(m, {})
+    m["privacy"]["attacks"] = _attacks(gen)
+    if gen == "leaky":  # the leaky calibration reference: privacy only
+        del m["utility"], m["fidelity"]
+        m["evaluated"] = "privacy only (calibration reference: utility and fidelity not evaluated)"
+        m["figures"] = sorted(PRIVACY_FIGURES)
+    m["verdict"] = verdict(m, {}, privacy_only=gen == "leaky")
     return m
+
+
+def _attacks(gen: str) -> dict:
+    """privacy.attacks as snpgen.evaluate.attacks writes it: the leaky reference fails every attack,
+    the baseline sits at guessing, the model slightly above (members: 12, so TPRs are suppressed)."""
+    auc = {"leaky": 0.99, "baseline": 0.5}.get(gen, 0.52)
+    share = {"leaky": 0.97, "baseline": 0.0}.get(gen, 0.02)
+    one = lambda a: {"auc": a, "auc_se": 0.12, "min_resolvable_fpr": 1 / 12, "tpr_at_1pct_fpr": None,  # noqa: E731
+                     "tpr_at_1pct_fpr_upper": 0.833, "tpr_at_0p1pct_fpr": None, "tpr_at_0p1pct_fpr_upper": 0.833}
+    return {
+        "threat_model": "attacker holds the synthetic cohort, a target's genotypes and a reference sample",
+        "design": {"reference": "held-out split in two seeded halves, each the reference of the other (cross-fitting)",
+                   "n_members": None, "n_nonmembers": None, "n_reference_per_half": None, "n_synthetic": 400,
+                   "n_train_replay_reference": None, "fpr_levels": [0.01, 0.001]},
+        "density_pca": {**one(auc), "n_pcs": 10, "bandwidth_synthetic": 0.5, "bandwidth_reference": 0.7},
+        "density_genotype": {**one(auc - 0.01), "bandwidth": 3.0, "metric": "manhattan"},
+        "segment_replay": {**one(auc - 0.02), "synthetic_run_quantiles": {"q50": 9.0, "q90": 14.0, "q99": 60.0},
+                           "holdout_run_quantiles": {"q50": 9.0, "q90": 13.0, "q99": 20.0},
+                           "synthetic_run_mean": 10.0, "holdout_run_mean": 9.5, "holdout_q99": 20.0,
+                           "share_synthetic_above_holdout_q99": share, "expected_share_when_safe": 0.01,
+                           "n_snps": 64},
+        "attribute": {**one(auc - 0.03), "auc_members": 0.7 if gen == "leaky" else 0.6, "auc_nonmembers": 0.6,
+                      "auc_gap": 0.1 if gen == "leaky" else 0.0},
+        "max_auc": auc, "max_auc_se": 0.12, "max_auc_attack": "density_pca", "max_tpr_at_1pct_fpr": None,
+        "max_tpr_at_1pct_fpr_attack": None, "max_tpr_at_1pct_fpr_upper": 0.833,
+        "seconds": {"density_pca": 0.1},
+    }
 
 
 def build_results(root: Path, diseases=("cad",), *, with_models=True, with_metrics=True,
@@ -348,7 +381,9 @@ def build_results(root: Path, diseases=("cad",), *, with_models=True, with_metri
             for gen in generators:
                 _write_json(results / d / "metrics" / f"{gen}.json", _metrics(d, gen))
                 shutil.copytree(ref / ("baseline" if gen == "baseline" else "model"),
-                                results / d / "metrics" / "figures" / gen)
+                                results / d / "metrics" / "figures" / gen,
+                                ignore=(lambda _d, names: [n for n in names if n not in PRIVACY_FIGURES])
+                                if gen == "leaky" else None)
             _write_json(results / d / "metrics" / "prs.json", {
                 "schema_version": 1, "disease": d,
                 "prs": {"method": "clumping+thresholding", "clump_r2": 0.1, "clump_kb": 250, "clump_p1": 1.0,
@@ -411,8 +446,10 @@ def test_full_report_content(full_report):
     assert "<script" not in html.lower()
     assert _external_refs(html) == []
     # every figure is embedded: 2 GWAS + 2 training curves + 10 evaluation figures x 3 generators
-    assert html.count("<figure class=\"figure") == 2 + 2 + len(EVAL_FIGURES) * 3
-    assert html.count("data:image/png;base64,") == 2 + 2 + len(EVAL_FIGURES) * 3
+    # + the leaky calibration reference's privacy figures
+    n_figs = 2 + 2 + len(EVAL_FIGURES) * 3 + len(PRIVACY_FIGURES)
+    assert html.count("<figure class=\"figure") == n_figs
+    assert html.count("data:image/png;base64,") == n_figs
     # verdict: each check, its threshold and result, for each generator
     for check in ("Membership-inference attack AUC", "Allele-frequency correlation", "TSTR/TRTR AUC ratio"):
         assert check in html
@@ -450,6 +487,34 @@ def test_population_structure_tables_and_checks(full_report):
     v = json.loads((full_report["cad"].parent / "cad.verdict.json").read_text())
     assert "cluster_proportion_diff" in v["generators"]["baseline"]["failed_checks"]
     assert "cluster_proportion_diff" not in v["generators"]["matched"]["failed_checks"]
+
+
+def test_attacks_section_and_calibration_reference(full_report):
+    """Issue 21: threat model, per-attack AUC and TPR at 1 %/0.1 % FPR, the maximum, the 0-100
+    scale between the baseline (0) and the leaky reference (100); the leaky reference is labelled
+    a calibration reference, shows privacy only, and is never offered for release."""
+    html = full_report["cad"].read_text()
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html)
+    att = text[text.index('id="attacks"'):text.index('id="threat-model"')]
+    for s in ("Threat model", "reference sample", "TPR at 1% FPR", "TPR at 0.1% FPR", "Density ratio on principal",
+              "Segment replay", "Trait-linked membership", "Strongest attack: largest AUC", "safe-leaky scale"):
+        assert s in att, s
+    assert "0.520 ± 0.120" in att and "(suppressed)" in att  # TPRs from 12 members: upper bounds only
+    # the model's max AUC 0.52 between baseline 0.50 and leaky 0.99: 4 on the 0-100 scale; the references 0 and 100
+    row = att[att.index("... on the safe-leaky scale", att.index("... which attack")):]
+    assert re.search(r"<td class=\"num\">4</td><td class=\"num\">4</td><td class=\"num\">0</td><td class=\"num\">100</td>",
+                     row.replace("\n", "").replace("  ", "")), row[:400]
+    assert "calibration reference, never for release" in text
+    verdict_table = text[text.index('<table id="verdict"'):text.index("</table>", text.index('<table id="verdict"'))]
+    assert "Strongest membership attack" in verdict_table and "replaying a training segment" in verdict_table
+    util = text[text.index('id="utility"'):text.index('id="privacy"')]
+    assert "leaky" not in util  # privacy only: no utility or fidelity columns
+    v = json.loads((full_report["cad"].parent / "cad.verdict.json").read_text())
+    lk = v["generators"]["leaky"]
+    assert lk["reference"] is True and lk["calibration"] is True and lk["decision"] == "do not release"
+    assert "(calibration reference, never for release)" in full_report["index"].read_text()
+    assert "max_attack_auc" in lk["failed_checks"] and "segment_replay_share" in lk["failed_checks"]
+    assert "max_attack_auc" not in v["generators"]["baseline"]["failed_checks"]
 
 
 def test_small_real_counts_are_suppressed_everywhere(full_report):

@@ -176,6 +176,17 @@ def test_sample_scripts_write_cohorts(files, tmp_path):
     assert fam.height == 500 and fam["PHENO"].to_list().count("2") == round(500 * frac)
     assert io.read_bim(base)["ID"].to_list() == io.read_bim(files / "train")["ID"].to_list()
 
+    leaky = tmp_path / "leaky"  # the leaky calibration reference: copies of training, 1 % of genotypes redrawn
+    _run_script(
+        "sample_leaky.py",
+        input=_NS(train=str(files / "train.bed")),
+        output=_NS(bed=f"{leaky}.bed", bim=f"{leaky}.bim", fam=f"{leaky}.fam", pheno=f"{leaky}.pheno.tsv"),
+        params=_NS(n=150, share=0.01, seed=2), log=[str(tmp_path / "leaky.log")])
+    Gl, Gt = io.read_genotypes(leaky), io.read_genotypes(files / "train")
+    assert Gl.shape == (150, Gt.shape[1])
+    agree = max(float(np.mean(Gl[0] == Gt[j])) for j in range(Gt.shape[0]))  # a near-copy of one training record
+    assert agree > 0.95 and "never for release" in (tmp_path / "leaky.log").read_text()
+
 
 def test_training_scripts_run(files, tmp_path):
     _run_script(

@@ -146,7 +146,7 @@ def test_synthetic_cohorts_are_real_plink_filesets(workflow_run, disease, tmp_pa
 
     cols = ["CHR", "ID", "POS", "A1", "A2"]
     sel_bim = io.read_bim(workflow_run / disease / "selection" / "train").select(cols)
-    for gen in ("matched", "augmented", "baseline"):
+    for gen in ("matched", "augmented", "baseline", "leaky"):
         prefix = workflow_run / disease / "synthetic" / gen
         assert io.read_bim(prefix).select(cols).equals(sel_bim), "same variants, alleles and order as the selection"
         fam = io.read_fam(prefix)
@@ -159,6 +159,8 @@ def test_synthetic_cohorts_are_real_plink_filesets(workflow_run, disease, tmp_pa
         cases = (fam["PHENO"] == "2").mean()
         if gen == "augmented":
             assert cases == 0.5
+        elif gen == "leaky":  # copies of training records, with their own labels
+            continue
         elif disease == "t2d":  # synthetic_case_fraction: 0.3 in the test diseases file
             assert abs(cases - 0.3) < 0.01
 
@@ -181,7 +183,15 @@ def test_metrics_and_report_exist_for_every_generator(workflow_run, disease):
             b = json.loads((workflow_run / disease / "metrics" / "baseline.json").read_text())["utility"]["logreg"]
             assert vb["auc"] == pytest.approx(b["tstr"]["auc"])  # the same classifier, test split and resamples
             assert vb["delta_ci_low"] <= vb["delta"] <= vb["delta_ci_high"]
+        a = m["privacy"]["attacks"]  # stronger attacks (issue 21): the maximum and its TPR in the verdict
+        chk = next(c for c in m["verdict"]["checks"] if c["name"] == "max_attack_auc")
+        assert chk["value"] == pytest.approx(a["max_auc"]) and "tpr_at_1pct_fpr" in chk
+    # the leaky calibration reference: privacy only, fails the attack checks
+    lk = json.loads((workflow_run / disease / "metrics" / "leaky.json").read_text())
+    assert "utility" not in lk and "fidelity" not in lk and lk["verdict"]["decision"] == "do not release"
+    assert "max_attack_auc" in lk["verdict"]["failed_checks"] and lk["privacy"]["attacks"]["max_auc"] > 0.8
     assert "auc" in json.dumps(json.loads((workflow_run / disease / "metrics" / "prs.json").read_text()))
     html = (workflow_run / "reports" / f"{disease}.html").read_text()
     assert 'id="verdict"' in html and 'id="provenance"' in html and "TSTR &minus; baseline TSTR" in html
+    assert 'id="attacks"' in html and "calibration reference, never for release" in html
     assert json.loads((workflow_run / "reports" / "leak_scan.json").read_text())["files_scanned"]

@@ -95,7 +95,10 @@ GWAS_COVARIATES = COVARIATES + [f"PC{i}" for i in range(1, config["gwas"]["n_pcs
 SPLITS = ["train", "val", "test"]
 # counts of real people below this are suppressed ("<N") in every shareable output and message
 MIN_CELL_COUNT = config["evaluate"]["min_cell_count"]
-GENERATORS = ["matched", "augmented", "baseline"]  # the model's two modes and the trivial baseline
+# the model's two modes, the trivial baseline (the "safe" end of the attack scale) and the leaky
+# calibration reference (copies of training records: the "leaky" end; privacy only, never for release)
+GENERATORS = ["matched", "augmented", "baseline", "leaky"]
+PRIVACY_ONLY_GENERATORS = ["leaky"]
 REPORT_DIR = f"{RESULTS}/reports"
 QC_BFILE = f"{RESULTS}/qc/cohort"
 GWAS_GLM_PATH = f"{RESULTS}/{{disease}}/gwas/{GWAS_GLM}"  # plink2 --glm table, one name for every gwas.firth
@@ -122,7 +125,7 @@ def matched_case_fraction(wc):
 def baseline_fileset(wc):
     """The baseline's .bed/.bim/.fam, which the model's cohorts are compared with on the same test
     resamples (nothing for the baseline itself)."""
-    if wc.gen == "baseline":
+    if wc.gen == "baseline" or wc.gen in PRIVACY_ONLY_GENERATORS:
         return []
     return [f"{RESULTS}/{wc.disease}/synthetic/baseline.{ext}" for ext in ("bed", "bim", "fam")]
 
@@ -156,6 +159,6 @@ def report_seeds(wc):
     if DEMO:
         seeds["simulate"] = stage_seed(SEED, "simulate")
     for stage in ("split", "train_vae", "train_diffusion", "sample_matched", "sample_augmented",
-                  "sample_baseline", "evaluate"):
+                  "sample_baseline", "sample_leaky", "evaluate"):
         seeds[stage] = stage_seed(SEED, stage, wc.disease)
     return seeds

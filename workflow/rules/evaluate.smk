@@ -24,6 +24,8 @@ rule evaluate:
     params:
         evaluate=config["evaluate"],
         verdict=config["verdict"],
+        # the leaky calibration reference: privacy metrics only (utility/fidelity skipped)
+        privacy_only=lambda wc: wc.gen in PRIVACY_ONLY_GENERATORS,
         # one seed per disease, shared by the generators: the same real subsamples for each
         seed=lambda wc: stage_seed(SEED, "evaluate", wc.disease),
     log:

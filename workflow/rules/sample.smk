@@ -1,5 +1,6 @@
 # Synthetic cohorts per disease: the model in "matched" (training or configured case fraction)
-# and "augmented" (balanced) modes, and the trivial per-class allele-frequency baseline.
+# and "augmented" (balanced) modes, the trivial per-class allele-frequency baseline and the leaky
+# calibration reference of the privacy attacks (copies of training records; never for release).
 
 
 rule sample_cohort:
@@ -61,3 +62,29 @@ rule sample_baseline:
         "../../envs/torch.yaml"
     script:
         "../scripts/sample_baseline.py"
+
+
+rule sample_leaky:
+    input:
+        train=f"{RESULTS}/{{disease}}/selection/train.bed",
+    output:
+        bed=f"{RESULTS}/{{disease}}/synthetic/leaky.bed",
+        bim=f"{RESULTS}/{{disease}}/synthetic/leaky.bim",
+        fam=f"{RESULTS}/{{disease}}/synthetic/leaky.fam",
+        pheno=f"{RESULTS}/{{disease}}/synthetic/leaky.pheno.tsv",
+    params:
+        n=lambda wc: DISEASES[wc.disease]["synthetic_n"],
+        share=config["evaluate"]["leaky_resample_share"],
+        seed=lambda wc: stage_seed(SEED, "sample_leaky", wc.disease),
+    log:
+        f"{RESULTS}/logs/{{disease}}/sample_leaky.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{disease}}/sample_leaky.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../scripts/sample_leaky.py"

@@ -45,7 +45,7 @@ def main(log) -> None:
                     figdir=smk.output.figures, workdir=work, params=smk.params.evaluate,
                     thresholds=smk.params.verdict, seed=int(smk.params.seed),
                     truth_json=(smk.input.truth or None), disease=smk.wildcards.disease, generator=smk.wildcards.gen,
-                    threads=threads, memory_mb=mem, log=log.info)
+                    threads=threads, memory_mb=mem, privacy_only=bool(smk.params.privacy_only), log=log.info)
                 log.info("verdict: %s (failed: %s)", res["verdict"]["decision"], res["verdict"]["failed_checks"])
         write_json(out_json, res)
         log.info("wrote %s", out_json)

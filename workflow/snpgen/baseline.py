@@ -1,4 +1,7 @@
-"""Baseline generator: independent per-SNP allele-frequency sampler per class.
+"""Reference generators: the independent per-SNP allele-frequency sampler per class (the "safe"
+baseline) and, for calibrating the privacy attacks only, a "leaky" copy of training records.
+
+Baseline: independent per-SNP allele-frequency sampler per class.
 
 Genotype of SNP j for a synthetic individual of class c ~ Binomial(2, p_cj), p_cj = ALT
 allele frequency among training individuals of class c (observed calls only). It keeps
@@ -69,3 +72,53 @@ def sample_baseline_files(train_bed: str, out_bed: str, out_pheno: str, n: int |
         f"(case fraction {cf:.3f}), fitted on {int(lab.sum())} labelled training individuals; "
         f"{time.perf_counter() - t0:.1f}s")
     return {"n": n, "n_snps": int(G.shape[1]), "case_fraction": cf, "n_cases": int(ys.sum()), "seed": int(seed)}
+
+
+# --------------------------------------------------------------------------- leaky calibration reference
+
+
+def sample_leaky(X: np.ndarray, y: np.ndarray, n: int, share: float, seed: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """A generator that leaks by construction (calibration reference, never for release).
+
+    ``n`` labelled training records (without replacement while there are enough, then with),
+    each keeping its own label, with a share ``share`` of the genotypes redrawn at random from
+    Binomial(2, p_j) (p_j = training allele frequency; missing calls are always redrawn).
+    Returns (G int8 (n, L), y int8 (n,)).
+    """
+    if not 0.0 <= float(share) <= 1.0:
+        raise ValueError(f"leaky resample share must be in [0, 1], got {share}")
+    X = np.asarray(X)
+    y = np.asarray(y)
+    lab = np.flatnonzero((y == 0) | (y == 1))
+    if lab.size == 0:
+        raise ValueError("no labelled training individuals: cannot build the leaky reference")
+    rng = np.random.default_rng([int(seed), 13])
+    n = int(n)
+    src = rng.choice(lab, size=n, replace=n > lab.size)
+    G = X[src].astype(np.int8, copy=True)
+    p = np.nan_to_num(allele_freqs(X), nan=0.0)
+    redraw = (rng.random(G.shape) < float(share)) | (G < 0)
+    draws = rng.binomial(2, np.broadcast_to(p, G.shape)[redraw]).astype(np.int8)
+    G[redraw] = draws
+    return G, y[src].astype(np.int8)
+
+
+def sample_leaky_files(train_bed: str, out_bed: str, out_pheno: str, n: int | None = None, share: float = 0.01,
+                       seed: int = 1, out_bim: str | None = None, out_fam: str | None = None,
+                       log: Callable[[str], None] = print) -> dict:
+    """Write the leaky calibration reference (:func:`sample_leaky`) as a synthetic PLINK cohort."""
+    from .genotypes import bed_prefix, fam_labels
+    from .sample import _check_outputs, write_cohort
+
+    prefix = _check_outputs(out_bed, out_bim, out_fam)
+    tr = bed_prefix(train_bed)
+    X = io.read_genotypes(tr)
+    y = fam_labels(tr)
+    n = int(n) if n is not None else int(len(y))
+    t0 = time.perf_counter()
+    G, ys = sample_leaky(X, y, n, share, seed)
+    write_cohort(prefix, G, ys, io.read_bim(tr), out_pheno)
+    log(f"leaky calibration reference: {n} copies of training records with {share:.2%} of genotypes redrawn, "
+        f"{G.shape[1]} SNPs; {time.perf_counter() - t0:.1f}s (never for release)")
+    return {"n": n, "n_snps": int(G.shape[1]), "share": float(share), "seed": int(seed)}

@@ -5,6 +5,8 @@ named ``run_*``):
 
 - :mod:`snpgen.evaluate.privacy`  chunked nearest-neighbour distances, identical matches, DCR,
   NNAA, distance-based membership inference, KING kinship (``run_king``).
+- :mod:`snpgen.evaluate.attacks`  stronger membership attacks (density ratio on PCs and on
+  genotypes, segment replay, trait-linked attribute inference), AUC and TPR at low FPR.
 - :mod:`snpgen.evaluate.fidelity` allele frequencies, LD windows and decay, PCA projection,
   heterozygosity/HWE summaries (``run_het_hardy``), synthetic GWAS (``run_glm``) comparison.
 - :mod:`snpgen.evaluate.utility`  TSTR vs TRTR with logistic regression and gradient boosting,
@@ -46,6 +48,10 @@ DEFAULT_EVALUATE: dict = {
     "distance_chunk": 2048,       # rows per block in the nearest-distance computation
     "privacy_max_n": 5000,        # cap on S, T and H (equal sizes) for DCR / NNAA / MIA
     "nnaa_tie_weight": 0.5,       # weight of d_XY == d_XX ties in NNAA (0 = strict '>' as in Yale et al.)
+    "attack_max_n": 5000,         # cap on held-out non-members (and as many members) and on synthetic records in the attacks
+    "attack_replay_max_train": 20000,  # cap on the training records searched for each record's nearest (segment replay)
+    "attack_n_pcs": 10,           # leading PCs (fitted on the synthetic cohort) of the density-ratio attack
+    "leaky_resample_share": 0.01,  # share of genotypes redrawn in the leaky calibration reference (copies of training)
     "king_max_n": 5000,           # cap on synthetic and on real-train individuals in the KING table
     "king_thresholds": [0.354, 0.177, 0.0884],  # duplicate/MZ, 1st degree, 2nd degree
     "hwe_p": 1.0e-6,              # HWE p-value threshold for the "fraction failing" summary
@@ -153,22 +159,22 @@ def evaluate_generator(*, train: str, test: str, synthetic: str, real_gwas: str,
                        workdir: str, params: dict, thresholds: dict, seed: int,
                        truth_json: str | None = None, disease: str = "", generator: str = "",
                        baseline: str | None = None, threads: int = 1, memory_mb: int | None = None,
-                       log=None) -> dict:
+                       privacy_only: bool = False, log=None) -> dict:
     """All metrics of one synthetic cohort (prefixes of PLINK filesets over the selected SNPs).
 
     ``baseline``: the per-class allele-frequency baseline's cohort; when given, each utility
     model also reports this cohort's TSTR minus the baseline's (``vs_baseline``, paired CI).
+    ``privacy_only``: skip utility and fidelity (the leaky calibration reference, which is only
+    there to calibrate the privacy attacks); the verdict then holds the privacy checks only.
 
     Returns the metrics dict (JSON-ready, aggregate numbers only; layout in docs/metrics.md) and
     writes the figures into ``figdir``. ``workdir`` holds temporary plink files.
     """
-    import json
     from pathlib import Path
 
     import numpy as np
 
     from .. import io
-    from . import fidelity, figures, privacy, utility
     from .verdict import verdict
 
     say = log or (lambda *_: None)
@@ -212,6 +218,38 @@ def evaluate_generator(*, train: str, test: str, synthetic: str, real_gwas: str,
     }
     figs: list[str] = []
 
+    if privacy_only:
+        metrics["evaluated"] = "privacy only (calibration reference: utility and fidelity not evaluated)"
+    else:
+        _utility_fidelity(metrics, figs, G_t=G_t, G_h=G_h, G_s=G_s, y_t=y_t, y_h=y_h, y_s=y_s, bim=bim, fam_t=fam_t,
+                          train=train, test=test, synthetic=synthetic, real_gwas=real_gwas, figdir=figdir,
+                          workdir=workdir, P=P, seed=seed, truth_json=truth_json, disease=disease,
+                          baseline=baseline, threads=threads, memory_mb=memory_mb, say=say, rng=rng,
+                          min_count=min_count)
+    _privacy(metrics, figs, G_t=G_t, G_h=G_h, G_s=G_s, y_t=y_t, y_h=y_h, y_s=y_s, bim=bim, figdir=figdir,
+             workdir=workdir, P=P, seed=seed, threads=threads, memory_mb=memory_mb, say=say, rng=rng,
+             min_count=min_count)
+
+    # ------------------------------------------------------------------ verdict, bookkeeping
+    metrics["verdict"] = verdict(metrics, thresholds, privacy_only=privacy_only)
+    metrics["figures"] = sorted(figs)
+    metrics["params"] = P
+    metrics["provenance"] = provenance(seed)
+    return jsonable(metrics)
+
+
+def _utility_fidelity(metrics, figs, *, G_t, G_h, G_s, y_t, y_h, y_s, bim, fam_t, train, test, synthetic,
+                      real_gwas, figdir, workdir, P, seed, truth_json, disease, baseline, threads, memory_mb,
+                      say, rng, min_count) -> None:
+    """Utility and fidelity sections of :func:`evaluate_generator` (into ``metrics`` and ``figs``)."""
+    import json
+    from pathlib import Path
+
+    import numpy as np
+
+    from . import fidelity, figures, privacy, utility
+
+    K = bim.height
     # ------------------------------------------------------------------ utility
     say("utility: TSTR vs TRTR")
     ks, kt, kh = y_s >= 0, y_t >= 0, y_h >= 0
@@ -314,6 +352,12 @@ def evaluate_generator(*, train: str, test: str, synthetic: str, real_gwas: str,
     fid["gwas"] = gw
     metrics["fidelity"] = fid
 
+
+def _privacy(metrics, figs, *, G_t, G_h, G_s, y_t, y_h, y_s, bim, figdir, workdir, P, seed, threads, memory_mb,
+             say, rng, min_count) -> None:
+    """Privacy section of :func:`evaluate_generator`: distance-based metrics, attacks, KING."""
+    from . import attacks, figures, privacy
+
     # ------------------------------------------------------------------ privacy
     say("privacy: identical matches, DCR, NNAA, MIA")
     modes = privacy.column_modes(G_t)
@@ -338,6 +382,14 @@ def evaluate_generator(*, train: str, test: str, synthetic: str, real_gwas: str,
     fpr, tpr = privacy.roc_points_mia(d["ts"], d["hs"])
     figs.append(figures.mia_roc(fpr, tpr, pv["mia"]["auc"], figdir / "mia_roc.png", len(d["hs"])).name)
 
+    say("privacy: attacks (density ratio, segment replay, attribute inference)")
+    pv["attacks"] = attacks.run_attacks(S, y_s, T, y_t, H, y_h, chrom=bim["CHR"].to_numpy(), seed=seed + 51,
+                                        max_n=int(P["attack_max_n"]),
+                                        replay_max_train=int(P["attack_replay_max_train"]),
+                                        n_pcs=int(P["attack_n_pcs"]), metric=P["distance"],
+                                        chunk=int(P["distance_chunk"]), min_count=min_count)
+    say(f"privacy: attacks' largest AUC {pv['attacks']['max_auc']:.3f} ({pv['attacks']['max_auc_attack']})")
+
     say("privacy: plink2 --make-king-table")
     nk = int(P["king_max_n"])
     isk = privacy.subsample_rows(G_s.shape[0], nk, rng(41))
@@ -346,13 +398,6 @@ def evaluate_generator(*, train: str, test: str, synthetic: str, real_gwas: str,
                                   thresholds=tuple(P["king_thresholds"]), min_count=min_count,
                                   threads=threads, memory_mb=memory_mb)
     metrics["privacy"] = pv
-
-    # ------------------------------------------------------------------ verdict, bookkeeping
-    metrics["verdict"] = verdict(metrics, thresholds)
-    metrics["figures"] = sorted(figs)
-    metrics["params"] = P
-    metrics["provenance"] = provenance(seed)
-    return jsonable(metrics)
 
 
 def evaluate_prs(*, cohort: str, gwas: str, train_ids: str, val_ids: str, test_ids: str, pheno: str,

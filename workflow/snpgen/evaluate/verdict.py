@@ -29,6 +29,8 @@ DEFAULT_THRESHOLDS: dict = {
     "max_mia_auc": 0.55,               # distance-based membership-inference AUC
     "max_privacy_loss": 0.02,          # AA_TS(holdout ref) - AA_TS(train ref)
     "max_king_kinship": 0.354,         # max KING kinship synthetic-real (0.354 = duplicate/MZ)
+    "max_attack_auc": 0.55,            # largest membership AUC over the attacks (privacy.attacks.max_auc)
+    "max_replay_share": 0.05,          # share of synthetic records replaying a training run longer than held-out q99 (0.01 when safe)
     "min_tstr_trtr_ratio": 0.9,        # TSTR AUC / TRTR AUC
     "utility_models": ["logreg"],      # models whose TSTR/TRTR ratio must pass
     "min_af_correlation": 0.95,        # per-SNP allele-frequency Pearson r (null disables)
@@ -45,7 +47,8 @@ DEFAULT_THRESHOLDS: dict = {
 
 STRUCTURE_N_PCS = 4  # PCs checked when fidelity.structure is missing (evaluate.structure_n_pcs default)
 
-PRIVACY_CHECKS = {"identical_match_rate", "nnaa_aa_ts", "mia_auc", "privacy_loss", "max_king_kinship"}
+PRIVACY_CHECKS = {"identical_match_rate", "nnaa_aa_ts", "mia_auc", "privacy_loss", "max_king_kinship",
+                  "max_attack_auc", "segment_replay_share"}
 
 
 def _num(x):
@@ -149,8 +152,36 @@ def structure_checks(metrics: dict, th: dict) -> list[dict]:
     return checks
 
 
-def verdict(metrics: dict, thresholds: dict | None = None) -> dict:
+def attack_checks(metrics: dict, th: dict) -> list[dict]:
+    """``max_attack_auc`` (privacy.attacks.max_auc <= max_attack_auc; the check also carries the
+    attack's name and the largest TPR at 1 % FPR) and ``segment_replay_share``
+    (privacy.attacks.segment_replay.share_synthetic_above_holdout_q99 <= max_replay_share)."""
+    a = _get(metrics, "privacy", "attacks") or {}
+    out = []
+    if th.get("max_attack_auc") is not None:
+        c = check("max_attack_auc", a.get("max_auc"), th["max_attack_auc"], "<=")
+        c["attack"] = a.get("max_auc_attack")
+        c["tpr_at_1pct_fpr"] = a.get("max_tpr_at_1pct_fpr")
+        if a.get("max_tpr_at_1pct_fpr") is None and a.get("max_tpr_at_1pct_fpr_upper") is not None:
+            c["tpr_at_1pct_fpr_upper"] = a["max_tpr_at_1pct_fpr_upper"]
+        if a.get("max_auc_attack"):
+            tpr = (f"{a['max_tpr_at_1pct_fpr']:.3f}" if a.get("max_tpr_at_1pct_fpr") is not None
+                   else f"< {a.get('max_tpr_at_1pct_fpr_upper', 0):.3f} (suppressed: few members detected)")
+            c["note"] = f"strongest attack: {a['max_auc_attack']}; largest TPR at 1% FPR over attacks: {tpr}"
+        out.append(c)
+    if th.get("max_replay_share") is not None:
+        out.append(check("segment_replay_share", _get(a, "segment_replay", "share_synthetic_above_holdout_q99"),
+                         th["max_replay_share"], "<="))
+    return out
+
+
+def verdict(metrics: dict, thresholds: dict | None = None, *, privacy_only: bool = False) -> dict:
     """Checks and decision from a metrics dict laid out as in docs/metrics.md.
+
+    ``privacy_only``: keep only the privacy checks (:data:`PRIVACY_CHECKS`; the leaky calibration
+    reference, evaluated for privacy only).
+
+    Attack checks (:func:`attack_checks`): ``max_attack_auc`` and ``segment_replay_share``.
 
     Reads: privacy.identical_match_rate, privacy.nnaa.aa_ts, privacy.mia.auc,
     privacy.nnaa.privacy_loss, privacy.king.max_kinship_syn_real_upper,
@@ -194,6 +225,7 @@ def verdict(metrics: dict, thresholds: dict | None = None) -> dict:
             note = "no synthetic-real pair above the KING table filter; value is that filter (an upper bound)"
         checks.append(check("max_king_kinship", king.get("max_kinship_syn_real_upper"),
                             th["max_king_kinship"], "<=", note=note))
+    checks += attack_checks(metrics, th)
     if th.get("min_tstr_trtr_ratio") is not None:
         for m in th.get("utility_models") or []:
             checks.append(check(f"tstr_trtr_ratio_{m}", _get(metrics, "utility", m, "ratio"),
@@ -207,6 +239,8 @@ def verdict(metrics: dict, thresholds: dict | None = None) -> dict:
                                                ">="), _ld_not_applicable(ld)))
     checks += genotype_qc_checks(metrics, th)
     checks += structure_checks(metrics, th)
+    if privacy_only:
+        checks = [c for c in checks if c["name"] in PRIVACY_CHECKS]
     evaluated = [c for c in checks if c["passed"] is not None]
     ok = bool(evaluated) and all(c["passed"] for c in evaluated)
     failed = [c["name"] for c in evaluated if not c["passed"]]

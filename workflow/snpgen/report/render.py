@@ -32,15 +32,28 @@ from ..paths import GWAS_GLM
 from . import cell_threshold, is_suppressed, min_cell_count, round_count, suppress_parts, suppress_small
 
 TEMPLATES = Path(__file__).parent / "templates"
-DEFAULT_GENERATORS = ("matched", "augmented", "baseline")
+DEFAULT_GENERATORS = ("matched", "augmented", "baseline", "leaky")
 GLM_NAME = GWAS_GLM
 
 GENERATOR_ROLES = {
     "matched": "synthetic cohort, training case fraction",
     "augmented": "synthetic cohort, class-balanced",
-    "baseline": "trivial baseline: independent per-class allele-frequency sampler (reference)",
+    "baseline": "trivial baseline: independent per-class allele-frequency sampler (reference; the safe end of the "
+                "attack scale)",
+    "leaky": ("calibration reference, never for release: copies of training records with a small share of genotypes "
+              "redrawn (leaks by construction; the leaky end of the attack scale; privacy evaluated only)"),
 }
-REFERENCE_GENERATORS = {"baseline"}
+REFERENCE_GENERATORS = {"baseline", "leaky"}
+# evaluated for privacy only (no utility or fidelity sections, privacy checks only in the verdict)
+PRIVACY_ONLY_GENERATORS = {"leaky"}
+# the two ends of the 0-100 attack scale: safe (0) and leaky (100)
+SAFE_REFERENCE, LEAKY_REFERENCE = "baseline", "leaky"
+ATTACK_NAMES = {
+    "density_pca": "Density ratio on principal components (DOMIAS-style)",
+    "density_genotype": "Density ratio with a genotype kernel",
+    "segment_replay": "Segment replay (longest identical run with the nearest synthetic record)",
+    "attribute": "Trait-linked membership (disease status inferred from the synthetic cohort)",
+}
 
 CHECK_LABELS = {
     "identical_match_rate": ("Synthetic records identical to a training record", "fraction"),
@@ -48,6 +61,9 @@ CHECK_LABELS = {
     "mia_auc": ("Membership-inference attack AUC (0.5 = guessing)", "AUC"),
     "privacy_loss": ("NNAA privacy loss (held-out minus training reference)", "fraction"),
     "max_king_kinship": ("Largest KING kinship synthetic-real (0.354 = duplicate)", "kinship"),
+    "max_attack_auc": ("Strongest membership attack: largest AUC over the attacks (0.5 = guessing)", "AUC"),
+    "segment_replay_share": ("Synthetic records replaying a training segment longer than 99% of held-out people",
+                             "fraction (about 0.01 = safe)"),
     "af_correlation": ("Allele-frequency correlation, real train vs synthetic", "r"),
     "ld_correlation": ("LD r² correlation on windows of neighbouring SNPs", "r"),
     "hwe_failure_share": ("SNPs failing Hardy-Weinberg (limit: real training share + margin)", "fraction of SNPs"),
@@ -493,7 +509,8 @@ def _verdict_section(metrics: dict[str, dict | None], generators: list[str]) -> 
         m = metrics.get(g)
         v = (m or {}).get("verdict") if m else None
         entry = {"name": g, "role": GENERATOR_ROLES.get(g, "synthetic cohort"),
-                 "reference": g in REFERENCE_GENERATORS, "available": bool(v)}
+                 "reference": g in REFERENCE_GENERATORS, "calibration": g in PRIVACY_ONLY_GENERATORS,
+                 "available": bool(v)}
         if v:
             entry.update(decision=v.get("decision", "n/a"), passed=bool(v.get("passed")),
                          failed=", ".join(v.get("failed_checks") or []) or "none")
@@ -847,9 +864,86 @@ def _privacy_section(results: Path, d: str, metrics, generators, gaps: Gaps) -> 
                 "le": {True: "yes", False: "NO"}.get(t.get("syn_real_rate_le_real_real"), "n/a"),
             })
     threat = _ref(metrics, G, *P, "threat_model")
-    return {"rows": rows, "king": king, "threat_model": threat,
+    return {"rows": rows, "king": king, "threat_model": threat, "attacks": _attack_section(metrics, G),
             "metric": _ref(metrics, G, *P, "metric") or "manhattan",
             "figures": _gen_figures(results, d, "privacy", metrics, G, gaps)}
+
+
+def calibrated(value, safe, leaky):
+    """``value`` on a 0-100 scale between the safe reference (0) and the leaky one (100); None when
+    either is missing or they are too close (< 0.01 apart) to define a scale. Not clipped: below 0
+    means less exposed than the baseline, above 100 more than the leaky copy."""
+    v, a, b = _num(value), _num(safe), _num(leaky)
+    if v is None or a is None or b is None or abs(b - a) < 0.01:
+        return None
+    return 100.0 * (v - a) / (b - a)
+
+
+def _tpr(m, attack, key):
+    a = _get(m, "privacy", "attacks", attack) or {}
+    if a.get(key) is not None:
+        return fmt(a[key], 3)
+    if a.get(key + "_upper") is not None:
+        return f"< {fmt(a[key + '_upper'], 3)} (suppressed)"
+    return "n/a"
+
+
+def _attack_section(metrics, generators) -> dict | None:
+    """Per-attack AUC, TPR at 1 % / 0.1 % FPR and the calibrated 0-100 score; the maximum; the
+    segment-replay and attribute-inference descriptions."""
+    G = [g for g in generators if isinstance(_get(metrics.get(g), "privacy", "attacks"), dict)]
+    if not G:
+        return None
+    A = ("privacy", "attacks")
+    safe, leaky = metrics.get(SAFE_REFERENCE), metrics.get(LEAKY_REFERENCE)
+
+    def scale(*k):
+        def fn(m):
+            c = calibrated(_get(m, *A, *k), _get(safe, *A, *k), _get(leaky, *A, *k))
+            return "n/a" if c is None else f"{c:.0f}"
+        return fn
+
+    spec = []
+    for a, name in ATTACK_NAMES.items():
+        spec += [
+            (f"{name}: AUC [± SE]", "AUC (0.5 = guessing)",
+             lambda m, a=a: (f"{fmt(_get(m, *A, a, 'auc'))} ± {fmt(_get(m, *A, a, 'auc_se'), 3)}"
+                             if _get(m, *A, a, "auc") is not None else "n/a"), "0.500"),
+            ("... TPR at 1% FPR", "fraction (0.01 = guessing)", lambda m, a=a: _tpr(m, a, "tpr_at_1pct_fpr"), "0.010"),
+            ("... TPR at 0.1% FPR", "fraction (0.001 = guessing)", lambda m, a=a: _tpr(m, a, "tpr_at_0p1pct_fpr"),
+             "0.001"),
+            ("... AUC on the safe-leaky scale", "0 = baseline, 100 = leaky copy", scale(a, "auc"), "-"),
+        ]
+    spec += [
+        ("Strongest attack: largest AUC", "AUC", lambda m: fmt(_get(m, *A, "max_auc")), "0.500"),
+        ("... which attack", "", lambda m: str(_get(m, *A, "max_auc_attack") or "n/a"), "-"),
+        ("... on the safe-leaky scale", "0 = baseline, 100 = leaky copy", scale("max_auc"), "-"),
+        ("Largest TPR at 1% FPR over the attacks", "fraction (0.01 = guessing)",
+         lambda m: (fmt(_get(m, *A, "max_tpr_at_1pct_fpr")) if _get(m, *A, "max_tpr_at_1pct_fpr") is not None
+                    else (f"< {fmt(_get(m, *A, 'max_tpr_at_1pct_fpr_upper'))} (suppressed)"
+                          if _get(m, *A, "max_tpr_at_1pct_fpr_upper") is not None else "n/a")), "0.010"),
+        ("Segment replay: median longest run, synthetic vs nearest training record (reference: held-out people)",
+         "SNPs", lambda m: fmt(_get(m, *A, "segment_replay", "synthetic_run_quantiles", "q50"), 0),
+         fmt(_ref(metrics, G, *A, "segment_replay", "holdout_run_quantiles", "q50"), 0)),
+        ("Segment replay: 99th percentile of the longest run", "SNPs",
+         lambda m: fmt(_get(m, *A, "segment_replay", "synthetic_run_quantiles", "q99"), 0),
+         fmt(_ref(metrics, G, *A, "segment_replay", "holdout_q99"), 0)),
+        ("Synthetic records with a run above the held-out 99th percentile", "fraction (about 0.01 = safe)",
+         lambda m: fmt(_get(m, *A, "segment_replay", "share_synthetic_above_holdout_q99")), "0.010"),
+        ("... on the safe-leaky scale", "0 = baseline, 100 = leaky copy",
+         scale("segment_replay", "share_synthetic_above_holdout_q99"), "-"),
+        ("Attribute inference: disease-status AUC from the synthetic cohort, training members", "AUC",
+         lambda m: fmt(_get(m, *A, "attribute", "auc_members")), "-"),
+        ("... held-out non-members", "AUC", lambda m: fmt(_get(m, *A, "attribute", "auc_nonmembers")), "-"),
+        ("... gap (members minus non-members: the attribute leak)", "AUC difference (0 = no leak)",
+         lambda m: fmt(_get(m, *A, "attribute", "auc_gap")), "0.000"),
+    ]
+    d = _ref(metrics, G, *A, "design") or {}
+    return {"rows": _table(spec, metrics, G), "generators": G, "threat_model": _ref(metrics, G, *A, "threat_model"),
+            "reference": d.get("reference"),
+            "n_members": suppress_small(d.get("n_members"), missing=f"<{min_cell_count()}"),
+            "n_nonmembers": suppress_small(d.get("n_nonmembers"), missing=f"<{min_cell_count()}"),
+            "scaled": bool(safe and leaky)}
 
 
 # --------------------------------------------------------------------------- provenance
@@ -948,8 +1042,10 @@ def build_context(results: str | Path, disease: str, figdir: str | Path, *, gene
         "verdict": _verdict_section(metrics, generators),
     }
     avail = [g for g in generators if metrics.get(g)]
-    ctx["utility"] = _utility_section(results, disease, metrics, avail, prs, gaps, split)
-    ctx["fidelity"] = _fidelity_section(results, disease, metrics, avail, gaps)
+    full = [g for g in avail if g not in PRIVACY_ONLY_GENERATORS]  # the leaky reference: privacy only
+    ctx["utility_generators"] = full
+    ctx["utility"] = _utility_section(results, disease, metrics, full, prs, gaps, split)
+    ctx["fidelity"] = _fidelity_section(results, disease, metrics, full, gaps)
     ctx["privacy"] = _privacy_section(results, disease, metrics, avail, gaps)
     if demo is None:
         demo = _get(ctx["selection"], "causal") is not None
@@ -976,8 +1072,9 @@ def verdict_summary(ctx: dict) -> dict:
     gens = {}
     for g in ctx["verdict"]["generators"]:
         gens[g["name"]] = ({"decision": g["decision"], "passed": g["passed"], "failed_checks": g["failed"],
-                            "reference": g["reference"]} if g["available"]
-                           else {"decision": "not evaluated", "passed": None, "reference": g["reference"]})
+                            "reference": g["reference"], "calibration": g["calibration"]} if g["available"]
+                           else {"decision": "not evaluated", "passed": None, "reference": g["reference"],
+                                 "calibration": g["calibration"]})
     return {"disease": ctx["disease"], "generators": gens, "generator_order": list(gens), "complete": ctx["complete"],
             "n_gaps": len(ctx["gaps"]), "gaps": [f"{x['section']}: {x['item']}" for x in ctx["gaps"]],
             "run_date": _get(ctx, "provenance", "run_date"), "config_hash": _get(ctx, "provenance", "config_hash")}

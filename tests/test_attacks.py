@@ -1,0 +1,144 @@
+"""Stronger privacy attacks (issue 21) on constructed cohorts.
+
+A copy of the training split fails every attack (AUC near 1, long replayed segments, a trait
+leak); other real people of the same population (never trained on) pass; the leaky calibration
+reference (training records, 1 % of genotypes redrawn) fails the attack checks and the per-class
+allele-frequency baseline passes them. Helpers are checked against brute force.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.spatial.distance import cdist
+
+from genotypes import sim_geno  # noqa: E402
+from snpgen.baseline import sample_baseline, sample_leaky
+from snpgen.evaluate import attacks
+from snpgen.evaluate.verdict import DEFAULT_THRESHOLDS, attack_checks, verdict
+
+N, L = 800, 200
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    rng = np.random.default_rng(21)
+    G = sim_geno(4 * N, L, rng)
+    # a weak genetic signal so that disease status is predictable from genotypes
+    score = (G[:, :20].astype(float) - G[:, :20].mean(0)).sum(1)
+    y = (score + rng.normal(0, 2.0 * score.std(), len(score)) > np.quantile(score, 0.7)).astype(np.int8)
+    T, H, R = (G[i * N:(i + 1) * N] for i in range(3))
+    yt, yh, yr = (y[i * N:(i + 1) * N] for i in range(3))
+    return {"T": T, "yt": yt, "H": H, "yh": yh, "R": R, "yr": yr, "chrom": np.repeat(["1", "2"], L // 2)}
+
+
+@pytest.fixture(scope="module")
+def results(cohort):
+    c = cohort
+    perm = np.random.default_rng(1).permutation(N)
+    cases = {
+        "copy": (c["T"][perm], c["yt"][perm]),
+        "holdout": (c["R"], c["yr"]),
+        "leaky": sample_leaky(c["T"], c["yt"], N, 0.01, seed=2),
+        "baseline": sample_baseline(c["T"], c["yt"], N, float(c["yt"].mean()), seed=3),
+    }
+    return {k: attacks.run_attacks(S, ys, c["T"], c["yt"], c["H"], c["yh"], chrom=c["chrom"], seed=4)
+            for k, (S, ys) in cases.items()}
+
+
+def _checks(res):
+    return {c["name"]: c for c in attack_checks({"privacy": {"attacks": res}}, DEFAULT_THRESHOLDS)}
+
+
+def test_copy_of_training_fails_every_attack(results):
+    r = results["copy"]
+    for a in attacks.MEMBERSHIP_ATTACKS:
+        assert r[a]["auc"] > 0.8, (a, r[a]["auc"])
+    assert r["density_genotype"]["tpr_at_1pct_fpr"] > 0.9 and r["segment_replay"]["tpr_at_0p1pct_fpr"] > 0.9
+    sr = r["segment_replay"]
+    assert sr["share_synthetic_above_holdout_q99"] > 0.9  # whole records replayed: runs of the chromosome length
+    assert sr["synthetic_run_quantiles"]["q50"] == L // 2 > sr["holdout_run_quantiles"]["q99"]
+    assert r["attribute"]["auc_gap"] > 0.1  # disease status of members inferred better than of non-members
+    c = _checks(r)
+    assert c["max_attack_auc"]["passed"] is False and c["segment_replay_share"]["passed"] is False
+
+
+def test_heldout_real_people_pass(results):
+    r = results["holdout"]
+    for a in attacks.MEMBERSHIP_ATTACKS:
+        assert abs(r[a]["auc"] - 0.5) < 3.5 * r[a]["auc_se"], (a, r[a]["auc"])
+    assert r["segment_replay"]["share_synthetic_above_holdout_q99"] < 0.03
+    assert abs(r["attribute"]["auc_gap"]) < 0.1
+    c = _checks(r)
+    assert c["max_attack_auc"]["passed"] and c["segment_replay_share"]["passed"]
+    assert c["max_attack_auc"]["attack"] == r["max_auc_attack"] and "TPR at 1% FPR" in c["max_attack_auc"]["note"]
+
+
+def test_leaky_reference_fails_and_baseline_passes(results):
+    lk, bl = results["leaky"], results["baseline"]
+    for a in ("density_pca", "density_genotype", "segment_replay"):
+        assert lk[a]["auc"] > 0.8 and bl[a]["auc"] < DEFAULT_THRESHOLDS["max_attack_auc"], a
+    assert lk["max_tpr_at_1pct_fpr"] > 0.5
+    assert _checks(lk)["max_attack_auc"]["passed"] is False and _checks(lk)["segment_replay_share"]["passed"] is False
+    assert _checks(bl)["max_attack_auc"]["passed"] and _checks(bl)["segment_replay_share"]["passed"]
+    # the verdict restricted to privacy checks (how the leaky reference is evaluated)
+    v = verdict({"privacy": {"attacks": lk}}, {}, privacy_only=True)
+    assert {c["name"] for c in v["checks"]} >= {"max_attack_auc", "segment_replay_share"}
+    assert not any(c["name"].startswith(("tstr", "af_", "ld_", "structure")) for c in v["checks"])
+    assert v["decision"] == "do not release"
+
+
+def test_outputs_are_aggregate_and_sizes_as_designed(results):
+    r = results["holdout"]
+    d = r["design"]
+    assert d["n_members"] == d["n_nonmembers"] == N and d["n_reference_per_half"] == N // 2
+    import json
+    text = json.dumps(r, allow_nan=False)  # plain numbers, no arrays of per-person values
+    assert max(len(v) for v in r["segment_replay"].values() if isinstance(v, (list, dict))) <= 3
+    assert len(text) < 5000 and set(r["seconds"]) == set(attacks.MEMBERSHIP_ATTACKS)
+
+
+def test_roc_summary_tpr_and_suppression():
+    rng = np.random.default_rng(0)
+    sn = rng.normal(size=2000)
+    sm = rng.normal(size=2000) + 10  # perfectly separated
+    r = attacks.roc_summary(sm, sn, min_count=10)
+    assert r["auc"] == 1.0 and r["tpr_at_1pct_fpr"] == 1.0 and r["tpr_at_0p1pct_fpr"] == 1.0
+    r = attacks.roc_summary(rng.normal(size=2000), sn, min_count=10)
+    assert r["tpr_at_1pct_fpr"] == pytest.approx(0.01, abs=0.01)
+    assert r["tpr_at_0p1pct_fpr"] is None and r["tpr_at_0p1pct_fpr_upper"] == pytest.approx(10 / 2000)
+    assert attacks.auc_se(0.5, 300, 300) == pytest.approx(0.0236, abs=0.001)
+
+
+def test_longest_identical_run_brute_force():
+    rng = np.random.default_rng(3)
+    A = rng.integers(0, 3, (50, 40)).astype(np.int8)
+    B = np.where(rng.random((50, 40)) < 0.7, A, rng.integers(0, 3, (50, 40))).astype(np.int8)
+    chrom = np.repeat(["1", "2", "3"], [10, 20, 10])
+
+    def brute(a, b):
+        best = run = 0
+        for j in range(len(a)):
+            run = run + 1 if a[j] == b[j] and (j == 0 or chrom[j] == chrom[j - 1]) else int(a[j] == b[j])
+            best = max(best, run)
+        return best
+
+    got = attacks.longest_identical_run(A, B, chrom, chunk=7)
+    assert got.tolist() == [brute(a, b) for a, b in zip(A, B)]
+    assert attacks.longest_identical_run(A, A, chrom).tolist() == [20] * 50
+    assert attacks.longest_identical_run(A, A).tolist() == [40] * 50
+
+
+def test_nearest_index_and_kernel_sums_brute_force():
+    rng = np.random.default_rng(4)
+    X = rng.integers(0, 3, (30, 25)).astype(np.int8)
+    Y = rng.integers(0, 3, (45, 25)).astype(np.int8)
+    ly = rng.integers(0, 2, 45)
+    idx, d = attacks.nearest_index(X, Y, metric="hamming", chunk=8)
+    D = cdist(X, Y, "hamming") * 25
+    assert np.allclose(D[np.arange(30), idx], D.min(1)) and np.allclose(d, D.min(1))
+    M = cdist(X, Y, "cityblock")
+    logk, p1 = attacks.kernel_sums(X, Y, ly, 3.0, metric="manhattan", chunk=8)
+    K = np.exp(-M / 3.0)
+    assert np.allclose(logk, np.log(K.mean(1)))
+    # one pseudo-record at the prior case share, weighted like the nearest record
+    assert np.allclose(p1, ((K * ly).sum(1) / K.max(1) + ly.mean()) / (K.sum(1) / K.max(1) + 1.0))
