@@ -81,7 +81,7 @@ VAE_DEFAULTS: dict = {
                                    # them; shares nothing with the local encoder)
     "ancestry_pcs": 4,             # the global latent also predicts this many leading PCs of the training
                                    # split's selected SNPs (an auxiliary regression head; 0 = off)
-    "ancestry_weight": 1.0,        # weight of that head's mean squared error (PC scores standardised)
+    "ancestry_weight": 0.1,        # weight of that head's mean squared error (PC scores standardised)
     "genotype_model": "categorical",  # read-out: "categorical" = a free distribution over the 3 genotypes;
                                    # "binomial" = each call Binomial(2, p) with a per-person, per-SNP ALT-allele
                                    # probability p (measured worse: an additive lag term on p cannot say "a
