@@ -1,7 +1,8 @@
 """Bad-input cases: each one breaks a small valid cohort or config in one way.
 
-Used by tests/test_bad_inputs.py (each case runs the real workflow and must fail with a message
-naming the file and the column/line/key, leaving no result files) and by
+Used by tests/test_bad_inputs.py (each case must fail with a message naming the file and the
+column/line/key: through ``check_case``, the checks a run starts with, without Snakemake, or through
+``run_case``, the real workflow, which must also leave no result files) and by
 `python tests/bad_inputs.py` which prints the table in docs/input_errors.md from the real messages.
 """
 from __future__ import annotations
