@@ -1,11 +1,13 @@
 """Bad-input cases: each one breaks a small valid cohort or config in one way.
 
-Used by tests/test_bad_inputs.py (each case runs the real workflow and must fail with a message
-naming the file and the column/line/key, leaving no result files) and by
+Used by tests/test_bad_inputs.py (each case must fail with a message naming the file and the
+column/line/key: through ``check_case``, the checks a run starts with, without Snakemake, or through
+``run_case``, the real workflow, which must also leave no result files) and by
 `python tests/bad_inputs.py` which prints the table in docs/input_errors.md from the real messages.
 """
 from __future__ import annotations
 
+import copy
 import os
 import re
 import shutil
@@ -21,6 +23,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "workflow"))
+from conftest import NO_SLURM  # noqa: E402
 from snpgen import io  # noqa: E402
 
 N, M = 240, 400
@@ -250,33 +253,61 @@ def run_case(case: Case, root: Path, target: str = "qc") -> tuple[int, str, Path
     targets = {"qc": [str(results / "qc" / "qc_summary.json")]}[target]
     proc = subprocess.run([str(Path(sys.executable).parent / "snakemake"), "--cores", "1", "--configfile",
                            str(root / "config.yaml"), "--workflow-profile", "none", *targets],
-                          cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+                          cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0", **NO_SLURM})
     out = proc.stdout + proc.stderr
     if case.outcome == "dropped" and (results / "inputs" / "validated.json").exists():
         out += (results / "inputs" / "validated.json").read_text()
     return proc.returncode, out, results
 
 
-def validate_case(case: Case, root: Path) -> str | None:
-    """Apply an "input" case and call validate_inputs directly (no workflow, no plink2 QC):
-    the error message, or None when the inputs pass."""
-    from snpgen.config import check_config, cohort_covariates, load_diseases
+def snakefile_config(root: Path) -> tuple[dict, list]:
+    """The config as the Snakefile sees it in ``run_case``: the repository's config/config.yaml (the
+    Snakefile's ``configfile:``) overlaid by the case's ``--configfile``, plus the (file, raw dict)
+    origins that workflow/rules/common.smk passes to check_config so that errors name the file."""
+    from snakemake.utils import update_config
+
+    origins = [(str(p), yaml.safe_load((ROOT / p).read_text()) or {})
+               for p in ("config/config.yaml", root / "config.yaml")]
+    config = copy.deepcopy(origins[0][1])
+    update_config(config, copy.deepcopy(origins[1][1]))
+    return config, origins
+
+
+def check_case(case: Case, root: Path) -> tuple[bool, str]:
+    """Apply a case to a fresh valid setup under root and run the checks a workflow run starts
+    with, without Snakemake or plink2: the config and diseases file (snpgen.config, as
+    workflow/rules/common.smk calls it), then the inputs (snpgen.validate, with the parameters of
+    the validate_inputs rule). Returns (refused, text): the error message, or the input report
+    (what results/inputs/validated.json would hold) as JSON when the inputs pass."""
+    from snpgen.config import ConfigError, check_config, cohort_covariates, load_diseases
     from snpgen.validate import InputError, validate_inputs
 
     if root.exists():
         shutil.rmtree(root)
     make_valid(root)
     case.mutate(root)
-    config = check_config(yaml.safe_load((root / "config.yaml").read_text()))
-    diseases = {d: {k: v for k, v in e.items() if not k.startswith("synthetic_")}
-                for d, e in load_diseases(config["diseases_file"]).items()}
     try:
-        validate_inputs(config["cohort"]["bfile"], config["cohort"]["phenotypes"], config["cohort"],
-                        cohort_covariates(config["cohort"]), diseases, config["split"],
-                        min_count=config["evaluate"]["min_cell_count"])
+        raw, origins = snakefile_config(root)
+        config = check_config(raw, origins=origins)
+        diseases = load_diseases(config["diseases_file"])
+    except ConfigError as exc:
+        return True, str(exc)
+    cohort = config["cohort"]
+    defs = {d: {k: v for k, v in e.items() if not k.startswith("synthetic_")} for d, e in diseases.items()}
+    try:
+        report = validate_inputs(cohort["bfile"], cohort["phenotypes"], cohort, cohort_covariates(cohort), defs,
+                                 config["split"], min_count=config["evaluate"]["min_cell_count"])
     except InputError as exc:
-        return str(exc)
-    return None
+        return True, str(exc)
+    validated = Path(config["results"]) / "inputs" / "validated.json"
+    io.write_json(validated, report)  # as the rule's script writes it
+    return False, validated.read_text()
+
+
+def validate_case(case: Case, root: Path) -> str | None:
+    """The error message of ``check_case``, or None when the case passes."""
+    refused, text = check_case(case, root)
+    return text if refused else None
 
 
 def message_lines(case: Case, output: str) -> str:

@@ -14,6 +14,11 @@ sys.path.insert(0, str(ROOT / "workflow"))
 
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 TEST_CONFIG = ROOT / "tests" / "config" / "config.yaml"
+# For every snakemake run that does not use SLURM: the SLURM executor plugin runs
+# `scontrol show config` when Snakemake loads it (for a help text). Where SLURM is installed but
+# no controller is up (e.g. /etc/slurm/slurm.conf left by tests/slurm/cluster.sh), scontrol
+# retries for ~9 s -- in every snakemake process. An empty SLURM config makes it fail at once.
+NO_SLURM = {"SLURM_CONF": "/dev/null"}
 
 
 def run_snakemake(results: Path, *args: str, check: bool = True, configfile: Path = TEST_CONFIG,
@@ -21,7 +26,7 @@ def run_snakemake(results: Path, *args: str, check: bool = True, configfile: Pat
     cmd = [SNAKEMAKE, "--cores", "2", "--configfile", str(configfile), "--config", f"results={results}",
            "--workflow-profile", "none", *args]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "PYTHONHASHSEED": "0"})
+                          env={**os.environ, "PYTHONHASHSEED": "0", **NO_SLURM})
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
     return proc

@@ -15,6 +15,7 @@ built here. Checked instead:
 """
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
@@ -26,6 +27,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 import test_envs  # noqa: E402  (the rule/script import walk)
+from conftest import NO_SLURM  # noqa: E402
 
 CONTAINERS = REPO / "containers"
 DOCKERFILE = CONTAINERS / "Dockerfile"
@@ -173,7 +175,7 @@ def test_apptainer_dry_run_uses_the_image(tmp_path):
     proc = subprocess.run([snakemake, "-n", "--cores", "1", "--sdm", "apptainer",
                            "--workflow-profile", "none", "--config", "container=docker://example/snpgen:0.1.0",
                            f"results={tmp_path / 'results'}", "--", f"{tmp_path}/results/cohort/cohort.bed"],
-                          cwd=REPO, capture_output=True, text=True, timeout=300)
+                          cwd=REPO, capture_output=True, text=True, timeout=300, env={**os.environ, **NO_SLURM})
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
     assert "simulate_cohort" in out

@@ -16,12 +16,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import NO_SLURM
+
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 
 
 def dry_run(cwd: Path, *args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if k != "SNAKEMAKE_PROFILE"}
+    env = {**{k: v for k, v in os.environ.items() if k != "SNAKEMAKE_PROFILE"}, **NO_SLURM}
     proc = subprocess.run([SNAKEMAKE, "-n", "-p", "--cores", "1", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300)
     out = proc.stdout + proc.stderr

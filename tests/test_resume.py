@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SNAKEMAKE, TEST_CONFIG
+from conftest import NO_SLURM, ROOT, SNAKEMAKE, TEST_CONFIG
 
 pytestmark = pytest.mark.e2e
 
@@ -35,7 +35,7 @@ def wait_for_epoch(log: Path, proc: subprocess.Popen, timeout: float = 600) -> N
 def test_killed_during_training_resumes_to_the_same_cohort(workflow_run, tmp_path, sig):
     results = tmp_path / "results"
     target = f"{results}/cad/synthetic/matched.bed"
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    env = {**os.environ, "PYTHONHASHSEED": "0", **NO_SLURM}
     proc = subprocess.Popen(command(results, target), cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True)
     wait_for_epoch(results / "logs" / "cad" / "train_diffusion.log", proc)

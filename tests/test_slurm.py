@@ -308,7 +308,9 @@ def test_site_profile_values_survive_the_workflow_profile(tmp_path):
     conf = yaml.safe_load((SITE_EXAMPLE / "config.v8+.yaml").read_text())
     conf["default-resources"].update(slurm_partition="compute", slurm_account="my_lab")
     (site / "config.v8+.yaml").write_text(yaml.safe_dump(conf))
-    calls = _sbatch_calls_via_shims(tmp_path, [], site=site, accounts="my_lab")
+    # the example sets no status-check delay: the plugin's default (40 s) would idle the test
+    calls = _sbatch_calls_via_shims(tmp_path, ["--slurm-init-seconds-before-status-checks", "4"], site=site,
+                                    accounts="my_lab")
     for rule, argv in calls.items():
         assert argv[argv.index("-p") + 1] == "compute", (rule, argv)
         assert argv[argv.index("-A") + 1] == "my_lab", (rule, argv)

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import yaml
 
+from conftest import NO_SLURM
+
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 TEST_CONFIG = REPO / "tests" / "config" / "config.yaml"
@@ -27,7 +29,7 @@ def snakemake(work: Path, *args: str) -> str:
     cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(work),
            "--workflow-profile", "none", "--configfile", str(TEST_CONFIG),
            "--config", "results=results", "--cores", "1", *args]
-    env = {k: v for k, v in os.environ.items() if k != "SNAKEMAKE_PROFILE"}
+    env = {**{k: v for k, v in os.environ.items() if k != "SNAKEMAKE_PROFILE"}, **NO_SLURM}
     proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     return proc.stdout

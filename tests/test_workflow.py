@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from conftest import ROOT, SNAKEMAKE, TEST_CONFIG, run_snakemake
+from conftest import ROOT, TEST_CONFIG, run_snakemake
 from snpgen import io
 from snpgen.gwas import read_glm
 from snpgen.paths import GWAS_GLM
@@ -102,22 +102,6 @@ def test_selection_is_deterministic(workflow_run, tmp_path):
             a = (workflow_run / d / "selection" / name).read_bytes()
             b = (again / d / "selection" / name).read_bytes()
             assert a == b, f"{d}/selection/{name} differs between two runs with the same seed"
-
-
-def test_lint_is_clean():
-    import subprocess
-    proc = subprocess.run([SNAKEMAKE, "--lint"], cwd=ROOT, capture_output=True, text=True)
-    assert proc.returncode == 0 and "Congratulations" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
-
-
-def test_dry_run_lists_every_rule(tmp_path):
-    proc = run_snakemake(tmp_path / "results", "-n", configfile=ROOT / "config" / "config.yaml")
-    included = re.findall(r'^include: "(.+)"', (ROOT / "Snakefile").read_text(), flags=re.M)
-    rules = set(re.findall(r"^rule (\w+):", "".join((ROOT / p).read_text() for p in included), flags=re.M))
-    rules.discard("all")
-    out = proc.stdout + proc.stderr
-    for rule in rules:
-        assert re.search(rf"^{rule}\s+\d+", out, flags=re.M), f"rule {rule} missing from the dry run"
 
 
 def test_changing_sampling_settings_reuses_the_trained_models(workflow_run, tmp_path):
