@@ -28,6 +28,9 @@ clusters. An auxiliary head (``ancestry_pcs``, ``ancestry_weight``) makes the gl
 the leading PCs of the training split's own selected SNPs (computed inside training: no labels and
 no data beyond the training split), as the phenotype head does for the label; the diffusion then
 learns the joint distribution of local and global latents, so clusters come out in their shares.
+Measured on the 3-population demo (benchmarks/README section 3, session 7): PC1-PC2 distance to
+real 0.44 / 0.29 SD without the global latent, 0.37 / 0.34 with it but without the head, 0.09 /
+0.11 with both (weight 0.1); a weight of 1.0 froze the encoder early on ancestry and cost utility.
 
 **Autoregressive read-out** (``ar_lags`` = K > 0): the logit of genotype b at SNP j also gets
 ``ar_w[k-1, a, b, j]`` when SNP j-k carries genotype a (k = 1..K), so calls are no longer
