@@ -743,7 +743,7 @@ def test_reports_in_headless_chromium(full_report, partial_report, tmp_path):
         assert r["attempted"] == [], f"{name}: network requests attempted: {r['attempted']}"
         assert r["errors"] == [], f"{name}: console errors: {r['errors']}"
     assert full["provenance_visible"] and part["provenance_visible"]
-    assert full["figures"] == 2 + 2 + len(EVAL_FIGURES) * 3
+    assert full["figures"] == 2 + 2 + len(EVAL_FIGURES) * 3 + len(PRIVACY_FIGURES)  # + the leaky reference
     assert part["figures"] == 2
     assert (tmp_path / "cad_full.png").stat().st_size > 10_000
 
