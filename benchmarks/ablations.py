@@ -100,14 +100,13 @@ def main(argv=None) -> int:
     from snpgen.baseline import class_allele_freqs, sample_baseline
     from snpgen.evaluate.fidelity import (af_metrics, fit_pca, het_from_genotypes, ld_metrics, pca_metrics,
                                           project, run_het_hardy)
-    from snpgen.io import write_bed
     from snpgen.evaluate.privacy import column_modes, distance_privacy, impute_mode
     from snpgen.evaluate.utility import tstr_trtr
     from snpgen.io import read_bim, read_genotypes
     from snpgen.models.diffusion import DIFFUSION_DEFAULTS
     from snpgen.models.train import fam_labels, train_diffusion, train_vae
     from snpgen.models.vae import VAE_DEFAULTS
-    from snpgen.sample import SAMPLING_DEFAULTS, generate
+    from snpgen.sample import SAMPLING_DEFAULTS, generate, write_cohort
 
     torch.set_num_threads(a.threads)
     sel = Path(a.disease_dir) / "selection"
@@ -133,12 +132,10 @@ def main(argv=None) -> int:
     pca = fit_pca(Ttr, 4)
     pc_tr, pc_ev = project(Ttr, pca), project(Tev, pca)
     F_real = het_from_genotypes(Ttr).mean()
-    fam = lambda n: __import__("polars").DataFrame({"FID": [f"S{i}" for i in range(n)], "IID": [f"S{i}" for i in range(n)],  # noqa: E731
-                                                     "SEX": [0] * n, "PHENO": ["-9"] * n})
 
-    def hwe_share(G) -> float:  # share of SNPs failing plink2's exact HWE test at 1e-6
+    def hwe_share(G, y) -> float:  # share of SNPs failing plink2's exact HWE test at 1e-6
         tmp = cache / "hwe_tmp"
-        write_bed(tmp, G, fam(G.shape[0]), bim)
+        write_cohort(tmp, G, y, bim)  # the fileset a synthetic cohort is written as
         return float(np.mean(run_het_hardy(tmp, cache / "hwe_out")[1] < 1e-6))
 
     def structure(G) -> dict:  # per-PC distance (SD units) over the held-out reference's, worst of PC1-4
@@ -156,7 +153,7 @@ def main(argv=None) -> int:
                 "ld_r": ld["correlation"], "ld_mag": ld["strength_ratio"],
                 "aa_ts": pr["nnaa"]["aa_ts"], "mia": pr["mia"]["auc"],
                 "dp_slope": float(np.polyfit(dp_real, case_control_dp(G, y), 1)[0]),
-                "hwe": hwe_share(G), "dF": float(het_from_genotypes(G).mean() - F_real), **structure(G)}
+                "hwe": hwe_share(G, y), "dF": float(het_from_genotypes(G).mean() - F_real), **structure(G)}
 
     draw_seeds = [a.seed + 1000 * k for k in range(max(1, a.draws))]
 
@@ -199,7 +196,7 @@ def main(argv=None) -> int:
         print(f"[ablations] {name} done: {json.dumps(rows[-1])}", file=sys.stderr)
 
     f = lambda v, d=3: "" if v is None else f"{v:.{d}f}"  # noqa: E731
-    print(f"real held-out: HWE share {hwe_share(Tev):.4f} (train {hwe_share(Ttr):.4f}), mean F - train "
+    print(f"real held-out: HWE share {hwe_share(Tev, Y[ev]):.4f} (train {hwe_share(Ttr, Y['train']):.4f}), mean F - train "
           f"{het_from_genotypes(Tev).mean() - F_real:+.4f}; PC1-4 distances {np.round(pca_metrics(pc_tr, pc_ev)['wasserstein_synthetic'], 3).tolist()}")
     print(f"\nAblations on {a.disease_dir} (evaluation split: {ev}; {a.n} synthetic individuals; seed {a.seed}"
           + (f"; mean of {len(draw_seeds)} draws per row, sampling seeds {draw_seeds}" if len(draw_seeds) > 1 else "") + ")")
