@@ -98,8 +98,8 @@ def main(argv=None) -> int:
 
     import torch
     from snpgen.baseline import class_allele_freqs, sample_baseline
-    from snpgen.evaluate.fidelity import (af_metrics, fit_pca, het_from_genotypes, ld_metrics, pca_metrics,
-                                          project, run_het_hardy)
+    from snpgen.evaluate.fidelity import (af_metrics, cluster_proportions, fit_clusters, fit_pca,
+                                          het_from_genotypes, ld_metrics, pca_metrics, project, run_het_hardy)
     from snpgen.evaluate.privacy import column_modes, distance_privacy, impute_mode
     from snpgen.evaluate.utility import tstr_trtr
     from snpgen.io import read_bim, read_genotypes
@@ -138,10 +138,16 @@ def main(argv=None) -> int:
         write_cohort(tmp, G, y, bim)  # the fileset a synthetic cohort is written as
         return float(np.mean(run_het_hardy(tmp, cache / "hwe_out")[1] < 1e-6))
 
+    gm = fit_clusters(pc_tr, max_clusters=6, min_size=10, seed=a.seed)
+    share_tr = cluster_proportions(gm.predict(pc_tr), gm.n_components)
+
     def structure(G) -> dict:  # per-PC distance (SD units) over the held-out reference's, worst of PC1-4
-        m = pca_metrics(pc_tr, project(G, pca), pc_ev)
+        pc = project(G, pca)
+        m = pca_metrics(pc_tr, pc, pc_ev)
         allowed = np.maximum(2 * np.asarray(m["wasserstein_holdout"]), 0.1)
-        return {"pc_w": m["wasserstein_synthetic"], "pc_ratio": float(np.max(np.asarray(m["wasserstein_synthetic"]) / allowed))}
+        share = cluster_proportions(gm.predict(pc), gm.n_components)
+        return {"pc_w": m["wasserstein_synthetic"], "pc_ratio": float(np.max(np.asarray(m["wasserstein_synthetic"]) / allowed)),
+                "cluster_diff": float(np.max(np.abs(share - share_tr)))}
 
     def score(G, y) -> dict:
         u = tstr_trtr(G, y, Ttr[lab_tr], Y["train"][lab_tr], Tev[lab_ev], Y[ev][lab_ev],
@@ -200,14 +206,14 @@ def main(argv=None) -> int:
           f"{het_from_genotypes(Tev).mean() - F_real:+.4f}; PC1-4 distances {np.round(pca_metrics(pc_tr, pc_ev)['wasserstein_synthetic'], 3).tolist()}")
     print(f"\nAblations on {a.disease_dir} (evaluation split: {ev}; {a.n} synthetic individuals; seed {a.seed}"
           + (f"; mean of {len(draw_seeds)} draws per row, sampling seeds {draw_seeds}" if len(draw_seeds) > 1 else "") + ")")
-    print("| variant | VAE val acc (trivial) | TSTR AUC [95% CI] | TSTR sd (draws) | TRTR AUC | TSTR/TRTR | AF r | LD r2 corr | mean r2 syn/real | AA_TS | MIA AUC | case-control dp slope | HWE fail share | mean F - real | PC1-4 distance | worst PC / allowed | train min |")
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| variant | VAE val acc (trivial) | TSTR AUC [95% CI] | TSTR sd (draws) | TRTR AUC | TSTR/TRTR | AF r | LD r2 corr | mean r2 syn/real | AA_TS | MIA AUC | case-control dp slope | HWE fail share | mean F - real | PC1-4 distance | worst PC / allowed | cluster share diff | train min |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         acc = f"{f(r['acc'])} ({f(r.get('trivial'))})" if r["acc"] is not None else "-"
         print(f"| {r['variant']} | {acc} | {f(r['tstr'])} [{f(r['tstr_lo'])}, {f(r['tstr_hi'])}] | {f(r['tstr_sd']) or '-'} | {f(r['trtr'])} | "
               f"{f(r['ratio'])} | {f(r['af_r'])} | {f(r['ld_r'])} | {f(r['ld_mag'], 2)} | {f(r['aa_ts'])} | {f(r['mia'])} | {f(r['dp_slope'], 2)} | "
               f"{f(r['hwe'], 4)} | {r['dF']:+.4f} | {' / '.join(f(x, 2) for x in r['pc_w'])} | {f(r['pc_ratio'], 2)} | "
-              f"{f(r['minutes'], 1)} |")
+              f"{f(r['cluster_diff'])} | {f(r['minutes'], 1)} |")
     return 0
 
 

@@ -51,7 +51,7 @@ def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
     import torch
 
     from .models.runtime import autocast, pick_device
-    from .models.train import build_diffusion, build_vae
+    from .models.train import build_diffusion, build_vae, condition_codes
     from .models.vae import sample_calls
 
     if hard_calls not in ("sample", "argmax"):
@@ -67,12 +67,13 @@ def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
     L = int(vae_state["n_snps"])
     ar_w = vae.ar_table().detach().float().cpu().numpy() if vae.ar_lags else None
     y = make_labels(n, case_fraction, seed)
+    codes = condition_codes(y, diff_state, seed)
     G = np.empty((int(n), L), dtype=np.int8)
     gen = torch.Generator().manual_seed(int(seed))
     dec_batch = 256  # the decoder's full-resolution output is memory-bound: small batches are ~3x faster
     with torch.no_grad():
         for s in range(0, int(n), int(batch_size)):
-            yb = torch.as_tensor(y[s:s + batch_size].astype(np.int64)).to(device)
+            yb = codes[s:s + batch_size].to(device)
             with autocast(device):
                 zs = diff.sample(model, (len(yb), *shape), yb, guidance_scale=float(guidance_scale),
                                  sampler=sampler, steps=int(steps), generator=gen, clip_x0=float(clip_x0),

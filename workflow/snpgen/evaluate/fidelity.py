@@ -11,17 +11,9 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from ..structure import allele_frequencies, fit_clusters, fit_pca, project, standardise  # noqa: F401 (re-exported)
+
 # --------------------------------------------------------------------------- allele frequencies
-
-
-def allele_frequencies(G: np.ndarray) -> np.ndarray:
-    """Frequency of the counted allele per SNP over non-missing calls (NaN if none)."""
-    G = np.asarray(G)
-    obs = G >= 0
-    n = obs.sum(axis=0)
-    s = np.where(obs, G, 0).sum(axis=0, dtype=np.int64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(n > 0, s / (2.0 * n), np.nan)
 
 
 def _pearson(a: np.ndarray, b: np.ndarray) -> float:
@@ -208,38 +200,6 @@ def ld_metrics(G_real: np.ndarray, G_syn: np.ndarray, chrom: np.ndarray, pos: np
 
 
 # --------------------------------------------------------------------------- PCA
-
-
-def standardise(G: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """z = (x - 2p) / sqrt(2p(1-p)); missing and monomorphic SNPs -> 0."""
-    X = np.asarray(G).astype(np.float32)
-    p = np.asarray(p, dtype=np.float64)
-    sd = np.sqrt(2 * p * (1 - p))
-    ok = np.isfinite(sd) & (sd > 0)
-    Z = np.zeros_like(X)
-    Z[:, ok] = ((X[:, ok] - 2 * p[ok]) / sd[ok]).astype(np.float32)
-    Z[np.asarray(G) < 0] = 0.0
-    return Z
-
-
-def fit_pca(G_ref: np.ndarray, n_pcs: int = 10) -> dict:
-    """PCA on standardised real genotypes (eigen-decomposition of the SNP x SNP Gram matrix)."""
-    p = allele_frequencies(G_ref)
-    Z = standardise(G_ref, p).astype(np.float64)
-    C = Z.T @ Z / max(1, Z.shape[0] - 1)
-    w, V = np.linalg.eigh(C)
-    order = np.argsort(w)[::-1][:n_pcs]
-    V = V[:, order]
-    # fix signs for reproducibility: largest-|loading| entry positive
-    s = np.sign(V[np.abs(V).argmax(axis=0), np.arange(V.shape[1])])
-    s[s == 0] = 1
-    return {"p": p, "loadings": V * s, "eigenvalues": w[order],
-            "explained_variance_ratio": w[order] / max(np.sum(w), 1e-300)}
-
-
-def project(G: np.ndarray, pca: dict) -> np.ndarray:
-    """Scores of G on fitted PCs (standardised with the reference allele frequencies)."""
-    return standardise(G, pca["p"]).astype(np.float64) @ pca["loadings"]
 
 
 def pca_metrics(pc_real: np.ndarray, pc_syn: np.ndarray, pc_holdout: np.ndarray | None = None,
@@ -472,28 +432,6 @@ def run_glm(bfile: str | Path, out: str | Path, *, threads: int = 1,
 
 STRUCTURE_SETS = ("real_train", "synthetic", "holdout")
 CLASSES = {"overall": None, "case": 1, "control": 0}
-
-
-def fit_clusters(pc_real: np.ndarray, *, max_clusters: int = 6, min_size: int = 10, seed: int = 0):
-    """Gaussian mixture on the real-training PC scores; the number of clusters (1..max) by BIC.
-
-    Only solutions in which every cluster holds at least ``min_size`` real training people are
-    considered (a smaller cluster would describe a group too small to report). Seeded and
-    deterministic. Returns the fitted ``sklearn.mixture.GaussianMixture``.
-    """
-    from sklearn.mixture import GaussianMixture
-
-    best, best_bic = None, np.inf
-    for c in range(1, max(1, int(max_clusters)) + 1):
-        if c > 1 and c * min_size > pc_real.shape[0]:
-            break
-        gm = GaussianMixture(c, covariance_type="full", n_init=3, random_state=seed, reg_covar=1e-4)
-        gm.fit(pc_real)
-        sizes = np.bincount(gm.predict(pc_real), minlength=c)
-        bic = gm.bic(pc_real)
-        if (c == 1 or sizes.min() >= min_size) and bic < best_bic:
-            best, best_bic = gm, bic
-    return best
 
 
 def cluster_proportions(cluster: np.ndarray, n_clusters: int) -> np.ndarray:

@@ -5,6 +5,14 @@ Classifier-free guidance: labels 0 (control) and 1 (case); label ``NULL_LABEL`` 
 sampling. Guided noise estimate (Stable-Diffusion convention): eps_u + s * (eps_c - eps_u),
 so s = 1 is the plain conditional model and s = 0 the unconditional one.
 
+Ancestry clusters (``ancestry_clusters`` > 1): the model is also conditioned on the person's
+ancestry cluster (a Gaussian mixture on the training split's leading genotype PCs, see
+:mod:`snpgen.structure`), and a synthetic person's cluster is drawn first from the training
+split's per-class cluster shares, like the label. The condition code is
+``label + N_LABELS * cluster``; guidance drops only the label (the unconditional branch keeps the
+cluster), so guidance strengthens the phenotype, not the ancestry. A mixture of diffusion modes
+with a 10 % weight is easy to lose; a mode the model is told to sample is not.
+
 Samplers: ``"ddpm"`` (the full ancestral chain over all training steps), ``"ddim"`` (``steps``
 evenly spaced timesteps; eta = 0 deterministic, eta = 1 stochastic) and ``"heun"`` (the
 probability-flow ODE with Heun's second-order steps: two network calls per step, and far less
@@ -30,6 +38,18 @@ from torch.nn import functional as F
 from .vae import _groups
 
 NULL_LABEL = 2
+N_LABELS = 3        # control, case, null
+_KEY = 1 << 16      # condition codes are below this (MLPDenoiser's (t, code) de-duplication)
+
+
+def condition_code(label: torch.Tensor, cluster: torch.Tensor | None = None) -> torch.Tensor:
+    """One integer per person: the label (0, 1, NULL_LABEL) plus N_LABELS x its ancestry cluster."""
+    return label.long() if cluster is None else label.long() + N_LABELS * cluster.long()
+
+
+def drop_label(code: torch.Tensor) -> torch.Tensor:
+    """The same condition with the label replaced by NULL_LABEL (the cluster is kept)."""
+    return code - code % N_LABELS + NULL_LABEL
 
 DIFFUSION_DEFAULTS: dict = {
     "denoiser": "mlp",             # "mlp" (residual MLP on the flattened latent; fast on CPU) or "unet" (1-D UNet)
@@ -45,6 +65,9 @@ DIFFUSION_DEFAULTS: dict = {
     "schedule": "linear",          # beta schedule: "linear" (1e-4..0.02, DDPM), "scaled_linear" (LDM) or "cosine"
     "gaussian_skip": True,         # eps = sqrt(1-abar_t) x_t + net(...): net learns the non-Gaussian correction
     "label_dropout": 0.2,          # probability a training label is replaced by the null label (CFG)
+    "ancestry_clusters": 0,        # condition on an ancestry cluster: at most this many (<= 1 = off)
+    "cluster_pcs": 4,              # leading genotype PCs the clusters are fitted on
+    "cluster_min_size": 50,        # smallest cluster (training people) a solution may have
     "epochs": 30,                  # training epochs (each `steps_per_epoch` optimizer steps)
     "steps_per_epoch": 100,        # optimizer steps per epoch (one log line per epoch)
     "batch_size": 256,             # minibatch size
@@ -65,16 +88,20 @@ def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
 
 
 class CondEmbedding(nn.Module):
-    """Timestep + label embedding (labels 0, 1, and NULL_LABEL)."""
+    """Timestep + condition embedding: label (0, 1, NULL_LABEL) and, with clusters, ancestry cluster."""
 
-    def __init__(self, dim: int):
+    def __init__(self, dim: int, n_clusters: int = 0):
         super().__init__()
         self.dim = dim
         self.t_mlp = nn.Sequential(nn.Linear(dim, dim), nn.SiLU(), nn.Linear(dim, dim))
-        self.label = nn.Embedding(3, dim)
+        self.label = nn.Embedding(N_LABELS, dim)
+        self.cluster = nn.Embedding(n_clusters, dim) if n_clusters > 1 else None
 
     def forward(self, t, y):
-        return F.silu(self.t_mlp(timestep_embedding(t, self.dim)) + self.label(y))
+        e = self.t_mlp(timestep_embedding(t, self.dim)) + self.label(y % N_LABELS)
+        if self.cluster is not None:
+            e = e + self.cluster(y // N_LABELS)
+        return F.silu(e)
 
 
 class EmbResBlock(nn.Module):
@@ -99,7 +126,7 @@ class EmbResBlock(nn.Module):
 
 
 class UNet1d(nn.Module):
-    def __init__(self, in_channels: int, length: int, p: dict):
+    def __init__(self, in_channels: int, length: int, p: dict, n_clusters: int = 0):
         super().__init__()
         base = int(p["base_channels"])
         mults = [int(m) for m in p["channel_mults"]]
@@ -109,7 +136,7 @@ class UNet1d(nn.Module):
         self.length = length
         self.factor = 2 ** (len(mults) - 1)
         self.padded = int(math.ceil(length / self.factor) * self.factor)
-        self.cond = CondEmbedding(emb)
+        self.cond = CondEmbedding(emb, n_clusters)
         self.inp = nn.Conv1d(in_channels, base, 3, padding=1)
         self.down = nn.ModuleList()
         chans = [base]
@@ -173,13 +200,13 @@ class _AttnBlock(nn.Module):
 class MLPDenoiser(nn.Module):
     """Residual MLP on the flattened latent (strong for short latents, cheap on CPU)."""
 
-    def __init__(self, in_channels: int, length: int, p: dict):
+    def __init__(self, in_channels: int, length: int, p: dict, n_clusters: int = 0):
         super().__init__()
         d = in_channels * length
         hid = int(p["mlp_hidden"])
         emb = int(p["emb_dim"])
         self.shape = (in_channels, length)
-        self.cond = CondEmbedding(emb)
+        self.cond = CondEmbedding(emb, n_clusters)
         self.inp = nn.Linear(d, hid)
         self.blocks = nn.ModuleList()
         for _ in range(int(p["mlp_blocks"])):
@@ -193,10 +220,10 @@ class MLPDenoiser(nn.Module):
         nn.init.zeros_(self.out[-1].bias)
 
     def forward(self, x, t, y):
-        # sampling batches share t and have <= 3 labels: embed each distinct (t, y) once
-        key = t.long() * 4 + y.long()
+        # sampling batches share t and have few condition codes: embed each distinct (t, y) once
+        key = t.long() * _KEY + y.long()
         uniq, inv = torch.unique(key, return_inverse=True)
-        e = self.cond(uniq // 4, uniq % 4)
+        e = self.cond(uniq // _KEY, uniq % _KEY)
         h = self.inp(x.flatten(1))
         for b in self.blocks:
             u = b["fc1"](b["norm"](h)) + b["emb"](e)[inv]
@@ -204,13 +231,14 @@ class MLPDenoiser(nn.Module):
         return self.out(h).view(x.shape)
 
 
-def build_denoiser(latent_shape: tuple[int, int], params: dict) -> nn.Module:
+def build_denoiser(latent_shape: tuple[int, int], params: dict, n_clusters: int = 0) -> nn.Module:
+    """The configured denoiser; ``n_clusters`` > 1 adds the ancestry-cluster embedding."""
     p = {**DIFFUSION_DEFAULTS, **(params or {})}
     c, L = int(latent_shape[0]), int(latent_shape[1])
     if p["denoiser"] == "unet":
-        return UNet1d(c, L, p)
+        return UNet1d(c, L, p, n_clusters)
     if p["denoiser"] == "mlp":
-        return MLPDenoiser(c, L, p)
+        return MLPDenoiser(c, L, p, n_clusters)
     raise ValueError(f"diffusion.denoiser must be 'unet' or 'mlp', not {p['denoiser']!r}")
 
 
@@ -267,7 +295,7 @@ class GaussianDiffusion:
     def guided_eps(self, model, x, t, y, guidance_scale: float):
         if guidance_scale == 1.0:
             return self.eps(model, x, t, y)
-        null = torch.full_like(y, NULL_LABEL)
+        null = drop_label(y)
         if guidance_scale == 0.0:
             return self.eps(model, x, t, null)
         out = self.eps(model, torch.cat([x, x]), torch.cat([t, t]), torch.cat([y, null]))

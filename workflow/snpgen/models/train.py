@@ -18,10 +18,12 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from .. import structure
 from ..genotypes import allele_freqs, bed_prefix, fam_labels, genotype_freqs, impute_missing
 from ..genotypes import binary_labels as _labels
 from ..stats import auc as _auc
-from .diffusion import DIFFUSION_DEFAULTS, NULL_LABEL, GaussianDiffusion, build_denoiser
+from .diffusion import (DIFFUSION_DEFAULTS, NULL_LABEL, GaussianDiffusion, build_denoiser, condition_code,
+                        drop_label)
 from .runtime import autocast, package_versions, pick_device, seed_everything
 from .vae import VAE_DEFAULTS, GenotypeVAE, one_hot
 
@@ -31,24 +33,14 @@ FORMAT_VERSION = 1
 
 
 # ----------------------------------------------------------------------------- helpers
-def ancestry_targets(X_train: np.ndarray, X_val: np.ndarray, af: np.ndarray, k: int
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Leading k PC scores of the training split's genotypes (standardised by the training allele
-    frequencies), standardised to unit SD, for training and validation people (projected)."""
-    sd = np.sqrt(2 * af * (1 - af))
-    ok = sd > 0
-
-    def z(X):
-        return ((X[:, ok] - 2 * af[ok]) / sd[ok]).astype(np.float64)
-
-    Zt = z(X_train)
-    w, V = np.linalg.eigh(Zt.T @ Zt)
-    V = V[:, np.argsort(w)[::-1][:k]]
-    V *= np.sign(V[np.abs(V).argmax(0), np.arange(V.shape[1])])  # reproducible signs
-    st = Zt @ V
+def ancestry_targets(X_train: np.ndarray, X_val: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Leading k PC scores of the training split's genotypes (:func:`snpgen.structure.fit_pca`),
+    standardised to unit SD, for training and validation people (projected)."""
+    pca = structure.fit_pca(X_train, k)
+    st = structure.project(X_train, pca)
     scale = st.std(0)
     scale[scale == 0] = 1.0
-    return (st / scale).astype(np.float32), (z(X_val) @ V / scale).astype(np.float32)
+    return (st / scale).astype(np.float32), (structure.project(X_val, pca) / scale).astype(np.float32)
 
 
 class _EMA:
@@ -107,7 +99,7 @@ def build_vae(state: dict, device=None) -> GenotypeVAE:
 
 
 def build_diffusion(state: dict, device=None):
-    model = build_denoiser(tuple(state["latent_shape"]), state["params"])
+    model = build_denoiser(tuple(state["latent_shape"]), state["params"], state.get("clusters", {}).get("n", 0))
     model.load_state_dict(state["model"])
     p = {**DIFFUSION_DEFAULTS, "gaussian_skip": False, **state["params"]}  # checkpoints before the option: off
     diff = GaussianDiffusion(p["timesteps"], p["schedule"], p["gaussian_skip"])
@@ -228,7 +220,7 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
     trivial = float(((X_val == mode[None]) & obs_va).sum() / max(obs_va.sum(), 1))
 
     model = GenotypeVAE(L, p, gf).to(device)
-    pcs_tr, pcs_va = ancestry_targets(Xtr, Xva, af, model.ancestry_pcs) if model.ancestry_pcs else (None, None)
+    pcs_tr, pcs_va = ancestry_targets(Xtr, Xva, model.ancestry_pcs) if model.ancestry_pcs else (None, None)
     ema = _EMA(model, p["ema_decay"])
     opt = torch.optim.AdamW(model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
     n, bs = Xtr.shape[0], int(p["batch_size"])
@@ -359,6 +351,23 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
 
 
 # ----------------------------------------------------------------------------- diffusion
+def _conditions(X: np.ndarray, ytr: np.ndarray | None, p: dict, seed: int, log: Callable[[str], None]
+                ) -> tuple[torch.Tensor, dict]:
+    """Condition codes of the training people (label, and ancestry cluster when
+    ``ancestry_clusters`` > 1) and the cluster summary the sampler needs (K, per-class shares)."""
+    labels = np.where(ytr >= 0, ytr, NULL_LABEL) if ytr is not None else np.full(len(X), NULL_LABEL)
+    if int(p["ancestry_clusters"]) <= 1:
+        return torch.as_tensor(labels), {"n": 0}
+    cl, k = structure.ancestry_clusters(X, n_pcs=int(p["cluster_pcs"]), max_clusters=int(p["ancestry_clusters"]),
+                                        min_size=int(p["cluster_min_size"]), seed=seed)
+    shares = structure.cluster_shares(cl, labels, k)
+    log(f"diffusion: {k} ancestry cluster(s) on {p['cluster_pcs']} PCs, shares "
+        + ", ".join(f"{s:.3f}" for s in shares["all"]))
+    if k <= 1:
+        return torch.as_tensor(labels), {"n": 0}
+    return condition_code(torch.as_tensor(labels), torch.as_tensor(cl)), {"n": k, "shares": shares}
+
+
 def train_diffusion(vae_state: dict, X_train: np.ndarray, y_train, params: dict, seed: int,
                     device="auto", log: Callable[[str], None] = print, config_hash: str | None = None
                     ) -> tuple[dict, list[dict]]:
@@ -380,9 +389,9 @@ def train_diffusion(vae_state: dict, X_train: np.ndarray, y_train, params: dict,
     std = mu.std(0).clamp_min(1e-4)
     z = ((mu - mean) / std).contiguous()
     ytr = _labels(y_train)
-    y = torch.as_tensor(np.where(ytr >= 0, ytr, NULL_LABEL) if ytr is not None else np.full(len(z), NULL_LABEL))
+    y, clusters = _conditions(Xtr, ytr, p, seed, log)
 
-    model = build_denoiser(tuple(z.shape[1:]), p).to(device)
+    model = build_denoiser(tuple(z.shape[1:]), p, clusters["n"]).to(device)
     diff = GaussianDiffusion(p["timesteps"], p["schedule"], p["gaussian_skip"])
     ema = _EMA(model, p["ema_decay"])
     opt = torch.optim.AdamW(model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
@@ -397,8 +406,8 @@ def train_diffusion(vae_state: dict, X_train: np.ndarray, y_train, params: dict,
     ev_noise = torch.randn((ne, *z.shape[1:]), generator=ge)
     ev_x = diff.q_sample(z[ev_idx], ev_t, ev_noise).to(device)
     n_par = sum(q.numel() for q in model.parameters())
-    log(f"diffusion: {n} training latents of shape {tuple(z.shape[1:])}, {int((y == 1).sum())} cases, "
-        f"{int((y == NULL_LABEL).sum())} unlabelled; {p['denoiser']} denoiser with {n_par} parameters; "
+    log(f"diffusion: {n} training latents of shape {tuple(z.shape[1:])}, {int((y % 3 == 1).sum())} cases, "
+        f"{int((y % 3 == NULL_LABEL).sum())} unlabelled; {p['denoiser']} denoiser with {n_par} parameters; "
         f"device {device.type}")
     history: list[dict] = []
     perm, pos = torch.randperm(n, generator=g), 0
@@ -415,7 +424,7 @@ def train_diffusion(vae_state: dict, X_train: np.ndarray, y_train, params: dict,
             xb = z[idx].to(device)
             yb = y[idx].clone()
             drop = torch.rand(len(idx), generator=g) < p["label_dropout"]
-            yb[drop] = NULL_LABEL
+            yb[drop] = drop_label(yb[drop])
             _cosine_lr(opt, p["lr"], step, total, warmup=min(200, total // 10))
             with autocast(device):
                 loss = diff.loss(model, xb, yb.to(device), generator=g)
@@ -431,7 +440,7 @@ def train_diffusion(vae_state: dict, X_train: np.ndarray, y_train, params: dict,
         with torch.no_grad(), autocast(device):
             ev_y = y[ev_idx].to(device)
             e_c = F.mse_loss(diff.eps(em, ev_x, ev_t.to(device), ev_y), ev_noise.to(device))
-            e_u = F.mse_loss(diff.eps(em, ev_x, ev_t.to(device), torch.full_like(ev_y, NULL_LABEL)),
+            e_u = F.mse_loss(diff.eps(em, ev_x, ev_t.to(device), drop_label(ev_y)),
                              ev_noise.to(device))
         row = {"epoch": epoch, "step": step, "train_loss": tot / int(p["steps_per_epoch"]),
                "eval_loss_cond": float(e_c), "eval_loss_uncond": float(e_u),
@@ -443,7 +452,7 @@ def train_diffusion(vae_state: dict, X_train: np.ndarray, y_train, params: dict,
     state = {
         "kind": DIFFUSION_KIND, "format": FORMAT_VERSION, "params": p, "n_snps": int(vae_state["n_snps"]),
         "latent_shape": list(z.shape[1:]), "model": _cpu_state(final),
-        "latent_mean": mean.clone(), "latent_std": std.clone(), "n_train": int(n),
+        "latent_mean": mean.clone(), "latent_std": std.clone(), "n_train": int(n), "clusters": clusters,
         "train_case_fraction": float((ytr == 1).sum() / max((ytr >= 0).sum(), 1)) if ytr is not None else None,
         "seed": int(seed), "config_hash": config_hash, "vae_config_hash": vae_state.get("config_hash"),
         "versions": package_versions(), "device": device.type,
@@ -465,7 +474,8 @@ def guidance_check(vae_state: dict, diff_state: dict, device, seed: int = 0, n_p
     vae = build_vae(vae_state, device)
     model, diff = build_diffusion(diff_state, device)
     mean, std = diff_state["latent_mean"].to(device), diff_state["latent_std"].to(device)
-    y = torch.cat([torch.zeros(n_per_class), torch.ones(n_per_class)]).long().to(device)
+    labels = np.repeat([0, 1], n_per_class)
+    y = condition_codes(labels, diff_state, seed).to(device)
     out = {}
     for s in scales:
         g = torch.Generator().manual_seed(seed)
@@ -473,12 +483,22 @@ def guidance_check(vae_state: dict, diff_state: dict, device, seed: int = 0, n_p
             zs = diff.sample(model, (len(y), *diff_state["latent_shape"]), y, guidance_scale=float(s),
                              sampler="ddim", steps=steps, generator=g, clip_x0=clip_x0)
             prob = torch.sigmoid(vae.pheno_logit(zs.float() * std + mean).float()).cpu().numpy()
-        yn = y.cpu().numpy()
+        yn = labels
         out[str(s)] = {"auc": _auc(yn, prob), "p_case_given_case": float(prob[yn == 1].mean()),
                        "p_case_given_control": float(prob[yn == 0].mean())}
         log(f"guidance {s}: phenotype-head AUC on requested labels {out[str(s)]['auc']:.3f}, mean P(case) "
             f"cases {out[str(s)]['p_case_given_case']:.3f} / controls {out[str(s)]['p_case_given_control']:.3f}")
     return out
+
+
+def condition_codes(labels: np.ndarray, diff_state: dict, seed: int) -> torch.Tensor:
+    """Condition codes for synthetic people with these labels: with ancestry clusters, each
+    person's cluster is drawn from the training split's shares of its class."""
+    y = torch.as_tensor(np.asarray(labels, dtype=np.int64))
+    clusters = diff_state.get("clusters", {"n": 0})
+    if clusters["n"] <= 1:
+        return y
+    return condition_code(y, torch.as_tensor(structure.draw_clusters(np.asarray(labels), clusters["shares"], seed)))
 
 
 # ----------------------------------------------------------------------------- file level

@@ -1,0 +1,71 @@
+"""Ancestry-cluster conditioning of the latent diffusion: clusters, exact shares, and a small
+population that the generator keeps at its real share."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from snpgen import structure
+
+torch = pytest.importorskip("torch")
+
+from snpgen.models import train_diffusion, train_vae  # noqa: E402
+
+TINY_VAE = {"embed_dim": 4, "patch": 4, "channels": [16, 16], "latent_channels": 2, "epochs": 20,
+            "batch_size": 32, "lr": 3e-3, "patience": 0, "kl_weight": 0.01, "pheno_weight": 0.5,
+            "dropout": 0.0, "pheno_hidden": 16, "encoder_patience": 0}
+TINY_DIFF = {"denoiser": "mlp", "mlp_hidden": 64, "mlp_blocks": 2, "emb_dim": 32, "epochs": 8,
+             "steps_per_epoch": 40, "batch_size": 128, "lr": 2e-3, "ema_decay": 0.99, "check_samples": 0}
+
+
+def two_populations(n: int, minor: float = 0.12, L: int = 60, seed: int = 0):
+    """Genotypes of two populations whose allele frequencies differ strongly; labels independent."""
+    rng = np.random.default_rng(seed)
+    pop = (rng.random(n) < minor).astype(np.int64)
+    f = np.stack([rng.uniform(0.05, 0.5, L), rng.uniform(0.5, 0.95, L)])
+    X = rng.binomial(2, f[pop]).astype(np.int8)
+    y = (rng.random(n) < 0.3).astype(np.int8)
+    return X, y, pop
+
+
+def test_clusters_find_the_populations_and_shares_are_per_class():
+    X, y, pop = two_populations(800)
+    cl, k = structure.ancestry_clusters(X, n_pcs=2, max_clusters=4, min_size=20)
+    assert k == 2
+    agree = max(np.mean(cl == pop), np.mean(cl != pop))
+    assert agree > 0.98
+    shares = structure.cluster_shares(cl, y, k)
+    assert set(shares) == {"0", "1", "all"} and abs(sum(shares["1"]) - 1) < 1e-9
+
+
+def test_draw_clusters_gives_each_class_its_shares():
+    y = np.array([0] * 90 + [1] * 11)
+    shares = {"0": [0.7, 0.2, 0.1], "1": [0.5, 0.5, 0.0], "all": [0.68, 0.22, 0.1]}
+    c = structure.draw_clusters(y, shares, seed=3)
+    assert np.bincount(c[y == 0], minlength=3).tolist() == [63, 18, 9]
+    assert sorted(np.bincount(c[y == 1], minlength=3).tolist()) == [0, 5, 6]
+    assert (structure.draw_clusters(y, shares, seed=3) == c).all()
+
+
+def test_conditioned_diffusion_keeps_a_small_population_at_its_share():
+    from snpgen.sample import generate
+
+    torch.set_num_threads(1)
+    X, y, pop = two_populations(900, minor=0.12, seed=1)
+    vae, _ = train_vae(X[:700], y[:700], X[700:], y[700:], TINY_VAE, seed=2, device="cpu", log=lambda s: None)
+    p = {**TINY_DIFF, "ancestry_clusters": 4, "cluster_pcs": 2, "cluster_min_size": 20}
+    diff, _ = train_diffusion(vae, X[:700], y[:700], p, seed=3, device="cpu", log=lambda s: None)
+    assert diff["clusters"]["n"] == 2
+    G, ys = generate(vae, diff, 400, 0.3, sampler="ddim", steps=10, seed=4, device="cpu")
+    # assign synthetic people to the real populations by their nearer population allele frequencies
+    f = np.stack([X[:700][pop[:700] == k].mean(0) / 2 for k in (0, 1)]).clip(0.01, 0.99)
+    loglik = G @ np.log(f).T + (2 - G) @ np.log(1 - f).T
+    minor_share = float(np.mean(loglik.argmax(1) == 1))
+    assert abs(minor_share - np.mean(pop[:700] == 1)) < 0.04, minor_share
+    # the cluster condition is obeyed: ask for the small population only
+    k_minor = int(np.argmin(diff["clusters"]["shares"]["all"]))
+    only = [float(k == k_minor) for k in range(2)]
+    forced = {**diff, "clusters": {"n": 2, "shares": {"0": only, "1": only, "all": only}}}
+    G, _ = generate(vae, forced, 200, 0.3, sampler="ddim", steps=10, seed=4, device="cpu")
+    loglik = G @ np.log(f).T + (2 - G) @ np.log(1 - f).T
+    assert np.mean(loglik.argmax(1) == 1) > 0.8

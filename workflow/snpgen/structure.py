@@ -1,0 +1,108 @@
+"""Population structure of a genotype matrix: PCA and ancestry clusters (torch-free).
+
+Shared by the model (the VAE's ancestry head, the diffusion's cluster conditioning) and the
+evaluation (structure fidelity), so that both see the same PCs and the same clusters.
+Genotypes are int8 ALT-allele counts 0/1/2 with -1 = missing.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def allele_frequencies(G: np.ndarray) -> np.ndarray:
+    """Frequency of the counted allele per SNP over non-missing calls (NaN if none)."""
+    G = np.asarray(G)
+    obs = G >= 0
+    n = obs.sum(axis=0)
+    s = np.where(obs, G, 0).sum(axis=0, dtype=np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, s / (2.0 * n), np.nan)
+
+
+def standardise(G: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """z = (x - 2p) / sqrt(2p(1-p)); missing and monomorphic SNPs -> 0."""
+    X = np.asarray(G).astype(np.float32)
+    p = np.asarray(p, dtype=np.float64)
+    sd = np.sqrt(2 * p * (1 - p))
+    ok = np.isfinite(sd) & (sd > 0)
+    Z = np.zeros_like(X)
+    Z[:, ok] = ((X[:, ok] - 2 * p[ok]) / sd[ok]).astype(np.float32)
+    Z[np.asarray(G) < 0] = 0.0
+    return Z
+
+
+def fit_pca(G_ref: np.ndarray, n_pcs: int = 10) -> dict:
+    """PCA on standardised real genotypes (eigen-decomposition of the SNP x SNP Gram matrix)."""
+    p = allele_frequencies(G_ref)
+    Z = standardise(G_ref, p).astype(np.float64)
+    C = Z.T @ Z / max(1, Z.shape[0] - 1)
+    w, V = np.linalg.eigh(C)
+    order = np.argsort(w)[::-1][:n_pcs]
+    V = V[:, order]
+    # fix signs for reproducibility: largest-|loading| entry positive
+    s = np.sign(V[np.abs(V).argmax(axis=0), np.arange(V.shape[1])])
+    s[s == 0] = 1
+    return {"p": p, "loadings": V * s, "eigenvalues": w[order],
+            "explained_variance_ratio": w[order] / max(np.sum(w), 1e-300)}
+
+
+def project(G: np.ndarray, pca: dict) -> np.ndarray:
+    """Scores of G on fitted PCs (standardised with the reference allele frequencies)."""
+    return standardise(G, pca["p"]).astype(np.float64) @ pca["loadings"]
+
+
+def fit_clusters(pc_real: np.ndarray, *, max_clusters: int = 6, min_size: int = 10, seed: int = 0):
+    """Gaussian mixture on the real-training PC scores; the number of clusters (1..max) by BIC.
+
+    Only solutions in which every cluster holds at least ``min_size`` real training people are
+    considered (a smaller cluster would describe a group too small to report). Seeded and
+    deterministic. Returns the fitted ``sklearn.mixture.GaussianMixture``.
+    """
+    from sklearn.mixture import GaussianMixture
+
+    best, best_bic = None, np.inf
+    for c in range(1, max(1, int(max_clusters)) + 1):
+        if c > 1 and c * min_size > pc_real.shape[0]:
+            break
+        gm = GaussianMixture(c, covariance_type="full", n_init=3, random_state=seed, reg_covar=1e-4)
+        gm.fit(pc_real)
+        sizes = np.bincount(gm.predict(pc_real), minlength=c)
+        bic = gm.bic(pc_real)
+        if (c == 1 or sizes.min() >= min_size) and bic < best_bic:
+            best, best_bic = gm, bic
+    return best
+
+
+def ancestry_clusters(G: np.ndarray, *, n_pcs: int = 4, max_clusters: int = 6, min_size: int = 50,
+                      seed: int = 0) -> tuple[np.ndarray, int]:
+    """Each person's ancestry cluster (0..K-1) and K: a Gaussian mixture (:func:`fit_clusters`)
+    on the leading ``n_pcs`` PC scores of ``G`` itself."""
+    pcs = project(G, fit_pca(G, n_pcs))
+    gm = fit_clusters(pcs, max_clusters=max_clusters, min_size=min_size, seed=seed)
+    return gm.predict(pcs).astype(np.int64), int(gm.n_components)
+
+
+def cluster_shares(cluster: np.ndarray, y: np.ndarray, n_clusters: int) -> dict:
+    """Cluster shares among controls ("0"), cases ("1") and everyone ("all"); a class without
+    labelled people gets the overall shares."""
+    def shares(c):
+        return (np.bincount(c, minlength=n_clusters) / max(len(c), 1)).tolist()
+
+    every = shares(cluster)
+    return {"0": shares(cluster[y == 0]) if (y == 0).any() else every,
+            "1": shares(cluster[y == 1]) if (y == 1).any() else every, "all": every}
+
+
+def draw_clusters(y: np.ndarray, shares: dict, seed: int) -> np.ndarray:
+    """A cluster per synthetic person: within each class, counts allotted by the largest
+    remainder of n_class x share (so a 10 % cluster gets its 10 %), in a seeded random order."""
+    rng = np.random.default_rng([int(seed), 11])
+    out = np.zeros(len(y), dtype=np.int64)
+    for cls in np.unique(y):
+        idx = np.flatnonzero(y == cls)
+        share = np.asarray(shares.get(str(int(cls)), shares["all"]), dtype=np.float64)
+        want = len(idx) * share / share.sum()
+        counts = np.floor(want).astype(np.int64)
+        counts[np.argsort(counts - want)[: len(idx) - counts.sum()]] += 1
+        out[rng.permutation(idx)] = np.repeat(np.arange(len(share)), counts)
+    return out
