@@ -1,0 +1,31 @@
+"""A PLINK 1 test cohort exported by plink2 as a genomics core may deliver it: a PLINK 2 fileset,
+one bgzipped VCF per chromosome, or a BGEN 1.2 file with its .sample file (shared by the bad-input
+cases and the round-trip tests). Each export returns the cohort.* config keys that point at it."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+FORMATS = ("pfile", "vcf", "bgen")
+
+
+def _plink2(*args) -> None:
+    subprocess.run(["plink2", *map(str, args)], check=True, capture_output=True)
+
+
+def export(bfile: str | Path, fmt: str, out_dir: str | Path) -> dict:
+    """plink2 writes ``bfile`` as ``fmt`` under ``out_dir``; returns the config keys (cohort.*)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if fmt == "pfile":
+        _plink2("--bfile", bfile, "--make-pgen", "--out", out / "cohort")
+        return {"pfile": str(out / "cohort")}
+    if fmt == "vcf":  # one file per chromosome; sample ID = IID (read back with vcf_sample_ids: double-id)
+        chroms = sorted({line.split()[0] for line in Path(f"{bfile}.bim").read_text().splitlines()}, key=int)
+        for c in chroms:
+            _plink2("--bfile", bfile, "--chr", c, "--export", "vcf", "bgz", "id-paste=iid", "--out", out / f"chr{c}")
+        return {"vcf": str(out / "chr{chrom}.vcf.gz")}
+    if fmt == "bgen":  # REF first, as UK Biobank's (read back with bgen_ref: ref-first)
+        _plink2("--bfile", bfile, "--export", "bgen-1.2", "ref-first", "--out", out / "cohort")
+        return {"bgen": str(out / "cohort.bgen")}
+    raise ValueError(fmt)
