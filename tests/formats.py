@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-FORMATS = ("pfile", "vcf", "bgen")
+FORMATS = ("pfile", "vcf", "bgen", "bfile")  # bfile: one PLINK 1 fileset per chromosome
 
 
 def _plink2(*args) -> None:
@@ -20,11 +20,15 @@ def export(bfile: str | Path, fmt: str, out_dir: str | Path) -> dict:
     if fmt == "pfile":
         _plink2("--bfile", bfile, "--make-pgen", "--out", out / "cohort")
         return {"pfile": str(out / "cohort")}
+    chroms = sorted({line.split()[0] for line in Path(f"{bfile}.bim").read_text().splitlines()}, key=int)
     if fmt == "vcf":  # one file per chromosome; sample ID = IID (read back with vcf_sample_ids: double-id)
-        chroms = sorted({line.split()[0] for line in Path(f"{bfile}.bim").read_text().splitlines()}, key=int)
         for c in chroms:
             _plink2("--bfile", bfile, "--chr", c, "--export", "vcf", "bgz", "id-paste=iid", "--out", out / f"chr{c}")
         return {"vcf": str(out / "chr{chrom}.vcf.gz")}
+    if fmt == "bfile":  # a list of per-chromosome PLINK 1 filesets
+        for c in chroms:
+            _plink2("--bfile", bfile, "--chr", c, "--make-bed", "--out", out / f"chr{c}")
+        return {"bfile": [str(out / f"chr{c}") for c in chroms]}
     if fmt == "bgen":  # REF first, as UK Biobank's (read back with bgen_ref: ref-first)
         _plink2("--bfile", bfile, "--export", "bgen-1.2", "ref-first", "--out", out / "cohort")
         return {"bgen": str(out / "cohort.bgen")}
