@@ -104,3 +104,19 @@ def test_bgen_header_counts_against_sample_file(tmp_path, plink2_available):
     (tmp_path / "b.sample").write_text("\n".join(lines[:-1]) + "\n")
     with pytest.raises(InputError, match=r"b\.sample: 4 samples, but the BGEN .* holds 5 .*cohort\.bgen_sample"):
         check_bgen(str(tmp_path / "b.bgen"), str(tmp_path / "b.sample"))
+
+
+def test_multiallelic_dropped_and_missing_ids_set(tmp_path, plink2_available):
+    """A multi-allelic site is dropped and counted; '.' IDs are set from cohort.var_id_template."""
+    rows = ["1\t10\t.\tA\tG\t.\t.\t.\tGT\t0/1\t1/1\t0/0", "1\t20\trs2\tA\tG,T\t.\t.\t.\tGT\t0/2\t1/1\t0/0",
+            "1\t30\trs3\tC\tT\t.\t.\t.\tGT\t0/0\t0/1\t./."]
+    (tmp_path / "m.vcf").write_text('##fileformat=VCFv4.2\n##FORMAT=<ID=GT,Number=1,Type=String,Description="GT">\n'
+                                    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2\tS3\n"
+                                    + "\n".join(rows) + "\n")
+    cohort = check_config({"cohort": {"vcf": str(tmp_path / "m.vcf"), "phenotypes": "p.tsv"}})["cohort"]
+    counts = import_genotypes(genotype_source(cohort), cohort, tmp_path / "out")
+    assert (counts["variants"], counts["multiallelic_dropped"], counts["individuals"]) == (2, 1, 3)
+    assert io.read_bim(tmp_path / "out")["ID"].to_list() == ["1:10:A:G", "rs3"]
+    assert io.read_fam(tmp_path / "out")["FID"].to_list() == ["S1", "S2", "S3"]  # vcf_sample_ids: double-id
+    G = io.read_genotypes(tmp_path / "out")  # counts of A1 = ALT
+    assert G[:, 0].tolist() == [1, 2, 0] and G[:, 1].tolist() == [0, 1, -1]

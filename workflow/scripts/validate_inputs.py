@@ -14,5 +14,5 @@ with step_logging(sm.log[0], "validate_inputs") as log:
                              sm.params.covariates, sm.params.diseases, sm.params.split, min_count=sm.params.min_count)
     io.write_json(sm.output[0], report)
     fs = report["fileset"]
-    log.info("inputs ok: %s, %d part(s), %d individuals, %s variants", fs["format"], fs["parts"], fs["individuals"],
-             "(counted on import)" if fs["variants"] is None else fs["variants"])
+    log.info("inputs ok: %s, %d part(s), %d individuals, %s", fs["format"], fs["parts"], fs["individuals"],
+             "variants counted on import" if fs["variants"] is None else f"{fs['variants']} variants")
