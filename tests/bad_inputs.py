@@ -161,6 +161,13 @@ def vcf_without_gt(folder: Path):
     path.write_bytes(gzip.compress(text.encode()))
 
 
+def vcf_part_other_samples(folder: Path):
+    """A second per-chromosome VCF whose sample columns differ from chr1's (one sample renamed)."""
+    import gzip
+    text = gzip.decompress((folder / "chr1.vcf.gz").read_bytes()).decode()
+    (folder / "chr2.vcf.gz").write_bytes(gzip.compress(text.replace("\tP0005", "\tQ0005", 1).encode()))
+
+
 CASES = [
     # --- configuration (validated at parse time, before any job) ---
     Case("config_unknown_key", "unknown top-level key in config.yaml", cfg(lambda c: c.update(colour="red")),
@@ -224,6 +231,8 @@ CASES = [
     Case("bgen_without_sample", "a BGEN whose .sample file is missing",
          as_format("bgen", lambda folder: (folder / "cohort.sample").unlink()),
          [r"cohort\.sample", r"sample file of the BGEN", r"cohort\.bgen_sample"], tags=["input"]),
+    Case("vcf_parts_differ", "per-chromosome VCFs whose samples differ", as_format("vcf", vcf_part_other_samples),
+         [r"chr2\.vcf\.gz: its samples differ from those of .*chr1\.vcf\.gz", r"cohort\.vcf"], tags=["input"]),
     Case("vcf_no_overlap", "VCF samples that are not in the phenotype table",
          lambda root: (as_format("vcf")(root), pheno(lambda df: df.with_columns(
              (pl.lit("X") + pl.col("FID")).alias("FID"), (pl.lit("X") + pl.col("IID")).alias("IID")))(root)),
