@@ -1,12 +1,13 @@
 """A PLINK 1 test cohort exported by plink2 as a genomics core may deliver it: a PLINK 2 fileset,
-one bgzipped VCF per chromosome, or a BGEN 1.2 file with its .sample file (shared by the bad-input
-cases and the round-trip tests). Each export returns the cohort.* config keys that point at it."""
+one bgzipped VCF per chromosome, one BCF, a BGEN 1.2 file with its .sample file, or one PLINK 1
+fileset per chromosome (shared by the bad-input cases and the round-trip tests). Each export
+returns the cohort.* config keys that point at it."""
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
 
-FORMATS = ("pfile", "vcf", "bgen", "bfile")  # bfile: one PLINK 1 fileset per chromosome
+FORMATS = ("pfile", "vcf", "bcf", "bgen", "bfile")  # bcf: one BCF; bfile: one PLINK 1 fileset per chromosome
 
 
 def _plink2(*args) -> None:
@@ -25,6 +26,9 @@ def export(bfile: str | Path, fmt: str, out_dir: str | Path) -> dict:
         for c in chroms:
             _plink2("--bfile", bfile, "--chr", c, "--export", "vcf", "bgz", "id-paste=iid", "--out", out / f"chr{c}")
         return {"vcf": str(out / "chr{chrom}.vcf.gz")}
+    if fmt == "bcf":  # one BCF file for the whole genome, given as cohort.vcf
+        _plink2("--bfile", bfile, "--export", "bcf", "id-paste=iid", "--out", out / "cohort")
+        return {"vcf": str(out / "cohort.bcf")}
     if fmt == "bfile":  # a list of per-chromosome PLINK 1 filesets
         for c in chroms:
             _plink2("--bfile", bfile, "--chr", c, "--make-bed", "--out", out / f"chr{c}")

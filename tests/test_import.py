@@ -1,6 +1,6 @@
 """Inputs other than one PLINK 1 fileset (issue 20): the tiny test cohort exported by plink2 to a
-PLINK 2 fileset, one bgzipped VCF per chromosome, BGEN 1.2 (+ .sample) and per-chromosome PLINK 1
-filesets is checked (snpgen.validate), imported (snpgen.importer) and QC'd (snpgen.qc) as the
+PLINK 2 fileset, one bgzipped VCF per chromosome, one BCF, BGEN 1.2 (+ .sample) and per-chromosome
+PLINK 1 filesets is checked (snpgen.validate), imported (snpgen.importer) and QC'd (snpgen.qc) as the
 workflow's rules do, and must give the same QC'd fileset as the PLINK 1 original: the same
 individuals, variants and genotypes (BGEN: hard calls exported, so exactly; a VCF carries no sex).
 """
@@ -65,7 +65,7 @@ def test_round_trip_gives_the_same_qc_fileset(original, fmt):
     keys = export(cohort["bfile"], fmt, root / fmt)
     qc_imported = qc_of({**cohort, "bfile": None, **keys}, root / f"{fmt}_out")
     want_fam, got_fam = io.read_fam(qc_original), io.read_fam(qc_imported)
-    ids = ["FID", "IID"] if fmt == "vcf" else ["FID", "IID", "SEX"]  # a VCF carries no sex
+    ids = ["FID", "IID"] if fmt in ("vcf", "bcf") else ["FID", "IID", "SEX"]  # a VCF carries no sex
     assert got_fam.select(ids).equals(want_fam.select(ids))
     assert io.read_bim(qc_imported).equals(io.read_bim(qc_original))
     assert Path(f"{qc_imported}.bed").read_bytes() == Path(f"{qc_original}.bed").read_bytes()
