@@ -1,13 +1,15 @@
 """A PLINK 1 test cohort exported by plink2 as a genomics core may deliver it: a PLINK 2 fileset,
-one bgzipped VCF per chromosome, one BCF, a BGEN 1.2 file with its .sample file, or one PLINK 1
-fileset per chromosome (shared by the bad-input cases and the round-trip tests). Each export
+one bgzipped VCF per chromosome, one BCF, a BGEN 1.2 file with its .sample file (or one per
+chromosome with one .sample file), or one PLINK 1 fileset per chromosome (shared by the bad-input cases and the round-trip tests). Each export
 returns the cohort.* config keys that point at it."""
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
 
-FORMATS = ("pfile", "vcf", "bcf", "bgen", "bfile")  # bcf: one BCF; bfile: one PLINK 1 fileset per chromosome
+# bcf: one BCF; bgen_chroms: one BGEN per chromosome and one .sample (UK Biobank); bfile: one PLINK 1
+# fileset per chromosome
+FORMATS = ("pfile", "vcf", "bcf", "bgen", "bgen_chroms", "bfile")
 
 
 def _plink2(*args) -> None:
@@ -29,6 +31,10 @@ def export(bfile: str | Path, fmt: str, out_dir: str | Path) -> dict:
     if fmt == "bcf":  # one BCF file for the whole genome, given as cohort.vcf
         _plink2("--bfile", bfile, "--export", "bcf", "id-paste=iid", "--out", out / "cohort")
         return {"vcf": str(out / "cohort.bcf")}
+    if fmt == "bgen_chroms":  # as UK Biobank's: one BGEN per chromosome, one .sample file for all
+        for c in chroms:
+            _plink2("--bfile", bfile, "--chr", c, "--export", "bgen-1.2", "ref-first", "--out", out / f"c{c}")
+        return {"bgen": str(out / "c{chrom}.bgen"), "bgen_sample": str(out / f"c{chroms[0]}.sample")}
     if fmt == "bfile":  # a list of per-chromosome PLINK 1 filesets
         for c in chroms:
             _plink2("--bfile", bfile, "--chr", c, "--make-bed", "--out", out / f"chr{c}")

@@ -1,6 +1,6 @@
 """Inputs other than one PLINK 1 fileset (issue 20): the tiny test cohort exported by plink2 to a
-PLINK 2 fileset, one bgzipped VCF per chromosome, one BCF, BGEN 1.2 (+ .sample) and per-chromosome
-PLINK 1 filesets is checked (snpgen.validate), imported (snpgen.importer) and QC'd (snpgen.qc) as the
+PLINK 2 fileset, one bgzipped VCF per chromosome, one BCF, BGEN 1.2 (+ .sample; also one per
+chromosome with a shared .sample) and per-chromosome PLINK 1 filesets is checked (snpgen.validate), imported (snpgen.importer) and QC'd (snpgen.qc) as the
 workflow's rules do, and must give the same QC'd fileset as the PLINK 1 original: the same
 individuals, variants and genotypes (BGEN: hard calls exported, so exactly; a VCF carries no sex).
 """

@@ -16,13 +16,14 @@ VCF_IDS = {"double-id": ["--double-id"], "fid-0": [], "id-delim": ["--id-delim",
 VAR_IDS = {"none": None, "missing": "--set-missing-var-ids", "all": "--set-all-var-ids"}
 
 
-def read_flags(src: GenotypeSource, part: str, cohort: dict) -> list:
-    """plink2's flags that load one part of the source."""
+def read_flags(src: GenotypeSource, i: int, cohort: dict) -> list:
+    """plink2's flags that load part ``i`` of the source."""
+    part = src.parts[i]
     if src.format in ("bfile", "pfile"):
         return [f"--{src.format}", part]
     if src.format == "vcf":
         return ["--bcf" if part.endswith(".bcf") else "--vcf", part, *VCF_IDS[cohort["vcf_sample_ids"]]]
-    return ["--bgen", part, cohort["bgen_ref"], "--sample", src.sample,
+    return ["--bgen", part, cohort["bgen_ref"], "--sample", src.samples[i],
             "--hard-call-threshold", cohort["hard_call_threshold"]]
 
 
@@ -61,13 +62,13 @@ def import_genotypes(src: GenotypeSource, cohort: dict, out_prefix: str | Path, 
 def _convert(src, cohort, out: Path, work: Path, threads: int, memory_mb) -> int:
     run = dict(threads=threads, memory_mb=memory_mb)
     if len(src.parts) == 1:
-        log = plink.plink2([*read_flags(src, src.parts[0], cohort), *import_flags(cohort), "--make-bed"], out, **run)
+        log = plink.plink2([*read_flags(src, 0, cohort), *import_flags(cohort), "--make-bed"], out, **run)
         return _dropped(log)
     work.mkdir(parents=True)
     dropped, prefixes = 0, []
-    for i, part in enumerate(src.parts):
+    for i in range(len(src.parts)):
         prefix = work / f"part{i + 1}"
-        log = plink.plink2([*read_flags(src, part, cohort), *import_flags(cohort), "--make-pgen"], prefix, **run)
+        log = plink.plink2([*read_flags(src, i, cohort), *import_flags(cohort), "--make-pgen"], prefix, **run)
         dropped += _dropped(log)
         prefixes.append(str(prefix))
     (work / "parts.txt").write_text("\n".join(prefixes) + "\n")

@@ -23,18 +23,19 @@ class InputError(ValueError):
 
 @dataclass(frozen=True)
 class GenotypeSource:
-    """``parts``: fileset prefixes (bfile, pfile) or files (vcf, bgen), one per chromosome or one."""
+    """``parts``: fileset prefixes (bfile, pfile) or files (vcf, bgen), one per chromosome or one;
+    ``samples``: each BGEN part's .sample file (one file shared by all parts, as UK Biobank's)."""
     format: str
     parts: tuple[str, ...]
-    sample: str | None = None  # the BGEN's .sample file
+    samples: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
         """Plain data for a rule's params (Snakemake compares params by their text)."""
-        return {"format": self.format, "parts": list(self.parts), "sample": self.sample}
+        return {"format": self.format, "parts": list(self.parts), "samples": list(self.samples)}
 
     @classmethod
     def from_dict(cls, d: dict) -> "GenotypeSource":
-        return cls(d["format"], tuple(d["parts"]), d.get("sample"))
+        return cls(d["format"], tuple(d["parts"]), tuple(d.get("samples", ())))
 
     @property
     def key(self) -> str:
@@ -80,28 +81,27 @@ def genotype_source(cohort: dict) -> GenotypeSource | None:
         parts = [value] if isinstance(value, str) else list(value)
     if not parts:
         raise InputError(f"config key {key} is an empty list")
-    sample = None
-    if fmt == "bgen":
-        if len(parts) != 1:
-            raise InputError(f"config key {key}: one BGEN file (merge per-chromosome BGENs first, or convert them "
-                             f"to VCF)")
-        sample = cohort.get("bgen_sample") or re.sub(r"\.bgen$", "", parts[0]) + ".sample"
-    return GenotypeSource(fmt, tuple(str(p) for p in parts), sample)
+    samples = ()
+    if fmt == "bgen":  # cohort.bgen_sample for every part, or each part's own .sample
+        shared = cohort.get("bgen_sample")
+        samples = tuple(shared or re.sub(r"\.bgen$", "", str(p)) + ".sample" for p in parts)
+    return GenotypeSource(fmt, tuple(str(p) for p in parts), samples)
 
 
 def source_files(src: GenotypeSource) -> list[str]:
     """Every file of the source (the rules' inputs)."""
     if src.format in MEMBERS:
         return [f"{p}{s}" for p in src.parts for s in MEMBERS[src.format]]
-    return [*src.parts, *([src.sample] if src.sample else [])]
+    return [*src.parts, *dict.fromkeys(src.samples)]
 
 
 def check_present(src: GenotypeSource) -> None:
     """Refuse a missing file, naming it and the key that points at it."""
     for f in source_files(src):
         if not os.path.exists(f):
-            if f == src.sample:
-                raise InputError(f"{f}: the sample file of the BGEN {src.parts[0]} is missing (config key "
+            if f in src.samples:
+                bgen = src.parts[src.samples.index(f)]
+                raise InputError(f"{f}: the sample file of the BGEN {bgen} is missing (config key "
                                  f"cohort.bgen_sample; plink2 needs the .sample file for the sample IDs)")
             what = f"member of the {'PLINK 1' if src.format == 'bfile' else 'PLINK 2'} fileset " \
                 if src.format in MEMBERS else "file"

@@ -139,6 +139,11 @@ def _same_samples(frames: list[pl.DataFrame], src: GenotypeSource) -> pl.DataFra
     return frames[0]
 
 
+def _merged(src: GenotypeSource, checked: list[tuple[pl.DataFrame, int]]) -> tuple[pl.DataFrame, int]:
+    """The samples (the same in every part) and the variants of all parts."""
+    return _same_samples([c[0] for c in checked], src), sum(c[1] for c in checked)
+
+
 def check_genotypes(src: GenotypeSource, cohort: dict) -> tuple[dict, pl.DataFrame, str]:
     """Header checks of the configured genotypes: (counts, samples as imported, how messages name
     them). Variants are counted where a header states them (None for VCF)."""
@@ -151,9 +156,7 @@ def check_genotypes(src: GenotypeSource, cohort: dict) -> tuple[dict, pl.DataFra
                       non_acgt_variants_dropped_by_qc=sum(c["non_acgt_variants_dropped_by_qc"] for c in sets))
         label = "the .fam of the cohort"
     elif src.format == "pfile":
-        frames, variants = zip(*(preflight.check_pfile(p) for p in src.parts))
-        samples = _same_samples(list(frames), src)
-        counts["variants"] = sum(variants)
+        samples, counts["variants"] = _merged(src, [preflight.check_pfile(p) for p in src.parts])
         label = f"the .psam of {src.parts[0]} (config key cohort.pfile)"
     elif src.format == "vcf":
         samples = _same_samples([preflight.check_vcf(p, cohort["vcf_sample_ids"]) for p in src.parts], src)
@@ -161,8 +164,8 @@ def check_genotypes(src: GenotypeSource, cohort: dict) -> tuple[dict, pl.DataFra
         label = (f"the samples of {src.parts[0]} (config key cohort.vcf; IDs read as cohort.vcf_sample_ids = "
                  f"{cohort['vcf_sample_ids']})")
     else:
-        samples, counts["variants"] = preflight.check_bgen(src.parts[0], src.sample)
-        label = f"the sample file {src.sample} of {src.parts[0]} (config key cohort.bgen_sample)"
+        samples, counts["variants"] = _merged(src, [preflight.check_bgen(p, s) for p, s in zip(src.parts, src.samples)])
+        label = f"the sample file {src.samples[0]} of {src.parts[0]} (config key cohort.bgen_sample)"
     dup = _dup_lines([f"{a}\t{b}" for a, b in zip(samples["FID"], samples["IID"])])
     if dup and src.format != "bfile":
         raise InputError(f"{src.parts[0]}: {len(dup)} duplicate sample ID(s) (FID+IID) at sample(s) {_lines(dup)} "
