@@ -120,3 +120,23 @@ def test_multiallelic_dropped_and_missing_ids_set(tmp_path, plink2_available):
     assert io.read_fam(tmp_path / "out")["FID"].to_list() == ["S1", "S2", "S3"]  # vcf_sample_ids: double-id
     G = io.read_genotypes(tmp_path / "out")  # counts of A1 = ALT
     assert G[:, 0].tolist() == [1, 2, 0] and G[:, 1].tolist() == [0, 1, -1]
+
+
+@pytest.mark.parametrize("threshold, uncertain", [(0.1, -1), (0.3, 1)])
+def test_bgen_dosages_become_hard_calls_by_the_threshold(tmp_path, plink2_available, threshold, uncertain):
+    """cohort.hard_call_threshold: a dosage within it of a hard call is that call, else missing
+    (ALT dosage 0.95 -> 1; 0.8 -> missing at 0.1, 1 at 0.3; 1.5 -> missing at both)."""
+    rows = ["1\t10\trs1\tA\tG\t.\t.\t.\tGT:DS\t0/0:0\t0/1:0.95\t0/1:0.8\t1/1:2",
+            "1\t20\trs2\tC\tT\t.\t.\t.\tGT:DS\t0/0:0.05\t1/1:1.9\t0/1:1.5\t0/1:1"]
+    (tmp_path / "ds.vcf").write_text('##fileformat=VCFv4.2\n##FORMAT=<ID=GT,Number=1,Type=String,Description="GT">\n'
+                                     '##FORMAT=<ID=DS,Number=1,Type=Float,Description="ALT dosage">\n'
+                                     "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2\tS3\tS4\n"
+                                     + "\n".join(rows) + "\n")
+    subprocess.run(["plink2", "--vcf", tmp_path / "ds.vcf", "dosage=DS", "--double-id", "--export", "bgen-1.2",
+                    "ref-first", "--out", tmp_path / "ds"], check=True, capture_output=True)
+    cohort = check_config({"cohort": {"bgen": str(tmp_path / "ds.bgen"), "phenotypes": "p.tsv",
+                                      "hard_call_threshold": threshold}})["cohort"]
+    import_genotypes(genotype_source(cohort), cohort, tmp_path / "out")
+    assert io.read_bim(tmp_path / "out")["A1"].to_list() == ["G", "T"]  # A1 = ALT: REF first kept
+    G = io.read_genotypes(tmp_path / "out")
+    assert G[:, 0].tolist() == [0, 1, uncertain, 2] and G[:, 1].tolist() == [0, 2, -1, 1]
