@@ -15,6 +15,7 @@ configfile: "config/config.yaml" if os.path.exists("config/config.yaml") else os
 include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/validate.smk"
+include: "workflow/rules/import.smk"
 include: "workflow/rules/qc.smk"
 include: "workflow/rules/split.smk"
 include: "workflow/rules/gwas.smk"

@@ -24,6 +24,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "workflow"))
 from conftest import NO_SLURM  # noqa: E402
+from formats import export  # noqa: E402
 from snpgen import io  # noqa: E402
 
 N, M = 240, 400
@@ -132,6 +133,41 @@ def bad_magic(root: Path):
     bed.write_bytes(bytes(data))
 
 
+def as_format(fmt: str, then: Callable[[Path], None] | None = None):
+    """The valid cohort delivered as ``fmt`` (plink2 export, tests/formats.py) instead of PLINK 1; then
+    ``then`` breaks it."""
+    def mutate(root: Path):
+        keys = export(root / "data" / "cohort", fmt, root / "data" / fmt)
+        _edit_yaml(root / "config.yaml", lambda c: c["cohort"].update(bfile=None, **keys))
+        if then:
+            then(root / "data" / fmt)
+    return mutate
+
+
+def truncate_pgen(folder: Path):
+    pgen = folder / "cohort.pgen"
+    pgen.write_bytes(pgen.read_bytes()[:-7])
+
+
+def vcf_without_gt(folder: Path):
+    """chr1's VCF rewritten with dosages (DS) in place of GT calls, as some imputation pipelines write."""
+    import gzip
+    path = folder / "chr1.vcf.gz"
+    text = gzip.decompress(path.read_bytes()).decode()
+    text = text.replace('##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+                        '##FORMAT=<ID=DS,Number=1,Type=Float,Description="ALT dosage">')
+    for gt, ds in (("\tGT\t", "\tDS\t"), ("0/0", "0"), ("0/1", "1"), ("1/1", "2"), ("./.", ".")):
+        text = text.replace(gt, ds)
+    path.write_bytes(gzip.compress(text.encode()))
+
+
+def vcf_part_other_samples(folder: Path):
+    """A second per-chromosome VCF whose sample columns differ from chr1's (one sample renamed)."""
+    import gzip
+    text = gzip.decompress((folder / "chr1.vcf.gz").read_bytes()).decode()
+    (folder / "chr2.vcf.gz").write_bytes(gzip.compress(text.replace("\tP0005", "\tQ0005", 1).encode()))
+
+
 CASES = [
     # --- configuration (validated at parse time, before any job) ---
     Case("config_unknown_key", "unknown top-level key in config.yaml", cfg(lambda c: c.update(colour="red")),
@@ -187,6 +223,24 @@ CASES = [
          edit_lines("cohort.bim", lambda ls: [set_line(3, "1\trs3\t0\t4000\tAT\tG")(ls)[i] if i != 8 else
                                               "1\trs8\t0\t9000\t0\tG" for i in range(len(ls))]),
          [r"non_acgt_variants_dropped_by_qc.: 2"], outcome="dropped", tags=["input"]),
+    # --- PLINK 2, VCF, BGEN ---
+    Case("pfile_truncated", "a PLINK 2 .pgen cut short (7 bytes missing)", as_format("pfile", truncate_pgen),
+         [r"cohort\.pgen", r"truncated", r"cohort\.pfile"], tags=["input"]),
+    Case("vcf_without_gt", "a VCF with dosages (DS) but no GT FORMAT field", as_format("vcf", vcf_without_gt),
+         [r"chr1\.vcf\.gz", r"no GT FORMAT field", r"cohort\.vcf"], tags=["input"]),
+    Case("bgen_without_sample", "a BGEN whose .sample file is missing",
+         as_format("bgen", lambda folder: (folder / "cohort.sample").unlink()),
+         [r"cohort\.sample", r"sample file of the BGEN", r"cohort\.bgen_sample"], tags=["input"]),
+    Case("vcf_parts_differ", "per-chromosome VCFs whose samples differ", as_format("vcf", vcf_part_other_samples),
+         [r"chr2\.vcf\.gz: its samples differ from those of .*chr1\.vcf\.gz", r"cohort\.vcf"], tags=["input"]),
+    Case("vcf_no_overlap", "VCF samples that are not in the phenotype table",
+         lambda root: (as_format("vcf")(root), pheno(lambda df: df.with_columns(
+             (pl.lit("X") + pl.col("FID")).alias("FID"), (pl.lit("X") + pl.col("IID")).alias("IID")))(root)),
+         [r"pheno\.tsv", r"none of its 240 individuals is in the samples of .*chr1\.vcf\.gz", r"cohort\.vcf"],
+         tags=["input"]),
+    Case("config_two_genotype_inputs", "both cohort.bfile and cohort.vcf set",
+         cfg(lambda c: c["cohort"].update(vcf="/data/chr{chrom}.vcf.gz")),
+         [r"config", r"cohort\.bfile and cohort\.vcf are all set", r"exactly one"], tags=["config"]),
     # --- phenotype table ---
     Case("pheno_missing_id_column", "phenotype table without the IID column",
          pheno(lambda df: df.rename({"IID": "sample"})), [r"pheno\.tsv", r"ID column 'IID' not found", r"iid_column"],
@@ -280,6 +334,7 @@ def check_case(case: Case, root: Path) -> tuple[bool, str]:
     the validate_inputs rule). Returns (refused, text): the error message, or the input report
     (what results/inputs/validated.json would hold) as JSON when the inputs pass."""
     from snpgen.config import ConfigError, check_config, cohort_covariates, load_diseases
+    from snpgen.sources import genotype_source
     from snpgen.validate import InputError, validate_inputs
 
     if root.exists():
@@ -294,9 +349,9 @@ def check_case(case: Case, root: Path) -> tuple[bool, str]:
         return True, str(exc)
     cohort = config["cohort"]
     defs = {d: {k: v for k, v in e.items() if not k.startswith("synthetic_")} for d, e in diseases.items()}
-    try:
-        report = validate_inputs(cohort["bfile"], cohort["phenotypes"], cohort, cohort_covariates(cohort), defs,
-                                 config["split"], min_count=config["evaluate"]["min_cell_count"])
+    try:  # the source as common.smk resolves it, then the validate_inputs rule's checks
+        report = validate_inputs(genotype_source(cohort), cohort["phenotypes"], cohort, cohort_covariates(cohort),
+                                 defs, config["split"], min_count=config["evaluate"]["min_cell_count"])
     except InputError as exc:
         return True, str(exc)
     validated = Path(config["results"]) / "inputs" / "validated.json"

@@ -20,7 +20,8 @@ from bad_inputs import CASES, check_case, run_case
 
 FAST = [c for c in CASES if "qc" not in c.tags]
 # a config key, a diseases-file key, a PLINK fileset and a phenotype table refused by the real
-# workflow, and a missing fileset member (Snakemake itself refuses it: a rule input is missing);
+# workflow, and a missing fileset member (refused when the workflow is read, before any job:
+# snpgen.sources.check_present in common.smk);
 # then every case QC decides and every case whose run must go on
 SMOKE = ["config_unknown_nested_key", "diseases_k_zero", "plink_bed_size", "pheno_bad_code", "plink_missing_member"]
 E2E = [c for c in CASES if c.name in SMOKE or "qc" in c.tags or c.outcome == "dropped"]

@@ -587,7 +587,8 @@ def test_large_qc_removal_warns_at_the_top_and_stays_visible(tmp_path):
     assert small and small[0]["config_key"] == "qc.mind"
     _write_json(results / "qc" / "qc_summary.json", {
         "input": {"individuals": 6500, "variants": 42726}, "output": {"individuals": 3412, "variants": 30365},
-        "steps": steps, "warnings": warnings + small, "covariates_missing": {}})
+        "steps": steps, "warnings": warnings + small, "covariates_missing": {},
+        "import": {"format": "vcf", "parts": 22, "individuals": 6500, "variants": 42726, "multiallelic_dropped": 1274}})
     html = render_all(results)["cad"].read_text()
     text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html)
     banner = text[text.index('id="qc-warnings"'):text.index('id="summary"')]
@@ -598,6 +599,7 @@ def test_large_qc_removal_warns_at_the_top_and_stays_visible(tmp_path):
     assert "&lt;10 of 20 people, more" in banner
     qc = text[text.index('id="cohort"'):text.index('id="split"')]
     assert "suppressed" not in qc and ("3,086" in qc or "≈3,090" in qc)
+    assert "came as VCF/BCF in 22 part(s)" in qc and "1,274 multi-allelic variant(s) were dropped" in qc
     # evaluate.min_cell_count = 20: the warning's small count and the QC table follow it
     out = results / "reports"
     render_disease_report(results, "cad", out / "cad20.html", out / "cad20", min_count=20)

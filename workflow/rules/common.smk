@@ -13,6 +13,7 @@ if WORKFLOW_ROOT is not None:
 
 from snpgen.config import ConfigError, check_config, cohort_covariates, config_hash, is_demo, load_diseases, stage_seed
 from snpgen.paths import GWAS_GLM
+from snpgen.sources import GenotypeSource, InputError, check_present, genotype_source, source_files
 
 
 
@@ -82,13 +83,24 @@ COHORT = config["cohort"]
 DEMO_PARAMS = bundled(COHORT["demo_params"])
 
 if DEMO:
-    COHORT_BFILE = f"{RESULTS}/cohort/cohort"
+    GENOTYPES = GenotypeSource("bfile", (f"{RESULTS}/cohort/cohort",))
     PHENOTYPES = f"{RESULTS}/cohort/phenotypes.tsv"
     TRUTH = f"{RESULTS}/cohort/truth.json"
 else:
-    COHORT_BFILE = COHORT["bfile"]
+    try:  # concrete files ({chrom} patterns expanded), each present, before any job
+        GENOTYPES = genotype_source(COHORT)
+        check_present(GENOTYPES)
+    except InputError as _err:
+        raise WorkflowError(str(_err)) from None
     PHENOTYPES = COHORT["phenotypes"]
     TRUTH = None
+# the files the input checks read; the PLINK 1 fileset QC reads: the configured one, or the one
+# the import_genotypes rule converts (and merges) from a PLINK 2 / VCF / BGEN / per-chromosome input
+GENOTYPE_FILES = source_files(GENOTYPES)
+GENOTYPE_SOURCE = GENOTYPES.as_dict()
+IMPORTED_BFILE = f"{RESULTS}/cohort/imported"
+IMPORT_SUMMARY = f"{RESULTS}/cohort/import_summary.json"
+COHORT_BFILE = IMPORTED_BFILE if GENOTYPES.needs_import else GENOTYPES.parts[0]
 
 COVARIATES = cohort_covariates(COHORT)
 GWAS_COVARIATES = COVARIATES + [f"PC{i}" for i in range(1, config["gwas"]["n_pcs"] + 1)]

@@ -8,6 +8,7 @@ rule qc:
         bim=f"{COHORT_BFILE}.bim",
         fam=f"{COHORT_BFILE}.fam",
         phenotypes=PHENOTYPES,
+        imported=[IMPORT_SUMMARY] if GENOTYPES.needs_import else [],
     output:
         bed=f"{QC_BFILE}.bed",
         bim=f"{QC_BFILE}.bim",

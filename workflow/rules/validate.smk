@@ -3,13 +3,12 @@
 
 rule validate_inputs:
     input:
-        bed=f"{COHORT_BFILE}.bed",
-        bim=f"{COHORT_BFILE}.bim",
-        fam=f"{COHORT_BFILE}.fam",
+        genotypes=GENOTYPE_FILES,
         phenotypes=PHENOTYPES,
     output:
         f"{RESULTS}/inputs/validated.json",
     params:
+        source=GENOTYPE_SOURCE,
         cohort=COHORT,
         covariates=COVARIATES,
         diseases=DISEASE_DEFS,

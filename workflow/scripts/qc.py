@@ -1,4 +1,5 @@
 """Snakemake adapter: plink2 QC chain (snpgen.qc)."""
+import json
 import sys
 from pathlib import Path
 
@@ -17,6 +18,9 @@ with step_logging(sm.log[0], "qc") as log:
     summary = run_qc(bfile, covariates, names, sm.params.qc, sm.output.bed[: -len(".bed")],
                      sm.output.eigenvec, sm.output.covariates, sm.output.summary,
                      threads=sm.threads, memory_mb=sm.resources.mem_mb, n_snps=sm.params.n_snps)
+    if sm.input.imported:  # the import's counts (multi-allelic variants dropped) join the QC summary
+        summary["import"] = json.loads(Path(sm.input.imported[0]).read_text())
+        io.write_json(sm.output.summary, summary)
     for step in summary["steps"]:
         log.info("%-18s removed %d individuals, %d variants", step["step"], step["individuals_removed"],
                  step["variants_removed"])

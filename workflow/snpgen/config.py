@@ -15,6 +15,7 @@ import jsonschema
 import yaml
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+GENOTYPE_KEYS = ("bfile", "pfile", "vcf", "bgen")  # cohort.*: one of them, or none for the demo
 
 
 class ConfigError(ValueError):
@@ -129,8 +130,13 @@ def check_config(config: dict, source: str = "config/config.yaml", origins: Orig
         raise ConfigError(f"{src('gwas.n_pcs', 'qc.n_pcs')}: key gwas.n_pcs ({config['gwas']['n_pcs']}) exceeds "
                           f"qc.n_pcs ({config['qc']['n_pcs']})")
     cohort = config["cohort"]
-    if (cohort["bfile"] is None) != (cohort["phenotypes"] is None):
-        raise ConfigError(f"{src('cohort.bfile', 'cohort.phenotypes')}: keys cohort.bfile and cohort.phenotypes "
+    given = [f"cohort.{k}" for k in GENOTYPE_KEYS if cohort[k]]
+    if len(given) > 1:
+        raise ConfigError(f"{src(*given)}: keys {' and '.join(given)} are all set: set exactly one genotype input "
+                          f"(cohort.bfile, cohort.pfile, cohort.vcf or cohort.bgen)")
+    if bool(given) != (cohort["phenotypes"] is not None):
+        key = given[0] if given else "cohort.bfile"
+        raise ConfigError(f"{src(key, 'cohort.phenotypes')}: keys {key} and cohort.phenotypes "
                           "must both be set (own data) or both null (demo)")
     both = set(cohort["covariates"]) & set(cohort["categorical_covariates"])
     if both:
@@ -161,7 +167,8 @@ def cohort_covariates(cohort: dict) -> list[str]:
 
 
 def is_demo(config: dict) -> bool:
-    return config["cohort"]["bfile"] is None
+    """No genotype input configured: the demo cohort is simulated."""
+    return not any(config["cohort"].get(k) for k in GENOTYPE_KEYS)
 
 
 def config_hash(config: dict, diseases: dict) -> str:

@@ -73,6 +73,22 @@ def read_eigenvec(path: str | Path, fam: pl.DataFrame) -> pl.DataFrame:
     return df.select("FID", "IID", *[pl.col(c).cast(pl.Float64) for c in pcs])
 
 
+def king_snp_set(bfile: Path, qc: dict, work: Path, threads: int = 1,
+                 memory_mb: int | None = None) -> tuple[Path, int, str]:
+    """The SNPs KING estimates kinship on: MAF >= qc.king_maf, LD-pruned at r2 qc.king_prune_r2 (in
+    the PCA's qc.prune_window / prune_step) unless that is null. Returns their list file, count and
+    a description."""
+    out, r2 = work / "king_snps", qc["king_prune_r2"]
+    if r2 is not None:
+        flags, listed = ["--indep-pairwise", qc["prune_window"], qc["prune_step"], r2], Path(f"{out}.prune.in")
+    else:
+        flags, listed = ["--write-snplist"], Path(f"{out}.snplist")
+    plink.plink2(["--bfile", bfile, "--maf", qc["king_maf"], *flags], out, threads=threads, memory_mb=memory_mb)
+    n = _count_lines(listed)
+    what = f"LD-pruned (r2 {r2}) SNPs" if r2 is not None else "SNPs"
+    return listed, n, f"{n} {what} with MAF >= {qc['king_maf']}"
+
+
 def run_qc(bfile: str | Path, phenotypes: pl.DataFrame, covariates: list[str], qc: dict,
            out_prefix: str | Path, eigenvec_path: str | Path, covar_path: str | Path,
            summary_path: str | Path, threads: int = 1, memory_mb: int | None = None,
@@ -114,9 +130,12 @@ def _run_qc(bfile, phenotypes, covariates, qc, out_prefix: Path, eigenvec_path, 
     fewhet = qc.get("hwe_mode", "keep-fewhet") == "keep-fewhet"
     cur = step("hwe", ["--hwe", qc["hwe"], *(["keep-fewhet"] if fewhet else [])],
                f"HWE exact test p < {qc['hwe']}" + (" (excess heterozygosity only)" if fewhet else ""), cur)
-    plink.plink2(["--bfile", cur, "--king-cutoff", qc["king_cutoff"]], work / "king", threads=threads, memory_mb=memory_mb)
+    king_snps, n_king, king_what = king_snp_set(cur, qc, work, threads, memory_mb)
+    plink.plink2(["--bfile", cur, "--extract", king_snps, "--king-cutoff", qc["king_cutoff"]], work / "king",
+                 threads=threads, memory_mb=memory_mb)
+    summary["king"] = {"snps": n_king, "maf": qc["king_maf"], "prune_r2": qc["king_prune_r2"]}
     cur = step("relatedness", ["--keep", work / "king.king.cutoff.in.id"],
-               f"one of each pair with KING kinship > {qc['king_cutoff']}", cur)
+               f"one of each pair with KING kinship > {qc['king_cutoff']} (on {king_what})", cur)
 
     summary["warnings"] = qc_warnings(steps, qc.get("warn_removed_fraction", 0.1))
     n_final, m_final = _counts(cur)

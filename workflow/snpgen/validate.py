@@ -7,17 +7,14 @@ from pathlib import Path
 
 import polars as pl
 
-from . import io
+from . import io, preflight
 from .phenotypes import MISSING, check_categorical, load_phenotypes
 from .report import suppress_small
+from .sources import GenotypeSource, InputError, check_present
 from .split import disease_status
 
 BED_MAGIC = bytes([0x6C, 0x1B, 0x01])
 ACGT = {"A", "C", "G", "T"}
-
-
-class InputError(ValueError):
-    """Bad input; the message names the file and the column/line/key."""
 
 
 def _dup_lines(values: list[str]) -> list[int]:
@@ -70,8 +67,9 @@ def check_fileset(prefix: str | Path) -> dict:
 
 def check_phenotypes(path: str | Path, cohort: dict, covariates: list[str], diseases: dict,
                      fam: pl.DataFrame, min_cases: int = 1, split: dict | None = None,
-                     min_count: int | None = None) -> dict:
-    """Check the phenotype table against the config and the .fam; returns aggregate counts."""
+                     min_count: int | None = None, genotyped: str = "the .fam of the cohort") -> dict:
+    """Check the phenotype table against the config and the genotyped samples ``fam`` (FID, IID,
+    SEX; ``genotyped`` names them in messages); returns aggregate counts."""
     path = Path(path)
     try:
         phen = load_phenotypes(path, cohort, fam=fam)
@@ -99,7 +97,7 @@ def check_phenotypes(path: str | Path, cohort: dict, covariates: list[str], dise
         raise InputError(f"{path}: {len(dup)} duplicate individual(s) at file line(s) {_lines(dup, 1)}")
     in_fam = phen.join(fam.select("FID", "IID"), on=["FID", "IID"], how="semi").height
     if in_fam == 0:
-        raise InputError(f"{path}: none of its {phen.height} individuals is in the .fam of the cohort "
+        raise InputError(f"{path}: none of its {phen.height} individuals is in {genotyped} "
                          f"(check cohort.fid_column / cohort.iid_column)")
     out = {"individuals": phen.height, "not_in_fam": phen.height - in_fam, "diseases": {}}
     for name, d in diseases.items():
@@ -133,17 +131,64 @@ def _is_number(v: str) -> bool:
         return False
 
 
-def validate_inputs(bfile: str | Path, phenotypes: str | Path, cohort: dict, covariates: list[str],
-                    diseases: dict, split: dict, min_count: int | None = None) -> dict:
-    """``min_count``: evaluate.min_cell_count; counts of real people below it read "<min_count"
-    in the messages (None: snpgen.report's threshold in force, by default 10)."""
-    fileset = check_fileset(bfile)
+def _same_samples(frames: list[pl.DataFrame], src: GenotypeSource) -> pl.DataFrame:
+    for part, frame in zip(src.parts[1:], frames[1:]):
+        if not frame.select("FID", "IID").equals(frames[0].select("FID", "IID")):
+            raise InputError(f"{part}: its samples differ from those of {src.parts[0]} (config key {src.key}: "
+                             f"every per-chromosome part must hold the same samples in the same order)")
+    return frames[0]
+
+
+def _merged(src: GenotypeSource, checked: list[tuple[pl.DataFrame, int]]) -> tuple[pl.DataFrame, int]:
+    """The samples (the same in every part) and the variants of all parts."""
+    return _same_samples([c[0] for c in checked], src), sum(c[1] for c in checked)
+
+
+def check_genotypes(src: GenotypeSource, cohort: dict) -> tuple[dict, pl.DataFrame, str]:
+    """Header checks of the configured genotypes: (counts, samples as imported, how messages name
+    them). Variants are counted where a header states them (None for VCF)."""
+    check_present(src)
+    counts = {"format": src.format, "parts": len(src.parts)}
+    if src.format == "bfile":
+        sets = [check_fileset(p) for p in src.parts]
+        samples = _same_samples([io.read_fam(p) for p in src.parts], src)
+        counts.update(variants=sum(c["variants"] for c in sets),
+                      non_acgt_variants_dropped_by_qc=sum(c["non_acgt_variants_dropped_by_qc"] for c in sets))
+        label = "the .fam of the cohort"
+    elif src.format == "pfile":
+        samples, counts["variants"] = _merged(src, [preflight.check_pfile(p) for p in src.parts])
+        label = f"the .psam of {src.parts[0]} (config key cohort.pfile)"
+    elif src.format == "vcf":
+        samples = _same_samples([preflight.check_vcf(p, cohort["vcf_sample_ids"]) for p in src.parts], src)
+        counts["variants"] = None
+        label = (f"the samples of {src.parts[0]} (config key cohort.vcf; IDs read as cohort.vcf_sample_ids = "
+                 f"{cohort['vcf_sample_ids']})")
+    else:
+        samples, counts["variants"] = _merged(src, [preflight.check_bgen(p, s) for p, s in zip(src.parts, src.samples)])
+        label = f"the sample file {src.samples[0]} of {src.parts[0]} (config key cohort.bgen_sample)"
+    dup = _dup_lines([f"{a}\t{b}" for a, b in zip(samples["FID"], samples["IID"])])
+    if dup and src.format != "bfile":
+        raise InputError(f"{src.parts[0]}: {len(dup)} duplicate sample ID(s) (FID+IID) at sample(s) {_lines(dup)} "
+                         f"(config key {src.key})")
+    counts["individuals"] = samples.height
+    return counts, samples, label
+
+
+def validate_inputs(source: GenotypeSource | str | Path, phenotypes: str | Path, cohort: dict,
+                    covariates: list[str], diseases: dict, split: dict, min_count: int | None = None) -> dict:
+    """``source``: the configured genotypes (a PLINK 1 prefix for one fileset). ``min_count``:
+    evaluate.min_cell_count; counts of real people below it read "<min_count" in the messages
+    (None: snpgen.report's threshold in force, by default 10)."""
+    if not isinstance(source, GenotypeSource):
+        source = GenotypeSource("bfile", (str(source),))
+    fileset, samples, label = check_genotypes(source, cohort)
     for name, d in diseases.items():
-        if d["n_snps"] > fileset["variants"]:
+        if fileset["variants"] is not None and d["n_snps"] > fileset["variants"]:
             raise InputError(f"diseases file: {name}.n_snps = {d['n_snps']} is larger than the "
-                             f"{fileset['variants']} variants in {bfile}.bim")
-    fam = io.read_fam(bfile)
+                             f"{fileset['variants']} variants in {source.parts[0]}"
+                             f"{'.bim' if source.format == 'bfile' else ''} (config key {source.key})")
     # each split needs min_cases: the whole cohort needs about min_cases / smallest fraction
     min_total = int(split["min_cases"] / min(split["train"], split["val"], split["test"]))
-    phen = check_phenotypes(phenotypes, cohort, covariates, diseases, fam, min_total, split, min_count)
+    phen = check_phenotypes(phenotypes, cohort, covariates, diseases, samples, min_total, split, min_count,
+                            genotyped=label)
     return {"fileset": fileset, "phenotypes": phen}

@@ -239,6 +239,19 @@ def _figure(path: Path, title: str, caption: str, label: str = "", wide: bool = 
 
 
 # --------------------------------------------------------------------------- sections
+IMPORT_FORMATS = {"bfile": "PLINK 1 filesets", "pfile": "a PLINK 2 fileset", "vcf": "VCF/BCF", "bgen": "BGEN 1.2"}
+
+
+def _imported(imp: dict | None) -> str | None:
+    """One sentence on the import of a PLINK 2 / VCF / BGEN / per-chromosome input (variant counts only)."""
+    if not imp:
+        return None
+    what = IMPORT_FORMATS.get(imp.get("format"), str(imp.get("format")))
+    return (f"The genotypes came as {what} in {imp.get('parts')} part(s), converted to one PLINK 1 fileset by "
+            f"plink2 (import_genotypes); {fmt_int(imp.get('multiallelic_dropped'))} multi-allelic variant(s) "
+            f"were dropped on import.")
+
+
 def _cohort_section(results: Path, gaps: Gaps) -> dict:
     qc = load_json(results / "qc" / "qc_summary.json")
     val = load_json(results / "inputs" / "validated.json")
@@ -267,6 +280,7 @@ def _cohort_section(results: Path, gaps: Gaps) -> dict:
     } for st, rm in zip(steps, removed)]
     sec["secondary"] = any(r.startswith("≈") for r in removed) or hide_out
     sec["warnings"] = [_qc_warning(w) for w in qc.get("warnings") or []]
+    sec["imported"] = _imported(qc.get("import"))
     sec["covariates_missing"] = [{"name": k, "n": suppress_small(v)}
                                  for k, v in sorted((qc.get("covariates_missing") or {}).items())]
     pca = qc.get("pca") or {}
