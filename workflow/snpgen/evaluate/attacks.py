@@ -48,6 +48,7 @@ below ``min_cell_count`` (zeros included) is suppressed (None) and replaced by a
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -229,89 +230,101 @@ def scott_bandwidth(n: int, k: int) -> float:
 # --------------------------------------------------------------------------- all attacks
 
 
-def run_attacks(S: np.ndarray, y_s: np.ndarray, T: np.ndarray, y_t: np.ndarray, H: np.ndarray,
-                y_h: np.ndarray, *, chrom=None, seed: int = 0, max_n: int = 5000,
-                replay_max_train: int = 20000, n_pcs: int = 10, metric: str = "manhattan",
-                chunk: int = 2048, min_count: int = 10) -> dict:
-    """All attacks on complete (imputed) int8 matrices; returns the ``privacy.attacks`` dict.
+@dataclass
+class _Design:
+    """Targets (members first), their folds and labels, the cross-fitted references and the sets."""
+    X: np.ndarray
+    yx: np.ndarray
+    fold: np.ndarray
+    member: np.ndarray
+    refs: dict
+    Ss: np.ndarray
+    ys: np.ndarray
+    Hn: np.ndarray
+    Tr: np.ndarray
+    n_members: int
+    min_count: int
 
-    Sizes: H capped at ``max_n`` (non-members, cross-fitted references of half that size),
-    members = as many of T, S capped at ``max_n``; the replay's training reference T capped at
-    ``replay_max_train``. Seeded streams per set: the real subsamples are the same for every
-    generator evaluated with the same seed.
-    """
-    from .fidelity import fit_pca, project
+    def summary(self, score) -> dict:
+        return roc_summary(score[self.member], score[~self.member], min_count=self.min_count)
 
+
+def _stream(seed: int, k: int) -> np.random.Generator:
+    return np.random.default_rng([int(seed), 900 + k])
+
+
+def attack_design(S, y_s, T, y_t, H, y_h, *, seed: int = 0, max_n: int = 5000, replay_max_train: int = 20000,
+                  min_count: int = 10) -> _Design:
+    """The seeded subsamples and the cross-fitting of :func:`run_attacks` (module docstring)."""
     y_s, y_t, y_h = (np.asarray(v) for v in (y_s, y_t, y_h))
-    rng = lambda k: np.random.default_rng([int(seed), 900 + k])  # noqa: E731
-    ih = subsample_rows(H.shape[0], max_n, rng(1))
+    ih = subsample_rows(H.shape[0], max_n, _stream(seed, 1))
     n_non = int(ih.size)
     if n_non < 4:
         raise ValueError("need at least 4 held-out people for the attacks")
-    im = subsample_rows(T.shape[0], n_non, rng(2))
-    isyn = subsample_rows(S.shape[0], max_n, rng(3))
-    irep = subsample_rows(T.shape[0], replay_max_train, rng(4))
+    im = subsample_rows(T.shape[0], n_non, _stream(seed, 2))
+    isyn = subsample_rows(S.shape[0], max_n, _stream(seed, 3))
+    irep = subsample_rows(T.shape[0], replay_max_train, _stream(seed, 4))
     Hn, yh = H[ih], y_h[ih]
-    Tm, ym = T[im], y_t[im]
-    Ss, ys = S[isyn], y_s[isyn]
     fold_n = np.zeros(n_non, dtype=np.int8)
-    fold_n[rng(5).permutation(n_non)[: n_non // 2]] = 1
-    fold_m = np.zeros(Tm.shape[0], dtype=np.int8)
-    fold_m[rng(6).permutation(Tm.shape[0])[: Tm.shape[0] // 2]] = 1
-    X = np.concatenate([Tm, Hn])              # all targets: members first
-    yx = np.r_[ym, yh]
-    fold = np.r_[fold_m, fold_n]
-    member = np.r_[np.ones(Tm.shape[0], bool), np.zeros(n_non, bool)]
-    refs = {f: (Hn[fold_n == 1 - f], yh[fold_n == 1 - f]) for f in (0, 1)}  # reference of fold f
-    secs: dict = {}
-    res: dict = {}
+    fold_n[_stream(seed, 5).permutation(n_non)[: n_non // 2]] = 1
+    fold_m = np.zeros(im.size, dtype=np.int8)
+    fold_m[_stream(seed, 6).permutation(im.size)[: im.size // 2]] = 1
+    return _Design(X=np.concatenate([T[im], Hn]), yx=np.r_[y_t[im], yh], fold=np.r_[fold_m, fold_n],
+                   member=np.r_[np.ones(im.size, bool), np.zeros(n_non, bool)],
+                   refs={f: (Hn[fold_n == 1 - f], yh[fold_n == 1 - f]) for f in (0, 1)},  # reference of fold f
+                   Ss=S[isyn], ys=y_s[isyn], Hn=Hn, Tr=T[irep], n_members=int(im.size), min_count=min_count)
 
-    def summary(score):
-        return roc_summary(score[member], score[~member], min_count=min_count)
 
-    # ---- density ratio on PCs (DOMIAS)
-    t0 = time.perf_counter()
-    k = int(max(1, min(n_pcs, S.shape[1], Ss.shape[0] - 1)))
-    pca = fit_pca(Ss, k)
-    ps = project(Ss, pca)
+def _density_pca(d: _Design, n_pcs: int) -> dict:
+    """DOMIAS on the leading PCs of S: log KDE_S(x) - log KDE_R(x)."""
+    from .fidelity import fit_pca, project
+
+    k = int(max(1, min(n_pcs, d.Ss.shape[1], d.Ss.shape[0] - 1)))
+    pca = fit_pca(d.Ss, k)
+    ps = project(d.Ss, pca)
     sd = ps.std(axis=0)
     sd[sd == 0] = 1.0
-    zs, zx = ps / sd, project(X, pca) / sd
-    h_s = scott_bandwidth(Ss.shape[0], k)
+    zs, zx = ps / sd, project(d.X, pca) / sd
+    h_s = scott_bandwidth(d.Ss.shape[0], k)
     score = _log_gauss_kde(zx, zs, h_s)
     h_r = {}
     for f in (0, 1):
-        R = refs[f][0]
+        R = d.refs[f][0]
         h_r[f] = scott_bandwidth(R.shape[0], k)
-        sel = fold == f
+        sel = d.fold == f
         score[sel] -= _log_gauss_kde(zx[sel], project(R, pca) / sd, h_r[f])
-    res["density_pca"] = {**summary(score), "n_pcs": k, "bandwidth_synthetic": h_s,
-                          "bandwidth_reference": float(np.mean(list(h_r.values())))}
-    secs["density_pca"] = time.perf_counter() - t0
+    return {**d.summary(score), "n_pcs": k, "bandwidth_synthetic": h_s,
+            "bandwidth_reference": float(np.mean(list(h_r.values())))}
 
-    # ---- discrete-kernel density ratio and the attribute attack (one pass per set)
-    t0 = time.perf_counter()
+
+def _kernel_pass(d: _Design, seed: int, metric: str, chunk: int) -> tuple[dict, np.ndarray, np.ndarray]:
+    """The discrete-kernel density ratio; also returns p_S(case | x) and p_R(case | x) per target."""
     from .privacy import nearest_distances
 
-    pilot = np.concatenate([refs[0][0], refs[1][0]])
-    pilot = pilot[subsample_rows(pilot.shape[0], 1000, rng(7))]
-    h = float(max(1.0, np.std(nearest_distances(pilot, Ss, metric=metric, chunk=chunk))))
-    logk_s, p_s = kernel_sums(X, Ss, ys, h, metric=metric, chunk=chunk)
-    logk_r = np.empty(X.shape[0])
-    p_r = np.empty(X.shape[0])
+    pilot = np.concatenate([d.refs[0][0], d.refs[1][0]])
+    pilot = pilot[subsample_rows(pilot.shape[0], 1000, _stream(seed, 7))]
+    h = float(max(1.0, np.std(nearest_distances(pilot, d.Ss, metric=metric, chunk=chunk))))
+    logk_s, p_s = kernel_sums(d.X, d.Ss, d.ys, h, metric=metric, chunk=chunk)
+    logk_r = np.empty(d.X.shape[0])
+    p_r = np.empty(d.X.shape[0])
     for f in (0, 1):
-        sel = fold == f
-        logk_r[sel], p_r[sel] = kernel_sums(X[sel], refs[f][0], refs[f][1], h, metric=metric, chunk=chunk)
-    res["density_genotype"] = {**summary(logk_s - logk_r), "bandwidth": h, "metric": metric}
-    secs["density_genotype"] = time.perf_counter() - t0
+        sel = d.fold == f
+        logk_r[sel], p_r[sel] = kernel_sums(d.X[sel], d.refs[f][0], d.refs[f][1], h, metric=metric, chunk=chunk)
+    return {**d.summary(logk_s - logk_r), "bandwidth": h, "metric": metric}, p_s, p_r
 
-    t0 = time.perf_counter()
+
+def _gap(a, b):
+    return (a - b) if a is not None and b is not None and np.isfinite(a) and np.isfinite(b) else None
+
+
+def _attribute(d: _Design, p_s: np.ndarray, p_r: np.ndarray) -> dict:
+    """Attribute inference from S (member vs non-member prediction AUC) and trait-linked membership."""
+    yx, ys = d.yx, d.ys
     lab = (yx == 0) | (yx == 1)
-    eps = 1e-6
     like_s = np.where(yx == 1, p_s, 1 - p_s)
     like_r = np.where(yx == 1, p_r, 1 - p_r)
-    trait = np.where(lab, np.log(np.clip(like_s, eps, 1)) - np.log(np.clip(like_r, eps, 1)), np.nan)
-    am, an = member & lab, ~member & lab
+    trait = np.where(lab, np.log(np.clip(like_s, 1e-6, 1)) - np.log(np.clip(like_r, 1e-6, 1)), np.nan)
+    am, an = d.member & lab, ~d.member & lab
     thr = float(np.mean(ys[(ys == 0) | (ys == 1)] == 1)) if ((ys == 0) | (ys == 1)).any() else 0.5
 
     def bal_acc(sel):
@@ -322,49 +335,51 @@ def run_attacks(S: np.ndarray, y_s: np.ndarray, T: np.ndarray, y_t: np.ndarray, 
 
     auc_m, auc_n = _auc(yx[am], p_s[am]), _auc(yx[an], p_s[an])
     ba_m, ba_n = bal_acc(am), bal_acc(an)
-    res["attribute"] = {**summary(trait), "auc_members": auc_m, "auc_nonmembers": auc_n,
-                        "auc_gap": (auc_m - auc_n) if np.isfinite(auc_m) and np.isfinite(auc_n) else None,
-                        "balanced_accuracy_members": ba_m, "balanced_accuracy_nonmembers": ba_n,
-                        "balanced_accuracy_gap": (ba_m - ba_n) if ba_m is not None and ba_n is not None else None,
-                        "predictor": "kernel-weighted neighbours on the synthetic cohort (bandwidth as density_genotype)",
-                        "membership_score": "log p_S(y|x) - log p_reference(y|x) (trait-linked membership)"}
-    secs["attribute"] = time.perf_counter() - t0 + secs["density_genotype"] / 2  # shares the kernel pass
+    return {**d.summary(trait), "auc_members": auc_m, "auc_nonmembers": auc_n, "auc_gap": _gap(auc_m, auc_n),
+            "balanced_accuracy_members": ba_m, "balanced_accuracy_nonmembers": ba_n,
+            "balanced_accuracy_gap": _gap(ba_m, ba_n),
+            "predictor": "kernel-weighted neighbours on the synthetic cohort (bandwidth as density_genotype)",
+            "membership_score": "log p_S(y|x) - log p_reference(y|x) (trait-linked membership)"}
 
-    # ---- segment replay
-    t0 = time.perf_counter()
-    Tr = T[irep]
+
+def _segment_replay(d: _Design, chrom, chunk: int) -> dict:
+    """Longest identical runs: synthetic vs nearest training record (description) and targets vs
+    their nearest synthetic record (the attack)."""
+    Tr, Ss = d.Tr, d.Ss
     j_s, _ = nearest_index(Ss, Tr, metric="hamming", chunk=chunk)
     run_s = longest_identical_run(Ss, Tr[j_s], chrom)
-    j_h, _ = nearest_index(Hn, Tr, metric="hamming", chunk=chunk)
-    run_h = longest_identical_run(Hn, Tr[j_h], chrom)
-    j_x, _ = nearest_index(X, Ss, metric="hamming", chunk=chunk)
-    run_x = longest_identical_run(X, Ss[j_x], chrom).astype(float)
+    j_h, _ = nearest_index(d.Hn, Tr, metric="hamming", chunk=chunk)
+    run_h = longest_identical_run(d.Hn, Tr[j_h], chrom)
+    j_x, _ = nearest_index(d.X, Ss, metric="hamming", chunk=chunk)
+    run_x = longest_identical_run(d.X, Ss[j_x], chrom).astype(float)
     q99 = float(np.quantile(run_h, 0.99))
-    res["segment_replay"] = {
-        **summary(run_x),
+    return {
+        **d.summary(run_x),
         "synthetic_run_quantiles": _quantiles(run_s), "holdout_run_quantiles": _quantiles(run_h),
         "synthetic_run_mean": float(run_s.mean()), "holdout_run_mean": float(run_h.mean()),
         "holdout_q99": q99, "share_synthetic_above_holdout_q99": float(np.mean(run_s > q99)),
-        "expected_share_when_safe": 0.01, "n_snps": int(S.shape[1]),
+        "expected_share_when_safe": 0.01, "n_snps": int(Ss.shape[1]),
         "score": "longest run of identical consecutive SNPs with the Hamming-nearest synthetic record",
     }
-    secs["segment_replay"] = time.perf_counter() - t0
 
+
+def _summarise(d: _Design, res: dict, secs: dict) -> dict:
+    """The ``privacy.attacks`` dict: design, per-attack results, the maxima over attacks."""
     def sup(n):
-        return int(n) if n >= min_count else None
+        return int(n) if n >= d.min_count else None
 
     aucs = {a: res[a]["auc"] for a in MEMBERSHIP_ATTACKS if res[a].get("auc") is not None}
     best = max(aucs, key=aucs.get) if aucs else None
     tprs = {a: res[a].get("tpr_at_1pct_fpr") for a in MEMBERSHIP_ATTACKS}
     tprs_upper = {a: res[a].get("tpr_at_1pct_fpr_upper") for a in MEMBERSHIP_ATTACKS}
     known = {a: v for a, v in tprs.items() if v is not None}
-    out = {
+    return {
         "threat_model": THREAT_MODEL,
         "design": {
             "reference": "held-out split in two seeded halves, each the reference of the other (cross-fitting)",
-            "n_members": sup(Tm.shape[0]), "n_nonmembers": sup(n_non),
-            "n_reference_per_half": sup(min(refs[0][0].shape[0], refs[1][0].shape[0])),
-            "n_synthetic": int(Ss.shape[0]), "n_train_replay_reference": sup(Tr.shape[0]),
+            "n_members": sup(d.n_members), "n_nonmembers": sup(d.Hn.shape[0]),
+            "n_reference_per_half": sup(min(d.refs[0][0].shape[0], d.refs[1][0].shape[0])),
+            "n_synthetic": int(d.Ss.shape[0]), "n_train_replay_reference": sup(d.Tr.shape[0]),
             "fpr_levels": list(FPR_LEVELS),
         },
         **res,
@@ -377,4 +392,32 @@ def run_attacks(S: np.ndarray, y_s: np.ndarray, T: np.ndarray, y_t: np.ndarray, 
                                       max((v for v in tprs_upper.values() if v is not None), default=None)),
         "seconds": {a: round(v, 3) for a, v in secs.items()},
     }
-    return out
+
+
+def run_attacks(S: np.ndarray, y_s: np.ndarray, T: np.ndarray, y_t: np.ndarray, H: np.ndarray,
+                y_h: np.ndarray, *, chrom=None, seed: int = 0, max_n: int = 5000,
+                replay_max_train: int = 20000, n_pcs: int = 10, metric: str = "manhattan",
+                chunk: int = 2048, min_count: int = 10) -> dict:
+    """All attacks on complete (imputed) int8 matrices; returns the ``privacy.attacks`` dict.
+
+    Sizes: H capped at ``max_n`` (non-members, cross-fitted references of half that size),
+    members = as many of T, S capped at ``max_n``; the replay's training reference T capped at
+    ``replay_max_train``. Seeded streams per set: the real subsamples are the same for every
+    generator evaluated with the same seed.
+    """
+    d = attack_design(S, y_s, T, y_t, H, y_h, seed=seed, max_n=max_n, replay_max_train=replay_max_train,
+                      min_count=min_count)
+    res, secs = {}, {}
+    t0 = time.perf_counter()
+    res["density_pca"] = _density_pca(d, n_pcs)
+    secs["density_pca"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    res["density_genotype"], p_s, p_r = _kernel_pass(d, seed, metric, chunk)
+    secs["density_genotype"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    res["attribute"] = _attribute(d, p_s, p_r)
+    secs["attribute"] = time.perf_counter() - t0 + secs["density_genotype"] / 2  # shares the kernel pass
+    t0 = time.perf_counter()
+    res["segment_replay"] = _segment_replay(d, chrom, chunk)
+    secs["segment_replay"] = time.perf_counter() - t0
+    return _summarise(d, res, secs)
