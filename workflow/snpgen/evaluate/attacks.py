@@ -12,8 +12,11 @@ Reference and non-members (the held-out split plays both roles, cross-fitted): H
 ``evaluate.attack_max_n``) is split by a seeded permutation into two halves A and B. Targets in
 half A are scored against reference B and vice versa, so every non-member is scored with a
 reference that never contains it, and all of H serves as non-members (twice the targets of a
-plain split, which matters on small cohorts). Members (a seeded subsample of T as large as the
-non-member set) are assigned alternately to the two halves and scored exactly like them.
+plain split, which matters on small cohorts). Members (all of T, a seeded subsample when it has
+more than ``evaluate.attack_max_n``: on a small cohort the held-out split is several times smaller
+than training, and scoring every member cuts the AUC's standard error, e.g. from 0.019 to 0.015
+with the demo's 2,060 training and 442 held-out people) are assigned to the two halves at random
+and scored exactly like them.
 
 Attacks:
 
@@ -261,7 +264,7 @@ def attack_design(S, y_s, T, y_t, H, y_h, *, seed: int = 0, max_n: int = 5000, r
     n_non = int(ih.size)
     if n_non < 4:
         raise ValueError("need at least 4 held-out people for the attacks")
-    im = subsample_rows(T.shape[0], n_non, _stream(seed, 2))
+    im = subsample_rows(T.shape[0], max_n, _stream(seed, 2))  # all members up to the cap: a smaller SE
     isyn = subsample_rows(S.shape[0], max_n, _stream(seed, 3))
     irep = subsample_rows(T.shape[0], replay_max_train, _stream(seed, 4))
     Hn, yh = H[ih], y_h[ih]
@@ -401,7 +404,7 @@ def run_attacks(S: np.ndarray, y_s: np.ndarray, T: np.ndarray, y_t: np.ndarray, 
     """All attacks on complete (imputed) int8 matrices; returns the ``privacy.attacks`` dict.
 
     Sizes: H capped at ``max_n`` (non-members, cross-fitted references of half that size),
-    members = as many of T, S capped at ``max_n``; the replay's training reference T capped at
+    members = T capped at ``max_n``, S capped at ``max_n``; the replay's training reference T capped at
     ``replay_max_train``. Seeded streams per set: the real subsamples are the same for every
     generator evaluated with the same seed.
     """
