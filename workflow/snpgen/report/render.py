@@ -53,6 +53,7 @@ ATTACK_NAMES = {
     "density_genotype": "Density ratio with a genotype kernel",
     "segment_replay": "Segment replay (longest identical run with the nearest synthetic record)",
     "attribute": "Trait-linked membership (disease status inferred from the synthetic cohort)",
+    "allele_frequency_lr": "Allele-frequency likelihood ratio (Homer / Sankararaman: per-class frequencies)",
 }
 
 CHECK_LABELS = {
@@ -942,6 +943,9 @@ def _attack_section(metrics, generators) -> dict | None:
         ("... held-out non-members", "AUC", lambda m: fmt(_get(m, *A, "attribute", "auc_nonmembers")), "-"),
         ("... gap (members minus non-members: the attribute leak)", "AUC difference (0 = no leak)",
          lambda m: fmt(_get(m, *A, "attribute", "auc_gap")), "0.000"),
+        ("Allele-frequency likelihood ratio with the training split's own per-class frequencies (the level "
+         "any cohort that reproduces them reaches)", "AUC", lambda m: "-",
+         fmt(_ref(metrics, G, *A, "allele_frequency_lr", "auc_training_frequencies"))),
     ]
     d = _ref(metrics, G, *A, "design") or {}
     return {"rows": _table(spec, metrics, G), "generators": G, "threat_model": _ref(metrics, G, *A, "threat_model"),
