@@ -48,7 +48,7 @@ DEFAULT_EVALUATE: dict = {
     "distance_chunk": 2048,       # rows per block in the nearest-distance computation
     "privacy_max_n": 5000,        # cap on S, T and H (equal sizes) for DCR / NNAA / MIA
     "nnaa_tie_weight": 0.5,       # weight of d_XY == d_XX ties in NNAA (0 = strict '>' as in Yale et al.)
-    "attack_max_n": 5000,         # cap on held-out non-members (and as many members) and on synthetic records in the attacks
+    "attack_max_n": 5000,         # cap on held-out non-members, training members and synthetic records in the attacks
     "attack_replay_max_train": 20000,  # cap on the training records searched for each record's nearest (segment replay)
     "attack_n_pcs": 10,           # leading PCs (fitted on the synthetic cohort) of the density-ratio attack
     "leaky_resample_share": 0.01,  # share of genotypes redrawn in the leaky calibration reference (copies of training)
