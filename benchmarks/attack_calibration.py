@@ -12,11 +12,17 @@ reference) on
 - ``validation``: the validation split's real people as the "synthetic" cohort (never trained on:
   the attacks' null, with the same SNP selection).
 
+``--decompose`` (``--n`` 9000 or more): which link between S and the members makes the baseline
+leak. Per resplit: members T (2,100), non-members H (450), a disjoint real training set T2 and a
+disjoint selection set D (2,100 each); the baseline fitted on T or T2, on SNPs selected on T or D
+(four scenarios; D/T2 on both is the null).
+
 Prints one JSON line per resplit (AUC and SE per attack, the largest AUC, the verdict check's
 value, i.e. the largest lower bound AUC - z SE, and whether it passes), then a summary table
 (mean and SD over resplits, share of resplits whose largest AUC exceeds 0.55, share failing).
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/attack_calibration.py --disease cad --reps 20
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/attack_calibration.py --decompose --n 9000 --seed 11 --reps 8
 """
 from __future__ import annotations
 
@@ -97,18 +103,41 @@ def one(G, y, chrom, pos, rep: int) -> dict:
     return out
 
 
+def decompose(G, y, chrom, pos, rep: int) -> dict:
+    from snpgen.baseline import sample_baseline
+    from snpgen.evaluate import attacks
+
+    perm = np.random.default_rng(200 + rep).permutation(len(y))
+    it, ih, it2, i_d = perm[:2100], perm[2100:2550], perm[2550:4650], perm[4650:6750]
+    sel = {"T": select(G[it], y[it], chrom, pos), "D": select(G[i_d], y[i_d], chrom, pos)}
+    out = {"rep": rep}
+    for s_on, fit_on in (("T", "T"), ("T", "T2"), ("D", "T"), ("D", "T2")):
+        j, f = sel[s_on], {"T": it, "T2": it2}[fit_on]
+        S, ys = sample_baseline(G[f][:, j], y[f], 3000, float(y[f].mean()), seed=rep)
+        r = attacks.run_attacks(S, ys, G[it][:, j], y[it], G[ih][:, j], y[ih], chrom=chrom[j], seed=rep)
+        out[f"select_{s_on}_fit_{fit_on}"] = {**{a: r[a]["auc"] for a in attacks.MEMBERSHIP_ATTACKS},
+                                              "attribute_gap": r["attribute"]["auc_gap"]}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--disease", default="cad")
     ap.add_argument("--reps", type=int, default=20)
     ap.add_argument("--n", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--decompose", action="store_true")
     a = ap.parse_args()
     G, y, chrom, pos = simulate(a.n, a.seed, a.disease)
     rows = []
     for rep in range(a.reps):
-        rows.append(one(G, y, chrom, pos, rep))
+        rows.append((decompose if a.decompose else one)(G, y, chrom, pos, rep))
         print(json.dumps(rows[-1]), flush=True)
+    if a.decompose:
+        for g in [k for k in rows[0] if k != "rep"]:
+            print(g, " ".join(f"{k} {np.mean([r[g][k] for r in rows]):.3f} ({np.std([r[g][k] for r in rows], ddof=1):.3f})"
+                              for k in rows[0][g]))
+        return
     print(f"\n{a.disease}: {a.n} people, {len(rows)} resplits; mean (SD) over resplits")
     keys = [k for k in rows[0]["baseline"] if k != "passed"]
     print("| S | " + " | ".join(keys) + " | share max > 0.55 | share failing |")
