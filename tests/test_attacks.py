@@ -239,3 +239,26 @@ def test_allele_frequency_lr_score_by_hand():
     pr = (R[yr == c].sum(0) + 1) / (2 * (yr == c).sum() + 2)
     want = (x * np.log(ps) + (2 - x) * np.log(1 - ps) - x * np.log(pr) - (2 - x) * np.log(1 - pr)).sum()
     assert sc[i] == pytest.approx(want)
+
+
+def test_crossfit_repeats_never_score_a_person_against_itself(cohort):
+    """Each repeat splits H into halves anew; a non-member's reference is always the other half."""
+    c = cohort
+    d = attacks.attack_design(c["R"], c["yr"], c["T"], c["yt"], c["H"], c["yh"], seed=3, repeats=4)
+    assert len(d.splits) == 4 and d.fold is d.splits[0][0]
+    keys = {h.tobytes(): i for i, h in enumerate(d.Hn)}
+    for fold, refs in d.splits:
+        for f in (0, 1):
+            own = {keys[h.tobytes()] for h in d.Hn[fold[~d.member] == f]}
+            ref = {keys[h.tobytes()] for h in refs[f][0]}
+            assert own.isdisjoint(ref) and len(own | ref) == d.Hn.shape[0]
+    assert not np.array_equal(d.splits[0][0], d.splits[1][0])
+
+
+def test_crossfit_repeats_keep_the_verdicts(cohort, results):
+    c = cohort
+    for name, (S, ys, fails) in {"holdout": (c["R"], c["yr"], False), "copy": (c["T"][::-1], c["yt"][::-1], True)}.items():
+        r = attacks.run_attacks(S, ys, c["T"], c["yt"], c["H"], c["yh"], chrom=c["chrom"], seed=4, crossfit_repeats=3)
+        assert r["design"]["crossfit_repeats"] == 3
+        assert _checks(r)["max_attack_auc"]["passed"] is (not fails), name
+    assert results["holdout"]["design"]["crossfit_repeats"] == 1
