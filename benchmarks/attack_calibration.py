@@ -93,7 +93,7 @@ def one(G, y, chrom, pos, rep: int) -> dict:
     out = {"rep": rep}
     for name, (S, ys) in {"baseline": sample_baseline(T, y[it], 3000, float(y[it].mean()), seed=rep),
                           "validation": (V, y[iv])}.items():
-        r = attacks.run_attacks(S, ys, T, y[it], H, y[ih], chrom=chrom[sel], seed=rep)
+        r = attacks.run_attacks(S, ys, T, y[it], H, y[ih], chrom=chrom[sel], seed=rep, crossfit_repeats=5)
         c = attack_checks({"privacy": {"attacks": r}}, DEFAULT_THRESHOLDS)[0]
         out[name] = {**{a: r[a]["auc"] for a in attacks.MEMBERSHIP_ATTACKS},
                      "se": r["attribute"]["auc_se"], "max": r["max_auc"], "check_value": c["value"],

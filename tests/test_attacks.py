@@ -96,7 +96,7 @@ def test_leaky_reference_fails_and_baseline_passes(results):
 def test_outputs_are_aggregate_and_sizes_as_designed(results):
     r = results["holdout"]
     d = r["design"]
-    assert d["n_members"] == d["n_nonmembers"] == N and d["n_reference_per_half"] == N // 2
+    assert d["n_members"] == d["n_nonmembers"] == N and abs(d["n_reference_per_half"] - N // 2) <= 1  # halves by class
     import json
     text = json.dumps(r, allow_nan=False)  # plain numbers, no arrays of per-person values
     assert max(len(v) for v in r["segment_replay"].values() if isinstance(v, (list, dict))) <= 3

@@ -267,9 +267,13 @@ def _stream(seed: int, k: int) -> np.random.Generator:
     return np.random.default_rng([int(seed), 900 + k])
 
 
-def _halves(n: int, rng: np.random.Generator) -> np.ndarray:
-    f = np.zeros(n, dtype=np.int8)
-    f[rng.permutation(n)[: n // 2]] = 1
+def _halves(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """0/1 halves at random within each label (disease status): both halves keep the set's case
+    share, so a reference half's case share does not depend on which half a target is in."""
+    f = np.zeros(labels.size, dtype=np.int8)
+    for v in np.unique(labels):
+        idx = np.flatnonzero(labels == v)
+        f[idx[rng.permutation(idx.size)[: idx.size // 2]]] = 1
     return f
 
 
@@ -287,8 +291,8 @@ def attack_design(S, y_s, T, y_t, H, y_h, *, seed: int = 0, max_n: int = 5000, r
     Hn, yh = H[ih], y_h[ih]
     splits = []
     for k in range(max(1, int(repeats))):  # the first repeat keeps the streams of a single split
-        fold_n = _halves(n_non, _stream(seed, 5) if k == 0 else _stream(seed, 20 + 2 * k))
-        fold_m = _halves(im.size, _stream(seed, 6) if k == 0 else _stream(seed, 21 + 2 * k))
+        fold_n = _halves(yh, _stream(seed, 5) if k == 0 else _stream(seed, 20 + 2 * k))
+        fold_m = _halves(y_t[im], _stream(seed, 6) if k == 0 else _stream(seed, 21 + 2 * k))
         splits.append((np.r_[fold_m, fold_n],
                        {f: (Hn[fold_n == 1 - f], yh[fold_n == 1 - f]) for f in (0, 1)}))  # reference of fold f
     return _Design(X=np.concatenate([T[im], Hn]), yx=np.r_[y_t[im], yh], fold=splits[0][0],
