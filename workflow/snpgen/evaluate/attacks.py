@@ -1,7 +1,7 @@
 """Stronger privacy attacks on a synthetic genotype cohort (issue 21; docs/metrics.md, "Attacks").
 
 Threat model: the attacker holds the released synthetic cohort S, a target's genotypes over the
-selected SNPs (and, for the trait-linked attack, the target's disease status), and a reference
+selected SNPs (and, for the trait-linked and allele-frequency attacks, the target's disease status), and a reference
 sample of real people from the same population that is disjoint from training. Each membership
 attack gives every target a score; members are real training people (T), non-members held-out
 real people (H, the test split). Reported per attack: ROC AUC and the TPR at 1 % and at 0.1 % FPR.
@@ -9,7 +9,7 @@ The verdict checks the maximum AUC over attacks (``verdict.max_attack_auc``). Th
 attacks: passing them is no formal (differential-privacy) guarantee.
 
 Reference and non-members (the held-out split plays both roles, cross-fitted): H (capped at
-``evaluate.attack_max_n``) is split by a seeded permutation into two halves A and B. Targets in
+``evaluate.attack_max_n``) is split at random, within each disease status, into two halves A and B. Targets in
 half A are scored against reference B and vice versa, so every non-member is scored with a
 reference that never contains it, and all of H serves as non-members (twice the targets of a
 plain split, which matters on small cohorts). Members (all of T, a seeded subsample when it has
@@ -19,8 +19,9 @@ with the demo's 2,060 training and 442 held-out people) are assigned to the two 
 and scored exactly like them. With ``evaluate.attack_crossfit_repeats`` = R > 1 the split into
 halves is drawn R times and every reference-dependent term of a target's score is averaged over
 the R splits (each time against the half that does not contain it): which people form the
-reference halves moved an AUC by SD 0.014 on fixed data with one split (benchmarks/README.md,
-section 7), as much as the targets' own sampling; the synthetic-side terms are computed once.
+reference halves moved an AUC by SD up to 0.017 on fixed data with one split, 0.006 with five
+(benchmarks/README.md, section 7), against a Hanley-McNeil SE of 0.015 for the targets' own
+sampling; the synthetic-side terms are computed once. Members are split into halves the same way.
 
 Attacks:
 
@@ -73,7 +74,8 @@ TPR_KEYS = {0.01: "tpr_at_1pct_fpr", 0.001: "tpr_at_0p1pct_fpr"}
 MEMBERSHIP_ATTACKS = ("density_pca", "density_genotype", "segment_replay", "attribute", "allele_frequency_lr")
 
 THREAT_MODEL = ("attacker holds the synthetic cohort, a target's genotypes over the selected SNPs (and for the "
-                "trait-linked attack the target's disease status) and a reference sample of real people from the "
+                "trait-linked and allele-frequency attacks the target's disease status) and a reference sample of real "
+                "people from the "
                 "same population disjoint from training (the held-out split, cross-fitted in two halves); members = "
                 "training people, non-members = held-out people; empirical attacks, no formal differential-privacy "
                 "guarantee")
