@@ -22,7 +22,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
-def one(n: int, L: int, max_n: int, replay_max_train: int) -> dict:
+def one(n: int, L: int, max_n: int, replay_max_train: int, repeats: int = 5) -> dict:
     sys.path.insert(0, str(ROOT / "workflow"))
     import numpy as np
 
@@ -36,7 +36,7 @@ def one(n: int, L: int, max_n: int, replay_max_train: int) -> dict:
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t0 = time.perf_counter()
     r = attacks.run_attacks(S, ys, T, yt, H, yh, chrom=chrom, seed=1, max_n=max_n,
-                            replay_max_train=replay_max_train)
+                            replay_max_train=replay_max_train, crossfit_repeats=repeats)
     total = time.perf_counter() - t0
     return {"n": n, "snps": L, "targets_per_group": r["design"]["n_nonmembers"],
             "synthetic_used": r["design"]["n_synthetic"], "train_replay": r["design"]["n_train_replay_reference"],
@@ -51,18 +51,21 @@ def main() -> None:
     ap.add_argument("--snps", type=int, default=1024)
     ap.add_argument("--max-n", type=int, default=5000)
     ap.add_argument("--replay-max-train", type=int, default=20000)
+    ap.add_argument("--repeats", type=int, default=5, help="evaluate.attack_crossfit_repeats")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.one:
-        print(json.dumps(one(a.one, a.snps, a.max_n, a.replay_max_train)))
+        print(json.dumps(one(a.one, a.snps, a.max_n, a.replay_max_train, a.repeats)))
         return
     rows = []
     for n in (int(x) for x in a.sizes.split(",")):
         out = subprocess.run([sys.executable, __file__, "--one", str(n), "--snps", str(a.snps), "--max-n", str(a.max_n),
-                              "--replay-max-train", str(a.replay_max_train)], capture_output=True, text=True, check=True)
+                              "--replay-max-train", str(a.replay_max_train), "--repeats", str(a.repeats)],
+                             capture_output=True, text=True, check=True)
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
     names = list(rows[0]["seconds"])
-    print(f"Privacy attacks: {a.snps} SNPs, attack_max_n {a.max_n}, attack_replay_max_train {a.replay_max_train}")
+    print(f"Privacy attacks: {a.snps} SNPs, attack_max_n {a.max_n}, attack_replay_max_train {a.replay_max_train}, "
+          f"attack_crossfit_repeats {a.repeats}")
     print("| people per set | targets per group | synthetic used | training for replay | "
           + " | ".join(f"{x} s" for x in names) + " | total s | peak RSS MB (data alone) | max AUC |")
     print("|" + "---:|" * (4 + len(names) + 3))

@@ -316,6 +316,8 @@ def _attacks(gen: str) -> dict:
                            "n_snps": 64},
         "attribute": {**one(auc - 0.03), "auc_members": 0.7 if gen == "leaky" else 0.6, "auc_nonmembers": 0.6,
                       "auc_gap": 0.1 if gen == "leaky" else 0.0},
+        "allele_frequency_lr": {**one(auc - 0.04), "auc_training_frequencies": 0.561,
+                                "auc_training_frequencies_se": 0.12, "n_snps": 64},
         "max_auc": auc, "max_auc_se": 0.12, "max_auc_attack": "density_pca", "max_tpr_at_1pct_fpr": None,
         "max_tpr_at_1pct_fpr_attack": None, "max_tpr_at_1pct_fpr_upper": 0.833,
         "seconds": {"density_pca": 0.1},
@@ -500,6 +502,9 @@ def test_attacks_section_and_calibration_reference(full_report):
               "Segment replay", "Trait-linked membership", "Strongest attack: largest AUC", "safe-leaky scale"):
         assert s in att, s
     assert "0.520 ± 0.120" in att and "(suppressed)" in att  # TPRs from 12 members: upper bounds only
+    # the frequency LR attack, the level of the training frequencies, and the verdict's lower bound
+    assert "Allele-frequency likelihood ratio" in att and "0.561" in att
+    assert "max_attack_auc value" in att  # the lower bound row
     # the model's max AUC 0.52 between baseline 0.50 and leaky 0.99: 4 on the 0-100 scale; the references 0 and 100
     row = att[att.index("... on the safe-leaky scale", att.index("... which attack")):]
     assert re.search(r"<td class=\"num\">4</td><td class=\"num\">4</td><td class=\"num\">0</td><td class=\"num\">100</td>",

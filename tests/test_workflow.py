@@ -169,7 +169,9 @@ def test_metrics_and_report_exist_for_every_generator(workflow_run, disease):
             assert vb["delta_ci_low"] <= vb["delta"] <= vb["delta_ci_high"]
         a = m["privacy"]["attacks"]  # stronger attacks (issue 21): the maximum and its TPR in the verdict
         chk = next(c for c in m["verdict"]["checks"] if c["name"] == "max_attack_auc")
-        assert chk["value"] == pytest.approx(a["max_auc"]) and "tpr_at_1pct_fpr" in chk
+        assert chk["max_auc"] == pytest.approx(a["max_auc"]) and "tpr_at_1pct_fpr" in chk
+        assert chk["value"] <= a["max_auc"] and set(chk["attacks"]) == {k for k, v in a.items()
+                                                                          if isinstance(v, dict) and "auc" in v}
     # the leaky calibration reference: privacy only, fails the attack checks
     lk = json.loads((workflow_run / disease / "metrics" / "leaky.json").read_text())
     assert "utility" not in lk and "fidelity" not in lk and lk["verdict"]["decision"] == "do not release"

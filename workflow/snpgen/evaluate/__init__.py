@@ -48,9 +48,10 @@ DEFAULT_EVALUATE: dict = {
     "distance_chunk": 2048,       # rows per block in the nearest-distance computation
     "privacy_max_n": 5000,        # cap on S, T and H (equal sizes) for DCR / NNAA / MIA
     "nnaa_tie_weight": 0.5,       # weight of d_XY == d_XX ties in NNAA (0 = strict '>' as in Yale et al.)
-    "attack_max_n": 5000,         # cap on held-out non-members (and as many members) and on synthetic records in the attacks
+    "attack_max_n": 5000,         # cap on held-out non-members, training members and synthetic records in the attacks
     "attack_replay_max_train": 20000,  # cap on the training records searched for each record's nearest (segment replay)
     "attack_n_pcs": 10,           # leading PCs (fitted on the synthetic cohort) of the density-ratio attack
+    "attack_crossfit_repeats": 5,  # random splits of the held-out people into reference halves, averaged
     "leaky_resample_share": 0.01,  # share of genotypes redrawn in the leaky calibration reference (copies of training)
     "king_max_n": 5000,           # cap on synthetic and on real-train individuals in the KING table
     "king_thresholds": [0.354, 0.177, 0.0884],  # duplicate/MZ, 1st degree, 2nd degree
@@ -387,6 +388,7 @@ def _privacy(metrics, figs, *, G_t, G_h, G_s, y_t, y_h, y_s, bim, figdir, workdi
                                         max_n=int(P["attack_max_n"]),
                                         replay_max_train=int(P["attack_replay_max_train"]),
                                         n_pcs=int(P["attack_n_pcs"]), metric=P["distance"],
+                                        crossfit_repeats=int(P["attack_crossfit_repeats"]),
                                         chunk=int(P["distance_chunk"]), min_count=min_count)
     say(f"privacy: attacks' largest AUC {pv['attacks']['max_auc']:.3f} ({pv['attacks']['max_auc_attack']})")
 

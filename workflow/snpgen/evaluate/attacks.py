@@ -1,7 +1,7 @@
 """Stronger privacy attacks on a synthetic genotype cohort (issue 21; docs/metrics.md, "Attacks").
 
 Threat model: the attacker holds the released synthetic cohort S, a target's genotypes over the
-selected SNPs (and, for the trait-linked attack, the target's disease status), and a reference
+selected SNPs (and, for the trait-linked and allele-frequency attacks, the target's disease status), and a reference
 sample of real people from the same population that is disjoint from training. Each membership
 attack gives every target a score; members are real training people (T), non-members held-out
 real people (H, the test split). Reported per attack: ROC AUC and the TPR at 1 % and at 0.1 % FPR.
@@ -9,11 +9,19 @@ The verdict checks the maximum AUC over attacks (``verdict.max_attack_auc``). Th
 attacks: passing them is no formal (differential-privacy) guarantee.
 
 Reference and non-members (the held-out split plays both roles, cross-fitted): H (capped at
-``evaluate.attack_max_n``) is split by a seeded permutation into two halves A and B. Targets in
+``evaluate.attack_max_n``) is split at random, within each disease status, into two halves A and B. Targets in
 half A are scored against reference B and vice versa, so every non-member is scored with a
 reference that never contains it, and all of H serves as non-members (twice the targets of a
-plain split, which matters on small cohorts). Members (a seeded subsample of T as large as the
-non-member set) are assigned alternately to the two halves and scored exactly like them.
+plain split, which matters on small cohorts). Members (all of T, a seeded subsample when it has
+more than ``evaluate.attack_max_n``: on a small cohort the held-out split is several times smaller
+than training, and scoring every member cuts the AUC's standard error, e.g. from 0.019 to 0.015
+with the demo's 2,060 training and 442 held-out people) are assigned to the two halves at random
+and scored exactly like them. With ``evaluate.attack_crossfit_repeats`` = R > 1 the split into
+halves is drawn R times and every reference-dependent term of a target's score is averaged over
+the R splits (each time against the half that does not contain it): which people form the
+reference halves moved an AUC by SD up to 0.017 on fixed data with one split, 0.006 with five
+(benchmarks/README.md, section 8), against a Hanley-McNeil SE of 0.015 for the targets' own
+sampling; the synthetic-side terms are computed once. Members are split into halves the same way.
 
 Attacks:
 
@@ -34,6 +42,12 @@ Attacks:
   Reported: the prediction AUC among members and among non-members (their difference, ``auc_gap``,
   is the attribute leak) and a trait-linked membership attack (PRISM-G's trait-linked membership):
   score = log p_S(y | x) - log p_R(y | x), the same predictor fitted on the reference.
+- ``allele_frequency_lr`` (Homer et al. 2008; Sankararaman et al. 2009): per-class allele
+  frequencies leak membership by themselves. Score of a target x of class y: log P(x | S's class-y
+  allele frequencies) - log P(x | the reference's), SNPs taken as independent binomials. Also
+  reported: the same attack with the training split's own per-class frequencies
+  (``auc_training_frequencies``), the level any generator that reproduces them reaches (the
+  per-class allele-frequency baseline does, by construction).
 
 Why not the PyPI ``domias`` package: version 0.0.5 (2023, the latest) would install into the venv
 without changing torch, but pulls tensorboardX, geomloss and protobuf for what is here a few lines;
@@ -48,6 +62,7 @@ below ``min_cell_count`` (zeros included) is suppressed (None) and replaced by a
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -56,10 +71,11 @@ from .privacy import _features, subsample_rows
 
 FPR_LEVELS = (0.01, 0.001)
 TPR_KEYS = {0.01: "tpr_at_1pct_fpr", 0.001: "tpr_at_0p1pct_fpr"}
-MEMBERSHIP_ATTACKS = ("density_pca", "density_genotype", "segment_replay", "attribute")
+MEMBERSHIP_ATTACKS = ("density_pca", "density_genotype", "segment_replay", "attribute", "allele_frequency_lr")
 
 THREAT_MODEL = ("attacker holds the synthetic cohort, a target's genotypes over the selected SNPs (and for the "
-                "trait-linked attack the target's disease status) and a reference sample of real people from the "
+                "trait-linked and allele-frequency attacks the target's disease status) and a reference sample of real "
+                "people from the "
                 "same population disjoint from training (the held-out split, cross-fitted in two halves); members = "
                 "training people, non-members = held-out people; empirical attacks, no formal differential-privacy "
                 "guarantee")
@@ -229,89 +245,119 @@ def scott_bandwidth(n: int, k: int) -> float:
 # --------------------------------------------------------------------------- all attacks
 
 
-def run_attacks(S: np.ndarray, y_s: np.ndarray, T: np.ndarray, y_t: np.ndarray, H: np.ndarray,
-                y_h: np.ndarray, *, chrom=None, seed: int = 0, max_n: int = 5000,
-                replay_max_train: int = 20000, n_pcs: int = 10, metric: str = "manhattan",
-                chunk: int = 2048, min_count: int = 10) -> dict:
-    """All attacks on complete (imputed) int8 matrices; returns the ``privacy.attacks`` dict.
+@dataclass
+class _Design:
+    """Targets (members first), their folds and labels, the cross-fitted references and the sets."""
+    X: np.ndarray
+    yx: np.ndarray
+    fold: np.ndarray
+    member: np.ndarray
+    refs: dict
+    splits: list  # (fold, refs) per cross-fitting repeat; the first is (fold, refs)
+    Ss: np.ndarray
+    ys: np.ndarray
+    Hn: np.ndarray
+    Tr: np.ndarray
+    n_members: int
+    min_count: int
 
-    Sizes: H capped at ``max_n`` (non-members, cross-fitted references of half that size),
-    members = as many of T, S capped at ``max_n``; the replay's training reference T capped at
-    ``replay_max_train``. Seeded streams per set: the real subsamples are the same for every
-    generator evaluated with the same seed.
-    """
-    from .fidelity import fit_pca, project
+    def summary(self, score) -> dict:
+        return roc_summary(score[self.member], score[~self.member], min_count=self.min_count)
 
+
+def _stream(seed: int, k: int) -> np.random.Generator:
+    return np.random.default_rng([int(seed), 900 + k])
+
+
+def _halves(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """0/1 halves at random within each label (disease status): both halves keep the set's case
+    share, so a reference half's case share does not depend on which half a target is in."""
+    f = np.zeros(labels.size, dtype=np.int8)
+    for v in np.unique(labels):
+        idx = np.flatnonzero(labels == v)
+        f[idx[rng.permutation(idx.size)[: idx.size // 2]]] = 1
+    return f
+
+
+def attack_design(S, y_s, T, y_t, H, y_h, *, seed: int = 0, max_n: int = 5000, replay_max_train: int = 20000,
+                  min_count: int = 10, repeats: int = 1) -> _Design:
+    """The seeded subsamples and the cross-fitting of :func:`run_attacks` (module docstring)."""
     y_s, y_t, y_h = (np.asarray(v) for v in (y_s, y_t, y_h))
-    rng = lambda k: np.random.default_rng([int(seed), 900 + k])  # noqa: E731
-    ih = subsample_rows(H.shape[0], max_n, rng(1))
+    ih = subsample_rows(H.shape[0], max_n, _stream(seed, 1))
     n_non = int(ih.size)
     if n_non < 4:
         raise ValueError("need at least 4 held-out people for the attacks")
-    im = subsample_rows(T.shape[0], n_non, rng(2))
-    isyn = subsample_rows(S.shape[0], max_n, rng(3))
-    irep = subsample_rows(T.shape[0], replay_max_train, rng(4))
+    im = subsample_rows(T.shape[0], max_n, _stream(seed, 2))  # all members up to the cap: a smaller SE
+    isyn = subsample_rows(S.shape[0], max_n, _stream(seed, 3))
+    irep = subsample_rows(T.shape[0], replay_max_train, _stream(seed, 4))
     Hn, yh = H[ih], y_h[ih]
-    Tm, ym = T[im], y_t[im]
-    Ss, ys = S[isyn], y_s[isyn]
-    fold_n = np.zeros(n_non, dtype=np.int8)
-    fold_n[rng(5).permutation(n_non)[: n_non // 2]] = 1
-    fold_m = np.zeros(Tm.shape[0], dtype=np.int8)
-    fold_m[rng(6).permutation(Tm.shape[0])[: Tm.shape[0] // 2]] = 1
-    X = np.concatenate([Tm, Hn])              # all targets: members first
-    yx = np.r_[ym, yh]
-    fold = np.r_[fold_m, fold_n]
-    member = np.r_[np.ones(Tm.shape[0], bool), np.zeros(n_non, bool)]
-    refs = {f: (Hn[fold_n == 1 - f], yh[fold_n == 1 - f]) for f in (0, 1)}  # reference of fold f
-    secs: dict = {}
-    res: dict = {}
+    splits = []
+    for k in range(max(1, int(repeats))):  # the first repeat keeps the streams of a single split
+        fold_n = _halves(yh, _stream(seed, 5) if k == 0 else _stream(seed, 20 + 2 * k))
+        fold_m = _halves(y_t[im], _stream(seed, 6) if k == 0 else _stream(seed, 21 + 2 * k))
+        splits.append((np.r_[fold_m, fold_n],
+                       {f: (Hn[fold_n == 1 - f], yh[fold_n == 1 - f]) for f in (0, 1)}))  # reference of fold f
+    return _Design(X=np.concatenate([T[im], Hn]), yx=np.r_[y_t[im], yh], fold=splits[0][0],
+                   member=np.r_[np.ones(im.size, bool), np.zeros(n_non, bool)], refs=splits[0][1], splits=splits,
+                   Ss=S[isyn], ys=y_s[isyn], Hn=Hn, Tr=T[irep], n_members=int(im.size), min_count=min_count)
 
-    def summary(score):
-        return roc_summary(score[member], score[~member], min_count=min_count)
 
-    # ---- density ratio on PCs (DOMIAS)
-    t0 = time.perf_counter()
-    k = int(max(1, min(n_pcs, S.shape[1], Ss.shape[0] - 1)))
-    pca = fit_pca(Ss, k)
-    ps = project(Ss, pca)
+def _density_pca(d: _Design, n_pcs: int) -> dict:
+    """DOMIAS on the leading PCs of S: log KDE_S(x) - log KDE_R(x)."""
+    from .fidelity import fit_pca, project
+
+    k = int(max(1, min(n_pcs, d.Ss.shape[1], d.Ss.shape[0] - 1)))
+    pca = fit_pca(d.Ss, k)
+    ps = project(d.Ss, pca)
     sd = ps.std(axis=0)
     sd[sd == 0] = 1.0
-    zs, zx = ps / sd, project(X, pca) / sd
-    h_s = scott_bandwidth(Ss.shape[0], k)
+    zs, zx = ps / sd, project(d.X, pca) / sd
+    h_s = scott_bandwidth(d.Ss.shape[0], k)
     score = _log_gauss_kde(zx, zs, h_s)
-    h_r = {}
-    for f in (0, 1):
-        R = refs[f][0]
-        h_r[f] = scott_bandwidth(R.shape[0], k)
-        sel = fold == f
-        score[sel] -= _log_gauss_kde(zx[sel], project(R, pca) / sd, h_r[f])
-    res["density_pca"] = {**summary(score), "n_pcs": k, "bandwidth_synthetic": h_s,
-                          "bandwidth_reference": float(np.mean(list(h_r.values())))}
-    secs["density_pca"] = time.perf_counter() - t0
+    h_r = []
+    for fold, refs in d.splits:  # the reference term averaged over the cross-fitting repeats
+        for f in (0, 1):
+            R = refs[f][0]
+            h_r.append(scott_bandwidth(R.shape[0], k))
+            sel = fold == f
+            score[sel] -= _log_gauss_kde(zx[sel], project(R, pca) / sd, h_r[-1]) / len(d.splits)
+    return {**d.summary(score), "n_pcs": k, "bandwidth_synthetic": h_s, "bandwidth_reference": float(np.mean(h_r))}
 
-    # ---- discrete-kernel density ratio and the attribute attack (one pass per set)
-    t0 = time.perf_counter()
+
+def _kernel_pass(d: _Design, seed: int, metric: str, chunk: int) -> tuple[dict, np.ndarray, list]:
+    """The discrete-kernel density ratio; also returns p_S(case | x) and, per cross-fitting repeat,
+    p_R(case | x) per target."""
     from .privacy import nearest_distances
 
-    pilot = np.concatenate([refs[0][0], refs[1][0]])
-    pilot = pilot[subsample_rows(pilot.shape[0], 1000, rng(7))]
-    h = float(max(1.0, np.std(nearest_distances(pilot, Ss, metric=metric, chunk=chunk))))
-    logk_s, p_s = kernel_sums(X, Ss, ys, h, metric=metric, chunk=chunk)
-    logk_r = np.empty(X.shape[0])
-    p_r = np.empty(X.shape[0])
-    for f in (0, 1):
-        sel = fold == f
-        logk_r[sel], p_r[sel] = kernel_sums(X[sel], refs[f][0], refs[f][1], h, metric=metric, chunk=chunk)
-    res["density_genotype"] = {**summary(logk_s - logk_r), "bandwidth": h, "metric": metric}
-    secs["density_genotype"] = time.perf_counter() - t0
+    pilot = np.concatenate([d.refs[0][0], d.refs[1][0]])
+    pilot = pilot[subsample_rows(pilot.shape[0], 1000, _stream(seed, 7))]
+    h = float(max(1.0, np.std(nearest_distances(pilot, d.Ss, metric=metric, chunk=chunk))))
+    logk_s, p_s = kernel_sums(d.X, d.Ss, d.ys, h, metric=metric, chunk=chunk)
+    logk_r = np.zeros(d.X.shape[0])
+    p_r = []
+    for fold, refs in d.splits:
+        lk, pr = np.empty(d.X.shape[0]), np.empty(d.X.shape[0])
+        for f in (0, 1):
+            sel = fold == f
+            lk[sel], pr[sel] = kernel_sums(d.X[sel], refs[f][0], refs[f][1], h, metric=metric, chunk=chunk)
+        logk_r += lk / len(d.splits)
+        p_r.append(pr)
+    return {**d.summary(logk_s - logk_r), "bandwidth": h, "metric": metric}, p_s, p_r
 
-    t0 = time.perf_counter()
+
+def _gap(a, b):
+    return (a - b) if a is not None and b is not None and np.isfinite(a) and np.isfinite(b) else None
+
+
+def _attribute(d: _Design, p_s: np.ndarray, p_r: list) -> dict:
+    """Attribute inference from S (member vs non-member prediction AUC) and trait-linked membership."""
+    yx, ys = d.yx, d.ys
     lab = (yx == 0) | (yx == 1)
-    eps = 1e-6
-    like_s = np.where(yx == 1, p_s, 1 - p_s)
-    like_r = np.where(yx == 1, p_r, 1 - p_r)
-    trait = np.where(lab, np.log(np.clip(like_s, eps, 1)) - np.log(np.clip(like_r, eps, 1)), np.nan)
-    am, an = member & lab, ~member & lab
+    def loglike(p):
+        return np.log(np.clip(np.where(yx == 1, p, 1 - p), 1e-6, 1))
+
+    trait = np.where(lab, loglike(p_s) - np.mean([loglike(p) for p in p_r], axis=0), np.nan)
+    am, an = d.member & lab, ~d.member & lab
     thr = float(np.mean(ys[(ys == 0) | (ys == 1)] == 1)) if ((ys == 0) | (ys == 1)).any() else 0.5
 
     def bal_acc(sel):
@@ -322,49 +368,91 @@ def run_attacks(S: np.ndarray, y_s: np.ndarray, T: np.ndarray, y_t: np.ndarray, 
 
     auc_m, auc_n = _auc(yx[am], p_s[am]), _auc(yx[an], p_s[an])
     ba_m, ba_n = bal_acc(am), bal_acc(an)
-    res["attribute"] = {**summary(trait), "auc_members": auc_m, "auc_nonmembers": auc_n,
-                        "auc_gap": (auc_m - auc_n) if np.isfinite(auc_m) and np.isfinite(auc_n) else None,
-                        "balanced_accuracy_members": ba_m, "balanced_accuracy_nonmembers": ba_n,
-                        "balanced_accuracy_gap": (ba_m - ba_n) if ba_m is not None and ba_n is not None else None,
-                        "predictor": "kernel-weighted neighbours on the synthetic cohort (bandwidth as density_genotype)",
-                        "membership_score": "log p_S(y|x) - log p_reference(y|x) (trait-linked membership)"}
-    secs["attribute"] = time.perf_counter() - t0 + secs["density_genotype"] / 2  # shares the kernel pass
+    return {**d.summary(trait), "auc_members": auc_m, "auc_nonmembers": auc_n, "auc_gap": _gap(auc_m, auc_n),
+            "balanced_accuracy_members": ba_m, "balanced_accuracy_nonmembers": ba_n,
+            "balanced_accuracy_gap": _gap(ba_m, ba_n),
+            "predictor": "kernel-weighted neighbours on the synthetic cohort (bandwidth as density_genotype)",
+            "membership_score": "log p_S(y|x) - log p_reference(y|x) (trait-linked membership)"}
 
-    # ---- segment replay
-    t0 = time.perf_counter()
-    Tr = T[irep]
+
+def _class_freqs(G: np.ndarray, y: np.ndarray, c: int) -> np.ndarray | None:
+    """ALT frequency per SNP among the class-c rows, add-one smoothed (never 0 or 1); None when none."""
+    Gc = G[y == c]
+    return None if Gc.shape[0] == 0 else (Gc.sum(axis=0, dtype=np.float64) + 1.0) / (2.0 * Gc.shape[0] + 2.0)
+
+
+def _af_lr_scores(d: _Design, G: np.ndarray, y_g: np.ndarray) -> np.ndarray:
+    """Per target x of class y: log P(x | class-y frequencies of G) - log P(x | class-y frequencies
+    of its reference half) under independent binomial SNPs (the reference's pooled frequencies
+    when it has no one of class y). Unlabelled targets: NaN."""
+    score = np.full(d.X.shape[0], np.nan)
+    for fold, refs in d.splits:  # averaged over the cross-fitting repeats
+        for f in (0, 1):
+            R, y_r = refs[f]
+            for c in (0, 1):
+                sel = (d.yx == c) & (fold == f)
+                p_g = _class_freqs(G, y_g, c)
+                p_r = _class_freqs(R, y_r, c)
+                p_r = p_r if p_r is not None else _class_freqs(R, np.zeros(R.shape[0]), 0)
+                if p_g is None or not sel.any():
+                    continue
+                Xs = d.X[sel].astype(np.float64)
+                v = Xs @ (np.log(p_g) - np.log(p_r)) + (2.0 - Xs) @ (np.log1p(-p_g) - np.log1p(-p_r))
+                score[sel] = np.nan_to_num(score[sel]) + v / len(d.splits)
+    return score
+
+
+def _allele_frequency_lr(d: _Design, T: np.ndarray, y_t: np.ndarray) -> dict:
+    """Likelihood-ratio membership attack on per-class allele frequencies (Homer et al. 2008;
+    Sankararaman et al. 2009), frequencies estimated from S; ``auc_training_frequencies``: the
+    same attack with the training split's own per-class frequencies (what publishing them, e.g.
+    as GWAS summary statistics, would leak: the level any generator that reproduces them reaches)."""
+    floor = d.summary(_af_lr_scores(d, T, np.asarray(y_t)))
+    return {**d.summary(_af_lr_scores(d, d.Ss, d.ys)), "auc_training_frequencies": floor["auc"],
+            "auc_training_frequencies_se": floor.get("auc_se"), "n_snps": int(d.X.shape[1]),
+            "score": "log P(x | synthetic class frequencies) - log P(x | reference class frequencies), "
+                     "independent binomial SNPs"}
+
+
+def _segment_replay(d: _Design, chrom, chunk: int) -> dict:
+    """Longest identical runs: synthetic vs nearest training record (description) and targets vs
+    their nearest synthetic record (the attack)."""
+    Tr, Ss = d.Tr, d.Ss
     j_s, _ = nearest_index(Ss, Tr, metric="hamming", chunk=chunk)
     run_s = longest_identical_run(Ss, Tr[j_s], chrom)
-    j_h, _ = nearest_index(Hn, Tr, metric="hamming", chunk=chunk)
-    run_h = longest_identical_run(Hn, Tr[j_h], chrom)
-    j_x, _ = nearest_index(X, Ss, metric="hamming", chunk=chunk)
-    run_x = longest_identical_run(X, Ss[j_x], chrom).astype(float)
+    j_h, _ = nearest_index(d.Hn, Tr, metric="hamming", chunk=chunk)
+    run_h = longest_identical_run(d.Hn, Tr[j_h], chrom)
+    j_x, _ = nearest_index(d.X, Ss, metric="hamming", chunk=chunk)
+    run_x = longest_identical_run(d.X, Ss[j_x], chrom).astype(float)
     q99 = float(np.quantile(run_h, 0.99))
-    res["segment_replay"] = {
-        **summary(run_x),
+    return {
+        **d.summary(run_x),
         "synthetic_run_quantiles": _quantiles(run_s), "holdout_run_quantiles": _quantiles(run_h),
         "synthetic_run_mean": float(run_s.mean()), "holdout_run_mean": float(run_h.mean()),
         "holdout_q99": q99, "share_synthetic_above_holdout_q99": float(np.mean(run_s > q99)),
-        "expected_share_when_safe": 0.01, "n_snps": int(S.shape[1]),
+        "expected_share_when_safe": 0.01, "n_snps": int(Ss.shape[1]),
         "score": "longest run of identical consecutive SNPs with the Hamming-nearest synthetic record",
     }
-    secs["segment_replay"] = time.perf_counter() - t0
 
+
+def _summarise(d: _Design, res: dict, secs: dict) -> dict:
+    """The ``privacy.attacks`` dict: design, per-attack results, the maxima over attacks."""
     def sup(n):
-        return int(n) if n >= min_count else None
+        return int(n) if n >= d.min_count else None
 
     aucs = {a: res[a]["auc"] for a in MEMBERSHIP_ATTACKS if res[a].get("auc") is not None}
     best = max(aucs, key=aucs.get) if aucs else None
     tprs = {a: res[a].get("tpr_at_1pct_fpr") for a in MEMBERSHIP_ATTACKS}
     tprs_upper = {a: res[a].get("tpr_at_1pct_fpr_upper") for a in MEMBERSHIP_ATTACKS}
     known = {a: v for a, v in tprs.items() if v is not None}
-    out = {
+    return {
         "threat_model": THREAT_MODEL,
         "design": {
             "reference": "held-out split in two seeded halves, each the reference of the other (cross-fitting)",
-            "n_members": sup(Tm.shape[0]), "n_nonmembers": sup(n_non),
-            "n_reference_per_half": sup(min(refs[0][0].shape[0], refs[1][0].shape[0])),
-            "n_synthetic": int(Ss.shape[0]), "n_train_replay_reference": sup(Tr.shape[0]),
+            "n_members": sup(d.n_members), "n_nonmembers": sup(d.Hn.shape[0]),
+            "n_reference_per_half": sup(min(d.refs[0][0].shape[0], d.refs[1][0].shape[0])),
+            "n_synthetic": int(d.Ss.shape[0]), "n_train_replay_reference": sup(d.Tr.shape[0]),
+            "crossfit_repeats": len(d.splits),
             "fpr_levels": list(FPR_LEVELS),
         },
         **res,
@@ -377,4 +465,36 @@ def run_attacks(S: np.ndarray, y_s: np.ndarray, T: np.ndarray, y_t: np.ndarray, 
                                       max((v for v in tprs_upper.values() if v is not None), default=None)),
         "seconds": {a: round(v, 3) for a, v in secs.items()},
     }
-    return out
+
+
+def run_attacks(S: np.ndarray, y_s: np.ndarray, T: np.ndarray, y_t: np.ndarray, H: np.ndarray,
+                y_h: np.ndarray, *, chrom=None, seed: int = 0, max_n: int = 5000,
+                replay_max_train: int = 20000, n_pcs: int = 10, metric: str = "manhattan",
+                chunk: int = 2048, min_count: int = 10, crossfit_repeats: int = 1) -> dict:
+    """All attacks on complete (imputed) int8 matrices; returns the ``privacy.attacks`` dict.
+
+    Sizes: H capped at ``max_n`` (non-members, cross-fitted references of half that size),
+    members = T capped at ``max_n``, S capped at ``max_n``; the replay's training reference T capped at
+    ``replay_max_train``. Seeded streams per set: the real subsamples are the same for every
+    generator evaluated with the same seed. ``crossfit_repeats``: random splits of H into two
+    reference halves; each target's reference term is averaged over them (module docstring).
+    """
+    d = attack_design(S, y_s, T, y_t, H, y_h, seed=seed, max_n=max_n, replay_max_train=replay_max_train,
+                      min_count=min_count, repeats=crossfit_repeats)
+    res, secs = {}, {}
+    t0 = time.perf_counter()
+    res["density_pca"] = _density_pca(d, n_pcs)
+    secs["density_pca"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    res["density_genotype"], p_s, p_r = _kernel_pass(d, seed, metric, chunk)
+    secs["density_genotype"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    res["attribute"] = _attribute(d, p_s, p_r)
+    secs["attribute"] = time.perf_counter() - t0 + secs["density_genotype"] / 2  # shares the kernel pass
+    t0 = time.perf_counter()
+    res["segment_replay"] = _segment_replay(d, chrom, chunk)
+    secs["segment_replay"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    res["allele_frequency_lr"] = _allele_frequency_lr(d, T, y_t)
+    secs["allele_frequency_lr"] = time.perf_counter() - t0
+    return _summarise(d, res, secs)

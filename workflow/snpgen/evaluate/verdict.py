@@ -19,6 +19,7 @@ checked: at the class sizes of a cohort their sampling noise is too large for a 
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
 from ..nested import get_in as _get
 
@@ -29,7 +30,8 @@ DEFAULT_THRESHOLDS: dict = {
     "max_mia_auc": 0.55,               # distance-based membership-inference AUC
     "max_privacy_loss": 0.02,          # AA_TS(holdout ref) - AA_TS(train ref)
     "max_king_kinship": 0.354,         # max KING kinship synthetic-real (0.354 = duplicate/MZ)
-    "max_attack_auc": 0.55,            # largest membership AUC over the attacks (privacy.attacks.max_auc)
+    "max_attack_auc": 0.55,            # largest membership AUC over the attacks (privacy.attacks), as a lower bound:
+    "attack_auc_alpha": 0.05,          # ... one-sided AUC - z SE, z Bonferroni over the attacks (null: the AUC itself)
     "max_replay_share": 0.05,          # share of synthetic records replaying a training run longer than held-out q99 (0.01 when safe)
     "min_tstr_trtr_ratio": 0.9,        # TSTR AUC / TRTR AUC
     "utility_models": ["logreg"],      # models whose TSTR/TRTR ratio must pass
@@ -152,23 +154,68 @@ def structure_checks(metrics: dict, th: dict) -> list[dict]:
     return checks
 
 
+def attack_bounds(attacks: dict, alpha: float | None) -> dict:
+    """Per attack: AUC, its standard error, the one-sided lower confidence bound AUC - z SE
+    (z = the 1 - alpha / k normal quantile, k = attacks with an AUC: Bonferroni over the attacks)
+    and the TPR at 1 % FPR (or its suppressed upper bound). ``alpha`` None: the bound is the AUC."""
+    rows = {n: v for n, v in (attacks or {}).items() if isinstance(v, dict) and _num(v.get("auc")) is not None}
+    z = NormalDist().inv_cdf(1.0 - float(alpha) / len(rows)) if alpha and rows else 0.0
+    out = {}
+    for n, v in rows.items():
+        se = _num(v.get("auc_se"))
+        out[n] = {"auc": float(v["auc"]), "auc_se": se,
+                  "auc_lower": float(v["auc"]) - z * se if se is not None else float(v["auc"]),
+                  "tpr_at_1pct_fpr": v.get("tpr_at_1pct_fpr")}
+        if v.get("tpr_at_1pct_fpr") is None and v.get("tpr_at_1pct_fpr_upper") is not None:
+            out[n]["tpr_at_1pct_fpr_upper"] = v["tpr_at_1pct_fpr_upper"]
+    return {"z": z, "attacks": out}
+
+
+def _max_attack_auc(a: dict, th: dict) -> dict:
+    """The ``max_attack_auc`` check (see :func:`attack_checks`)."""
+    limit, alpha = th["max_attack_auc"], th.get("attack_auc_alpha")
+    b = attack_bounds(a, alpha)
+    per = b["attacks"]
+    if not per:  # per-attack results missing: the point estimate alone (fails when absent)
+        c = check("max_attack_auc", a.get("max_auc"), limit, "<=")
+        c["max_auc"] = _num(a.get("max_auc"))
+    else:
+        worst = max(per, key=lambda n: per[n]["auc_lower"])
+        c = check("max_attack_auc", per[worst]["auc_lower"], limit, "<=")
+        c.update({"max_auc": _num(a.get("max_auc")), "max_auc_se": _num(a.get("max_auc_se")),
+                  "bound_attack": worst, "alpha": alpha, "z": b["z"], "attacks": per})
+    c["attack"] = a.get("max_auc_attack")
+    c["tpr_at_1pct_fpr"] = a.get("max_tpr_at_1pct_fpr")
+    if a.get("max_tpr_at_1pct_fpr") is None and a.get("max_tpr_at_1pct_fpr_upper") is not None:
+        c["tpr_at_1pct_fpr_upper"] = a["max_tpr_at_1pct_fpr_upper"]
+    if a.get("max_auc_attack"):
+        tpr = (f"{a['max_tpr_at_1pct_fpr']:.3f}" if a.get("max_tpr_at_1pct_fpr") is not None
+               else f"< {a.get('max_tpr_at_1pct_fpr_upper', 0):.3f} (suppressed: few members detected)")
+        se = f" ± {c['max_auc_se']:.3f}" if c.get("max_auc_se") is not None else ""
+        rule = (f"value = largest one-sided lower confidence bound AUC - {b['z']:.2f} SE over {len(per)} attacks "
+                f"(alpha {alpha}, Bonferroni): fails when an attack's AUC is significantly above {limit}; "
+                if per and alpha else "")
+        c["note"] = (f"{rule}strongest attack: {a['max_auc_attack']}, AUC {a['max_auc']:.3f}{se}; "
+                     f"largest TPR at 1% FPR over attacks: {tpr}")
+    return c
+
+
 def attack_checks(metrics: dict, th: dict) -> list[dict]:
-    """``max_attack_auc`` (privacy.attacks.max_auc <= max_attack_auc; the check also carries the
-    attack's name and the largest TPR at 1 % FPR) and ``segment_replay_share``
-    (privacy.attacks.segment_replay.share_synthetic_above_holdout_q99 <= max_replay_share)."""
+    """``max_attack_auc`` and ``segment_replay_share``.
+
+    ``max_attack_auc``: the largest over attacks of the one-sided lower confidence bound
+    AUC - z SE (z from ``attack_auc_alpha``, Bonferroni over the attacks; :func:`attack_bounds`)
+    <= ``max_attack_auc``: a check fails on evidence that some attack beats the threshold, not on
+    sampling noise around it (docs/metrics.md, "Calibration"). The check also carries the largest
+    AUC (``max_auc``, ``max_auc_se``, ``attack``), the largest TPR at 1 % FPR and, per attack, AUC,
+    SE, bound and TPR at 1 % FPR (``attacks``). ``attack_auc_alpha`` None: the largest AUC itself.
+
+    ``segment_replay_share``: privacy.attacks.segment_replay.share_synthetic_above_holdout_q99
+    <= ``max_replay_share``."""
     a = _get(metrics, "privacy", "attacks") or {}
     out = []
     if th.get("max_attack_auc") is not None:
-        c = check("max_attack_auc", a.get("max_auc"), th["max_attack_auc"], "<=")
-        c["attack"] = a.get("max_auc_attack")
-        c["tpr_at_1pct_fpr"] = a.get("max_tpr_at_1pct_fpr")
-        if a.get("max_tpr_at_1pct_fpr") is None and a.get("max_tpr_at_1pct_fpr_upper") is not None:
-            c["tpr_at_1pct_fpr_upper"] = a["max_tpr_at_1pct_fpr_upper"]
-        if a.get("max_auc_attack"):
-            tpr = (f"{a['max_tpr_at_1pct_fpr']:.3f}" if a.get("max_tpr_at_1pct_fpr") is not None
-                   else f"< {a.get('max_tpr_at_1pct_fpr_upper', 0):.3f} (suppressed: few members detected)")
-            c["note"] = f"strongest attack: {a['max_auc_attack']}; largest TPR at 1% FPR over attacks: {tpr}"
-        out.append(c)
+        out.append(_max_attack_auc(a, th))
     if th.get("max_replay_share") is not None:
         out.append(check("segment_replay_share", _get(a, "segment_replay", "share_synthetic_above_holdout_q99"),
                          th["max_replay_share"], "<="))
