@@ -1,7 +1,10 @@
 """Quality control with plink2: call rates, MAF, HWE, relatedness (KING), ancestry PCs.
 
-Each filter runs as its own plink2 call so the QC summary can say how many individuals
-or variants each step removed. The summary holds aggregate counts only.
+Each filter runs as its own plink2 call on the input fileset, restricted (--keep / --extract) to
+what the previous filters left, and writes only the lists of what it keeps (--write-samples,
+--write-snplist): the QC summary says how many individuals or variants each step removed without
+a fileset copy per step, and one final --make-bed writes the QC'd fileset. The summary holds
+aggregate counts only.
 """
 from __future__ import annotations
 
@@ -22,6 +25,8 @@ def _count_lines(path: Path) -> int:
 def _counts(prefix: Path) -> tuple[int, int]:
     return _count_lines(Path(f"{prefix}.fam")), _count_lines(Path(f"{prefix}.bim"))
 
+
+PCA_EXACT_MAX = 5000  # people above which the ancestry PCs come from plink2 --pca approx
 
 # Why a QC step may remove a large share, and the config key(s) to look at (QC warnings).
 STEP_ADVICE = {
@@ -79,7 +84,8 @@ def run_qc(bfile: str | Path, phenotypes: pl.DataFrame, covariates: list[str], q
            n_snps: dict[str, int] | None = None) -> dict:
     """Run the QC chain; write the QC'd fileset, PCs, covariate table and summary. Returns the summary.
 
-    Intermediate filesets live in a scratch folder that is removed whether QC succeeds or not.
+    Intermediate files (keep lists, KING, pruning, PCA) live in a scratch folder that is removed
+    whether QC succeeds or not.
     """
     work = Path(out_prefix).parent / "work"
     shutil.rmtree(work, ignore_errors=True)
@@ -91,32 +97,51 @@ def run_qc(bfile: str | Path, phenotypes: pl.DataFrame, covariates: list[str], q
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _filter_steps(bfile: Path, qc: dict, work: Path, run) -> tuple[list[dict], Path]:
+    """The QC filters, in order; returns (one count record per step, the prefix of the last step's
+    .id / .snplist lists). ``run(flags, out)`` runs plink2 on ``bfile`` with ``flags``."""
+    steps = []
+    n0, m0 = _counts(bfile)
+    cur = {"individuals": n0, "variants": m0, "lists": []}
+
+    def step(name: str, flags: list, description: str, keep: Path | None = None) -> None:
+        """Apply one filter to what is left (people: ``keep`` or the previous step's list)."""
+        dst = work / name
+        if cur["lists"]:
+            flags = ["--keep", keep or cur["lists"][0], "--extract", cur["lists"][1], *flags]
+        run([*flags, "--write-samples", "--write-snplist"], dst)
+        n_after, m_after = _count_lines(Path(f"{dst}.id")) - 1, _count_lines(Path(f"{dst}.snplist"))
+        steps.append({"step": name, "filter": description,
+                      "individuals_removed": cur["individuals"] - n_after,
+                      "variants_removed": cur["variants"] - m_after,
+                      "individuals_left": n_after, "variants_left": m_after})
+        cur.update(individuals=n_after, variants=m_after, lists=[Path(f"{dst}.id"), Path(f"{dst}.snplist")])
+
+    step("autosomal_snps", ["--autosome", "--snps-only", "just-acgt"], "autosomal biallelic A/C/G/T SNPs")
+    step("variant_call_rate", ["--geno", qc["geno"]], f"variant missing-call rate > {qc['geno']}")
+    step("sample_call_rate", ["--mind", qc["mind"]], f"individual missing-call rate > {qc['mind']}")
+    step("maf", ["--maf", qc["maf"]], f"minor allele frequency < {qc['maf']}")
+    fewhet = qc.get("hwe_mode", "keep-fewhet") == "keep-fewhet"
+    step("hwe", ["--hwe", qc["hwe"], *(["keep-fewhet"] if fewhet else [])],
+         f"HWE exact test p < {qc['hwe']}" + (" (excess heterozygosity only)" if fewhet else ""))
+    run(["--keep", cur["lists"][0], "--extract", cur["lists"][1], "--king-cutoff", qc["king_cutoff"]],
+        work / "king")
+    step("relatedness", [], f"one of each pair with KING kinship > {qc['king_cutoff']}",
+         keep=work / "king.king.cutoff.in.id")
+    return steps, work / "relatedness"
+
+
 def _run_qc(bfile, phenotypes, covariates, qc, out_prefix: Path, eigenvec_path, covar_path, summary_path,
             threads, memory_mb, n_snps: dict[str, int], work: Path) -> dict:
-    steps = []
     n0, m0 = _counts(Path(bfile))
+
+    def run(flags: list, out: Path) -> None:
+        plink.plink2(["--bfile", bfile, *flags], out, threads=threads, memory_mb=memory_mb)
+
+    steps, last = _filter_steps(Path(bfile), qc, work, run)
     summary = {"input": {"individuals": n0, "variants": m0}, "steps": steps}
-
-    def step(name: str, flags: list, description: str, src: Path) -> Path:
-        dst = work / name
-        plink.plink2(["--bfile", src, *flags, "--make-bed"], dst, threads=threads, memory_mb=memory_mb)
-        (n_before, m_before), (n_after, m_after) = _counts(src), _counts(dst)
-        steps.append({"step": name, "filter": description,
-                      "individuals_removed": n_before - n_after, "variants_removed": m_before - m_after,
-                      "individuals_left": n_after, "variants_left": m_after})
-        return dst
-
-    cur = step("autosomal_snps", ["--autosome", "--snps-only", "just-acgt"],
-               "autosomal biallelic A/C/G/T SNPs", Path(bfile))
-    cur = step("variant_call_rate", ["--geno", qc["geno"]], f"variant missing-call rate > {qc['geno']}", cur)
-    cur = step("sample_call_rate", ["--mind", qc["mind"]], f"individual missing-call rate > {qc['mind']}", cur)
-    cur = step("maf", ["--maf", qc["maf"]], f"minor allele frequency < {qc['maf']}", cur)
-    fewhet = qc.get("hwe_mode", "keep-fewhet") == "keep-fewhet"
-    cur = step("hwe", ["--hwe", qc["hwe"], *(["keep-fewhet"] if fewhet else [])],
-               f"HWE exact test p < {qc['hwe']}" + (" (excess heterozygosity only)" if fewhet else ""), cur)
-    plink.plink2(["--bfile", cur, "--king-cutoff", qc["king_cutoff"]], work / "king", threads=threads, memory_mb=memory_mb)
-    cur = step("relatedness", ["--keep", work / "king.king.cutoff.in.id"],
-               f"one of each pair with KING kinship > {qc['king_cutoff']}", cur)
+    cur = work / "cohort"
+    run(["--keep", f"{last}.id", "--extract", f"{last}.snplist", "--make-bed"], cur)
 
     summary["warnings"] = qc_warnings(steps, qc.get("warn_removed_fraction", 0.1))
     n_final, m_final = _counts(cur)
@@ -132,7 +157,9 @@ def _run_qc(bfile, phenotypes, covariates, qc, out_prefix: Path, eigenvec_path, 
                  work / "prune", threads=threads, memory_mb=memory_mb)
     n_pruned = _count_lines(work / "prune.prune.in")
     n_pcs = min(qc["n_pcs"], n_final - 1, n_pruned - 1)
-    plink.plink2(["--bfile", cur, "--extract", work / "prune.prune.in", "--pca", n_pcs],
+    # exact PCA holds a people x people matrix (50k: 20 GB); plink2's randomized "approx" above 5,000
+    approx = ["approx"] if n_final > PCA_EXACT_MAX else []
+    plink.plink2(["--bfile", cur, "--extract", work / "prune.prune.in", "--pca", n_pcs, *approx],
                  work / "pca", threads=threads, memory_mb=memory_mb)
     eigenval = [float(x) for x in (work / "pca.eigenval").read_text().split()]
     summary["pca"] = {"pruned_snps": n_pruned, "n_pcs": n_pcs, "eigenvalues": eigenval}
@@ -153,8 +180,8 @@ def _run_qc(bfile, phenotypes, covariates, qc, out_prefix: Path, eigenvec_path, 
     summary["covariates_dropped"] = dropped
 
     with io.atomic_prefix(out_prefix, [".bed", ".bim", ".fam"]) as tmp:
-        for suffix in (".bed", ".bim", ".fam"):
-            shutil.copyfile(f"{cur}{suffix}", f"{tmp}{suffix}")
+        for suffix in (".bed", ".bim", ".fam"):  # moved, not copied: the one fileset QC writes
+            Path(f"{cur}{suffix}").replace(f"{tmp}{suffix}")
     shutil.copyfile(work / "pca.eigenvec", f"{eigenvec_path}.tmp")
     Path(f"{eigenvec_path}.tmp").replace(eigenvec_path)
     io.write_tsv(covar_path, covar)
