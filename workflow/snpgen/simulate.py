@@ -126,8 +126,33 @@ def _sample_sets(p: dict):
     return samples, dem, sizes
 
 
+def _common_sites(ts, min_maf: float) -> np.ndarray:
+    """Sites with one mutation and a minor allele frequency >= ``min_maf`` (bool per site), from
+    the trees (samples under the mutation): no haplotype matrix of every site, which at 50,000
+    people would be sites x 100,000 int32."""
+    derived = np.zeros(ts.num_sites)
+    one = np.bincount(ts.tables.mutations.site, minlength=ts.num_sites) == 1
+    for tree in ts.trees():
+        for site in tree.sites():
+            if one[site.id]:
+                derived[site.id] = tree.num_samples(site.mutations[0].node)
+    f = derived / ts.num_samples
+    return one & (np.minimum(f, 1 - f) >= min_maf)
+
+
+def _diploid_genotypes(ts) -> np.ndarray:
+    """individuals x sites int8 derived-allele counts (sample nodes 2i, 2i+1 = individual i),
+    decoded site by site."""
+    g = np.empty((ts.num_samples // 2, ts.num_sites), dtype=np.int8)
+    for j, var in enumerate(ts.variants(copy=False)):
+        h = var.genotypes > 0
+        g[:, j] = h[0::2].view(np.int8) + h[1::2].view(np.int8)
+    return g
+
+
 def _simulate_chromosome(c: int, samples, dem, p: dict, rng: np.random.Generator) -> tuple[np.ndarray, pl.DataFrame]:
-    """Chromosome ``c``: (individuals x SNPs int8 derived-allele counts, its bim frame)."""
+    """Chromosome ``c``: (individuals x SNPs int8 derived-allele counts, its bim frame); only the
+    kept SNPs are ever decoded."""
     import msprime
 
     ts = msprime.sim_ancestry(
@@ -136,17 +161,11 @@ def _simulate_chromosome(c: int, samples, dem, p: dict, rng: np.random.Generator
         recombination_rate=p["recombination_rate"], random_seed=int(rng.integers(1, 2**31 - 1)),
     )
     ts = msprime.sim_mutations(ts, rate=p["mutation_rate"], random_seed=int(rng.integers(1, 2**31 - 1)))
-    n_mut = np.bincount(ts.tables.mutations.site, minlength=ts.num_sites)
-    hap = ts.genotype_matrix()  # sites x haploid samples (0 ancestral, >=1 derived)
-    g = (hap[:, 0::2] > 0).astype(np.int8) + (hap[:, 1::2] > 0).astype(np.int8)  # sites x individuals
-    del hap
-    f = g.mean(axis=1) / 2
-    keep = (n_mut == 1) & (np.minimum(f, 1 - f) >= p["min_maf"])
-    sites = ts.tables.sites
-    pos = sites.position.astype(np.int64)[keep] + 1
-    anc = np.array([ts.site(i).ancestral_state for i in np.flatnonzero(keep)])
-    first_mut = np.searchsorted(ts.tables.mutations.site, np.flatnonzero(keep))
-    der = np.array([ts.mutation(int(k)).derived_state for k in first_mut])
+    keep = _common_sites(ts, p["min_maf"])
+    ts = ts.delete_sites(np.flatnonzero(~keep), record_provenance=False)
+    pos = ts.tables.sites.position.astype(np.int64) + 1
+    anc = np.array([site.ancestral_state for site in ts.sites()])
+    der = np.array([site.mutations[0].derived_state for site in ts.sites()])
     # msprime can place two sites at the same integer position: keep the first
     _, first = np.unique(pos, return_index=True)
     sel = np.sort(first)
@@ -154,7 +173,8 @@ def _simulate_chromosome(c: int, samples, dem, p: dict, rng: np.random.Generator
         "CHR": [str(c)] * len(sel), "ID": [f"{c}:{q}" for q in pos[sel]], "CM": [0.0] * len(sel),
         "POS": pos[sel], "A1": der[sel], "A2": anc[sel],
     })
-    return np.ascontiguousarray(g[keep][sel].T), bim
+    g = _diploid_genotypes(ts)
+    return (g if len(sel) == g.shape[1] else np.ascontiguousarray(g[:, sel])), bim
 
 
 def iter_chromosomes(p: dict, seed: int):
