@@ -87,3 +87,25 @@ def test_qc_fileset_holds_the_input_genotypes_of_who_and_what_is_left(qc_run):
     assert np.all(np.diff(rows) > 0) and np.all(np.diff(cols) > 0), "input order kept"
     got = io.read_genotypes(root / "out")
     np.testing.assert_array_equal(got, G[np.ix_(rows, cols)])
+
+
+def test_king_on_pruned_snps_prunes_first_and_still_finds_the_relatives(qc_run, tmp_path):
+    root, _, planted, _, _ = qc_run
+    calls = []
+    real = plink.plink2
+    mp = pytest.MonkeyPatch()
+    mp.setattr(qc.plink, "plink2", lambda args, out, **kw: (calls.append([str(a) for a in args]), real(args, out, **kw))[1])
+    try:
+        summary = qc.run_qc(root / "in", pl.DataFrame({"FID": [], "IID": []}, schema={"FID": pl.Utf8, "IID": pl.Utf8}),
+                            [], {"geno": 0.05, "mind": 0.05, "maf": 0.01, "hwe": 1e-6, "king_cutoff": 0.177,
+                                 "king_snps": "pruned", "prune_window": 50, "prune_step": 5, "prune_r2": 0.01,
+                                 "n_pcs": 3},
+                            tmp_path / "out", tmp_path / "pcs", tmp_path / "cov.tsv", tmp_path / "s.json")
+    finally:
+        mp.undo()
+    king = next(c for c in calls if "--king-cutoff" in c)
+    assert king[king.index("--extract") + 1].endswith("king_prune.prune.in")
+    assert calls.index(king) == 1 + next(i for i, c in enumerate(calls) if "--indep-pairwise" in c)
+    rel = summary["steps"][-1]
+    assert rel["step"] == "relatedness" and "LD-pruned" in rel["filter"]
+    assert rel["individuals_removed"] >= planted["duplicates"] + planted["relative_pairs"] - 1

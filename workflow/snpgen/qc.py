@@ -124,10 +124,14 @@ def _filter_steps(bfile: Path, qc: dict, work: Path, run) -> tuple[list[dict], P
     fewhet = qc.get("hwe_mode", "keep-fewhet") == "keep-fewhet"
     step("hwe", ["--hwe", qc["hwe"], *(["keep-fewhet"] if fewhet else [])],
          f"HWE exact test p < {qc['hwe']}" + (" (excess heterozygosity only)" if fewhet else ""))
-    run(["--keep", cur["lists"][0], "--extract", cur["lists"][1], "--king-cutoff", qc["king_cutoff"]],
-        work / "king")
-    step("relatedness", [], f"one of each pair with KING kinship > {qc['king_cutoff']}",
-         keep=work / "king.king.cutoff.in.id")
+    king = ["--keep", cur["lists"][0], "--extract", cur["lists"][1]]
+    pruned = qc.get("king_snps", "all") == "pruned"
+    if pruned:  # KING's cost is people^2 x SNPs: at biobank size, on the LD-pruned SNPs only
+        run([*king, "--indep-pairwise", qc["prune_window"], qc["prune_step"], qc["prune_r2"]], work / "king_prune")
+        king[-1] = work / "king_prune.prune.in"
+    run([*king, "--king-cutoff", qc["king_cutoff"]], work / "king")
+    step("relatedness", [], f"one of each pair with KING kinship > {qc['king_cutoff']}"
+         + (" (KING on LD-pruned SNPs)" if pruned else ""), keep=work / "king.king.cutoff.in.id")
     return steps, work / "relatedness"
 
 
