@@ -56,11 +56,13 @@ class Workload:
 
 # rule -> (mem floor MB, runtime floor min, mem MB, runtime min), each from a Workload
 ESTIMATES = {
-    # plink2 filter passes stream the .bed; KING holds a people x people block, PCA (approx
-    # above 5,000 people) a people x PCs one; KING's CPU cost: people^2 x variants / 2 pairs at
-    # 2.4e-11 s per pair-SNP (benchmarks/README.md, KING table), split over the threads
+    # plink2 filter passes stream the .bed; PCA (approx above 5,000 people) holds people x PCs.
+    # KING: 8 bytes per pair in one pass (3.3 GB at 20k people), in more passes over the .bed
+    # when plink2's --memory (= mem_mb) is smaller, at the same CPU cost (measured at 10k), so
+    # its share is capped at 6 GB; CPU: people^2 / 2 pairs x variants at 2.4e-11 s per pair-SNP
+    # (benchmarks/README.md, KING table), doubled, split over the threads
     "qc": (2000, 10,
-           lambda w: 1000 + 0.5 * w.bed_mb + 4 * (w.people / 1000) ** 2,
+           lambda w: 1000 + 0.5 * w.bed_mb + min(6000, 8 * (w.people / 1000) ** 2),
            lambda w: 5 + (w.bed_mb / 50 + 2.4e-11 * w.people ** 2 / 2 * w.variants * 2 / w.threads) / 60),
     # plink2 --glm on the training split (demo: 5 s for 2,100 x 20k on 2 threads: 1.2e-7 s each)
     "gwas": (2000, 15,
