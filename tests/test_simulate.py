@@ -139,3 +139,15 @@ def test_per_chromosome_holds_one_chromosome_and_plants_the_same_artefacts(tmp_p
     assert (G == -1).sum() > 0.5 * (clean == -1).sum()
     dup_like = [(i, j) for i in range(len(G)) for j in range(i + 1, len(G)) if np.mean(G[i] == G[j]) > 0.95]
     assert len(dup_like) >= COHORT["artefacts"]["duplicates"]
+
+
+def test_missing_calls_drawn_in_row_blocks_equal_one_full_draw():
+    from snpgen.simulate import _plant_copies_and_calls
+
+    G = np.zeros((1000, 9000), dtype=np.int8)  # 9 M cells: more than one block of rows
+    empty = np.empty((0, 2), dtype=int)
+    _plant_copies_and_calls(G, {"missing_rate": 0.01}, empty, empty, 0, np.random.default_rng(5))
+    rng = np.random.default_rng(5)
+    rng.choice(9000, 0, replace=False)
+    rng.random((1000, 0))
+    np.testing.assert_array_equal(G == -1, rng.random(G.shape) < 0.01)

@@ -229,7 +229,12 @@ def _plant_copies_and_calls(G: np.ndarray, a: dict, dups, rels, n_hwe: int, rng:
         G[j, block] = G[i, block]
     hwe_snps = rng.choice(m, n_hwe, replace=False)
     G[:, hwe_snps] = np.where(rng.random((n, len(hwe_snps))) < 0.9, 1, G[:, hwe_snps])  # excess heterozygotes
-    G[rng.random(G.shape) < a["missing_rate"]] = -1
+    # random missing calls, drawn in blocks of rows (~8 M draws): the same draws as one
+    # rng.random(G.shape), without a float64 matrix of G's size (50k x 23k: 9 GB)
+    rows = max(1, 8_000_000 // max(m, 1))
+    for start in range(0, n, rows):
+        block = G[start:start + rows]
+        block[rng.random(block.shape) < a["missing_rate"]] = -1
     return hwe_snps
 
 
