@@ -25,8 +25,8 @@ from pathlib import Path
 
 MB = 1e6
 MEM_CAP_MB, RUNTIME_CAP_MIN = 24_000, 24 * 60
-# SNPs per Mb that simulate.py keeps at min_maf 0.01 (demo: ~23k SNPs on 4 x 4 Mb; scale config
-# 20 Mb segments): used only to size the simulation before its cohort exists
+# SNPs per Mb that simulate.py keeps at min_maf 0.01 (demo: ~23k SNPs on 4 x 4 Mb; 1,350 per Mb
+# at 50k people): used only to size the simulation before its cohort exists
 SIMULATED_SNPS_PER_MB = 1_500
 
 
@@ -95,10 +95,12 @@ ESTIMATES = {
                  lambda w: 2000 + 16 * (w.people + w.synthetic_n) * w.k / MB,
                  lambda w: 10 + 1e-5 * (w.people + w.synthetic_n) * w.k / 60),
     # msprime + the dense people x variants int8 matrix of one chromosome (or of the whole genome
-    # when it is not written per chromosome) and its copies; demo: 14 s for 3,000 x 23k
+    # when it is not written per chromosome) and its copies: 3.4 GB peak for 50k x 21.6k (one
+    # 16 Mb chromosome, benchmarks/README.md section 7); time 6.4e-7 s per genotype there (msprime
+    # 90 %), 2e-7 s at the demo's 3,000 people
     "simulate_cohort": (4000, 30,
-                        lambda w: 2000 + 8 * w.people * w.dense_variants / MB,
-                        lambda w: 5 + 4e-7 * w.genotypes / 60),
+                        lambda w: 2000 + 4 * w.people * w.dense_variants / MB,
+                        lambda w: 5 + 1.3e-6 * w.genotypes / 60),
 }
 
 
