@@ -60,6 +60,10 @@ def test_rule_workload_reads_the_model_budget_and_the_disease():
     model = {"vae": {"epochs": 60}, "diffusion": {"epochs": 40, "steps_per_epoch": 100}}
     w = res.rule_workload(res.Workload(10, 20), {"n_snps": 5, "synthetic_n": 7}, model, 0.7, threads=2)
     assert (w.people, w.variants, w.k, w.synthetic_n, w.vae_epochs, w.diffusion_steps) == (10, 20, 5, 7, 60, 4000)
+    assert w.king_share == 1.0
+    pruned = res.rule_workload(res.Workload(50_000, 200_000), None, model, 0.7, qc={"king_snps": "pruned"})
+    assert pruned.king_share == res.PRUNED_SHARE
+    assert res.estimate("qc", pruned)["runtime"] < res.estimate("qc", res.Workload(50_000, 200_000))["runtime"]
 
 
 def fake_big_cohort(root):

@@ -129,7 +129,7 @@ def scaled(step, key):
     def resource(wildcards, attempt, threads):
         disease = DISEASES.get(wildcards.get("disease")) if "disease" in wildcards.keys() else None
         work = _resources.rule_workload(cohort_workload(step), disease, config["model"],
-                                        config["split"]["train"], threads)
+                                        config["split"]["train"], threads, config["qc"])
         return _resources.estimate(step, work, attempt)[key]
 
     return resource

@@ -28,6 +28,8 @@ MEM_CAP_MB, RUNTIME_CAP_MIN = 24_000, 24 * 60
 # SNPs per Mb that simulate.py keeps at min_maf 0.01 (demo: ~23k SNPs on 4 x 4 Mb; 1,350 per Mb
 # at 50k people): used only to size the simulation before its cohort exists
 SIMULATED_SNPS_PER_MB = 1_500
+# share of the QC'd SNPs that LD pruning keeps (demo: 2,926 of 23,270 at r2 0.2), doubled
+PRUNED_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class Workload:
     train_fraction: float = 0.7
     dense_variants: int = 0
     threads: int = 2
+    king_share: float = 1.0  # share of the variants KING runs on (qc.king_snps)
 
     @property
     def genotypes(self) -> float:
@@ -63,7 +66,7 @@ ESTIMATES = {
     # (benchmarks/README.md, KING table), doubled, split over the threads
     "qc": (2000, 10,
            lambda w: 1000 + 0.5 * w.bed_mb + min(6000, 8 * (w.people / 1000) ** 2),
-           lambda w: 5 + (w.bed_mb / 50 + 2.4e-11 * w.people ** 2 / 2 * w.variants * 2 / w.threads) / 60),
+           lambda w: 5 + (w.bed_mb / 50 + 2.4e-11 * w.people ** 2 / 2 * w.variants * w.king_share * 2 / w.threads) / 60),
     # plink2 --glm on the training split (demo: 5 s for 2,100 x 20k on 2 threads: 1.2e-7 s each)
     "gwas": (2000, 15,
              lambda w: 1000 + 0.25 * w.bed_mb + 0.02 * w.people,
@@ -151,13 +154,14 @@ def demo_workload(params: dict) -> Workload:
 
 
 def rule_workload(cohort: Workload, disease: dict | None, model: dict, train_fraction: float,
-                  threads: int = 2) -> Workload:
-    """The cohort's workload completed with a disease's K and synthetic size and the model's
-    training budget (VAE epochs; diffusion epochs x steps per epoch)."""
+                  threads: int = 2, qc: dict | None = None) -> Workload:
+    """The cohort's workload completed with a disease's K and synthetic size, the model's
+    training budget (VAE epochs; diffusion epochs x steps per epoch) and KING's SNP share."""
     vae, diffusion = model.get("vae", {}), model.get("diffusion", {})
     extra = {"vae_epochs": int(vae.get("epochs", 0)),
              "diffusion_steps": int(diffusion.get("epochs", 0)) * int(diffusion.get("steps_per_epoch", 0)),
-             "train_fraction": float(train_fraction), "threads": threads}
+             "train_fraction": float(train_fraction), "threads": threads,
+             "king_share": PRUNED_SHARE if (qc or {}).get("king_snps") == "pruned" else 1.0}
     if disease:
         extra.update(k=int(disease["n_snps"]), synthetic_n=int(disease["synthetic_n"]))
     return replace(cohort, **extra)
