@@ -57,3 +57,24 @@ def test_blockwise_read_matches_subsets(tmp_path):
     for block in (1, 3, 512):
         assert np.array_equal(io.read_genotypes(tmp_path / "x", block=block), G)
         assert np.array_equal(io.read_genotypes(tmp_path / "x", rows, cols, block=block), G[np.ix_(rows, cols)])
+
+
+def test_concat_beds_is_the_variant_wise_concatenation(tmp_path):
+    from snpgen import io
+
+    rng = np.random.default_rng(0)
+    G = rng.integers(-1, 3, size=(7, 11)).astype(np.int8)
+    fam = pl.DataFrame({"FID": [f"F{i}" for i in range(7)], "IID": [f"I{i}" for i in range(7)]})
+    bim = pl.DataFrame({"CHR": ["1"] * 5 + ["2"] * 6, "ID": [f"v{j}" for j in range(11)], "CM": [0.0] * 11,
+                        "POS": list(range(1, 12)), "A1": ["A"] * 11, "A2": ["C"] * 11})
+    io.write_bed(tmp_path / "whole", G, fam, bim)
+    io.write_bed(tmp_path / "a", G[:, :5], fam, bim[:5])
+    io.write_bed(tmp_path / "b", G[:, 5:], fam, bim[5:])
+    io.concat_beds([tmp_path / "a", tmp_path / "b"], tmp_path / "cat")
+    for suffix in (".bed", ".bim", ".fam"):
+        assert (tmp_path / f"cat{suffix}").read_bytes() == (tmp_path / f"whole{suffix}").read_bytes()
+    assert not list(tmp_path.glob("a.*")) and not list(tmp_path.glob("b.*")), "the parts are removed"
+    io.write_bed(tmp_path / "c", G[:6, :5], fam[:6], bim[:5])
+    io.write_bed(tmp_path / "d", G[:, 5:], fam, bim[5:])
+    with pytest.raises(ValueError, match="same people"):
+        io.concat_beds([tmp_path / "c", tmp_path / "d"], tmp_path / "bad")

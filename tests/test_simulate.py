@@ -90,3 +90,64 @@ def test_ancestry_shift_per_population():
         ancestry_shift([0.0, 0.5], pop)
     with pytest.raises(ValueError, match="demography must be"):
         simulate_genotypes({**PARAMS, "demography": "island"}, seed=1)
+
+
+COHORT = {**OOA, "n_individuals": 150, "n_chromosomes": 3, "chromosome_length_mb": 0.3, "age_mean": 50.0,
+          "age_sd": 5.0, "diseases": {"d1": {"h2": 0.5, "prevalence": 0.1, "n_causal": 5},
+                                      "d2": {"h2": 0.3, "prevalence": 0.2, "n_causal": 20, "ancestry_shift": 0.3}},
+          "artefacts": {"missing_rate": 0.002, "bad_samples": 3, "bad_sample_missing": 0.1, "bad_snps": 6,
+                        "bad_snp_missing": 0.15, "hwe_snps": 5, "duplicates": 2, "relatives": 2,
+                        "pheno_missing": 0.01}}
+NO_ARTEFACTS = {k: 0 for k in COHORT["artefacts"]}
+
+
+def _simulate(tmp_path, name, params, monkeypatch=None):
+    from snpgen.simulate import simulate_cohort
+
+    out = tmp_path / name
+    simulate_cohort(params, out / "cohort", out / "phenotypes.tsv", out / "truth.json", seed=11)
+    return {f.name: f.read_bytes() for f in out.iterdir()}
+
+
+def test_per_chromosome_writes_the_same_cohort_without_artefacts(tmp_path, plink2_available):
+    params = {**COHORT, "artefacts": NO_ARTEFACTS}
+    whole = _simulate(tmp_path, "whole", params)
+    per = _simulate(tmp_path, "per", {**params, "per_chromosome": True})
+    assert sorted(whole) == ["cohort.bed", "cohort.bim", "cohort.fam", "phenotypes.tsv", "truth.json"]
+    assert per == whole
+
+
+def test_per_chromosome_holds_one_chromosome_and_plants_the_same_artefacts(tmp_path, plink2_available,
+                                                                           monkeypatch):
+    from snpgen import io, simulate
+
+    widths, write, read = [], io.write_bed, io.read_genotypes
+    monkeypatch.setattr(io, "write_bed", lambda p, g, *a: (widths.append(np.shape(g)[1]), write(p, g, *a))[1])
+    monkeypatch.setattr(io, "read_genotypes", lambda *a, **k: (lambda g: (widths.append(g.shape[1]), g)[1])(
+        read(*a, **k)))
+    per = _simulate(tmp_path, "per", {**COHORT, "per_chromosome": True})
+    monkeypatch.undo()
+    whole = _simulate(tmp_path, "whole", COHORT)
+    bim = io.read_bim(tmp_path / "per" / "cohort")
+    largest = bim.group_by("CHR").len()["len"].max()
+    assert max(widths) == largest < bim.height, "never more than one chromosome's matrix"
+    # the same genome, people, phenotypes and truth; the artefacts drawn per chromosome
+    for name in ("cohort.bim", "cohort.fam", "phenotypes.tsv", "truth.json"):
+        assert per[name] == whole[name], name
+    G = io.read_genotypes(tmp_path / "per" / "cohort")
+    clean = io.read_genotypes(tmp_path / "whole" / "cohort")
+    assert (G == -1).sum() > 0.5 * (clean == -1).sum()
+    dup_like = [(i, j) for i in range(len(G)) for j in range(i + 1, len(G)) if np.mean(G[i] == G[j]) > 0.95]
+    assert len(dup_like) >= COHORT["artefacts"]["duplicates"]
+
+
+def test_missing_calls_drawn_in_row_blocks_equal_one_full_draw():
+    from snpgen.simulate import _plant_copies_and_calls
+
+    G = np.zeros((1000, 9000), dtype=np.int8)  # 9 M cells: more than one block of rows
+    empty = np.empty((0, 2), dtype=int)
+    _plant_copies_and_calls(G, {"missing_rate": 0.01}, empty, empty, 0, np.random.default_rng(5))
+    rng = np.random.default_rng(5)
+    rng.choice(9000, 0, replace=False)
+    rng.random((1000, 0))
+    np.testing.assert_array_equal(G == -1, rng.random(G.shape) < 0.01)

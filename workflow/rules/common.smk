@@ -14,6 +14,7 @@ if WORKFLOW_ROOT is not None:
 from snpgen.config import ConfigError, check_config, cohort_covariates, config_hash, is_demo, load_diseases, stage_seed
 from snpgen.paths import GWAS_GLM
 from snpgen.sources import GenotypeSource, InputError, check_present, genotype_source, source_files
+from snpgen import resources as _resources
 
 
 
@@ -119,6 +120,31 @@ GWAS_GLM_PATH = f"{RESULTS}/{{disease}}/gwas/{GWAS_GLM}"  # plink2 --glm table, 
 wildcard_constraints:
     disease="|".join(sorted(DISEASES)),
     split="train|val|test",
+
+
+def cohort_workload(step):
+    """The size the heavy rules' resources grow with (snpgen.resources): the cohort fileset's people
+    and variants; the demo parameters for the simulation, and for every rule while the demo
+    cohort does not exist yet (Snakemake evaluates the resources again before it runs a job)."""
+    dims = _resources.fileset_dims(COHORT_BFILE)
+    if DEMO and (step == "simulate_cohort" or dims is None):
+        import yaml
+
+        return _resources.demo_workload(yaml.safe_load(Path(DEMO_PARAMS).read_text()))
+    return _resources.Workload(*(dims or (0, 0)))
+
+
+def scaled(step, key):
+    """A resource callable: `key` (mem_mb or runtime) of the rule `step` from its input size and the retry
+    attempt (formulas: snpgen.resources.ESTIMATES)."""
+
+    def resource(wildcards, attempt, threads):
+        disease = DISEASES.get(wildcards.get("disease")) if "disease" in wildcards.keys() else None
+        work = _resources.rule_workload(cohort_workload(step), disease, config["model"],
+                                        config["split"]["train"], threads, config["qc"])
+        return _resources.estimate(step, work, attempt)[key]
+
+    return resource
 
 
 def all_targets():

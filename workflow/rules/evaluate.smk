@@ -34,8 +34,8 @@ rule evaluate:
         f"{RESULTS}/benchmarks/{{disease}}/evaluate.{{gen}}.tsv"
     threads: 2
     resources:
-        mem_mb=lambda wc, attempt: 8000 * attempt,
-        runtime=lambda wc, attempt: 120 * attempt,
+        mem_mb=scaled("evaluate", "mem_mb"),
+        runtime=scaled("evaluate", "runtime"),
     conda:
         "../../envs/python.yaml"
     script:
@@ -64,8 +64,8 @@ rule prs:
         f"{RESULTS}/benchmarks/{{disease}}/prs.tsv"
     threads: 2
     resources:
-        mem_mb=lambda wc, attempt: 8000 * attempt,
-        runtime=lambda wc, attempt: 120 * attempt,
+        mem_mb=scaled("prs", "mem_mb"),
+        runtime=scaled("prs", "runtime"),
     conda:
         "../../envs/python.yaml"
     script:

@@ -22,8 +22,8 @@ rule gwas:
         f"{RESULTS}/benchmarks/{{disease}}/gwas.tsv"
     threads: 2
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=scaled("gwas", "mem_mb"),
+        runtime=scaled("gwas", "runtime"),
     conda:
         "../../envs/plink2.yaml"
     script:

@@ -23,8 +23,8 @@ rule train_vae:
         f"{RESULTS}/benchmarks/{{disease}}/train_vae.tsv"
     threads: 2
     resources:
-        mem_mb=8000,
-        runtime=120,
+        mem_mb=scaled("train_vae", "mem_mb"),
+        runtime=scaled("train_vae", "runtime"),
         gpu=1,
     conda:
         "../../envs/torch.yaml"
@@ -51,8 +51,8 @@ rule train_diffusion:
         f"{RESULTS}/benchmarks/{{disease}}/train_diffusion.tsv"
     threads: 2
     resources:
-        mem_mb=8000,
-        runtime=120,
+        mem_mb=scaled("train_diffusion", "mem_mb"),
+        runtime=scaled("train_diffusion", "runtime"),
         gpu=1,
     conda:
         "../../envs/torch.yaml"

@@ -27,8 +27,8 @@ rule qc:
         f"{RESULTS}/benchmarks/qc.tsv"
     threads: 2
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=scaled("qc", "mem_mb"),
+        runtime=scaled("qc", "runtime"),
     conda:
         "../../envs/plink2.yaml"
     script:

@@ -29,8 +29,8 @@ rule sample_cohort:
         f"{RESULTS}/benchmarks/{{disease}}/sample_cohort.{{mode}}.tsv"
     threads: 2
     resources:
-        mem_mb=8000,
-        runtime=60,
+        mem_mb=scaled("sample_cohort", "mem_mb"),
+        runtime=scaled("sample_cohort", "runtime"),
         gpu=1,
     conda:
         "../../envs/torch.yaml"

@@ -27,8 +27,8 @@ rule select_snps:
         f"{RESULTS}/benchmarks/{{disease}}/select_snps.tsv"
     threads: 2
     resources:
-        mem_mb=4000,
-        runtime=30,
+        mem_mb=scaled("select_snps", "mem_mb"),
+        runtime=scaled("select_snps", "runtime"),
     conda:
         "../../envs/plink2.yaml"
     script:

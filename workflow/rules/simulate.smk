@@ -18,8 +18,8 @@ rule simulate_cohort:
         f"{RESULTS}/benchmarks/simulate_cohort.tsv"
     threads: 2
     resources:
-        mem_mb=4000,
-        runtime=30,
+        mem_mb=scaled("simulate_cohort", "mem_mb"),
+        runtime=scaled("simulate_cohort", "runtime"),
     conda:
         "../../envs/python.yaml"
     script:

@@ -189,6 +189,32 @@ def write_bed(prefix: str | Path, genotypes: np.ndarray, fam: pl.DataFrame, bim:
         to_bed(f"{tmp}.bed", val, properties=props, count_A1=True, num_threads=1)
 
 
+BED_MAGIC = b"\x6c\x1b\x01"  # PLINK 1 .bed, SNP-major
+
+
+def concat_beds(parts: list[Path], prefix: str | Path) -> None:
+    """Variant-wise concatenation of PLINK 1 filesets of the same people, in the order given (a
+    SNP-major .bed is the magic number, then one block per variant: the blocks are copied as
+    they are, streamed), written atomically; the parts are removed afterwards."""
+    fam = Path(f"{parts[0]}.fam").read_bytes()
+    for part in parts[1:]:
+        if Path(f"{part}.fam").read_bytes() != fam:
+            raise ValueError(f"{part}.fam differs from {parts[0]}.fam: only filesets of the same people concatenate")
+    with atomic_prefix(prefix, [".bed", ".bim", ".fam"]) as tmp:
+        with open(f"{tmp}.bed", "wb") as bed, open(f"{tmp}.bim", "wb") as bim:
+            bed.write(BED_MAGIC)
+            for part in parts:
+                with open(f"{part}.bed", "rb") as fh:
+                    if fh.read(3) != BED_MAGIC:
+                        raise ValueError(f"{part}.bed is not a SNP-major PLINK 1 .bed")
+                    shutil.copyfileobj(fh, bed, 1 << 24)
+                bim.write(Path(f"{part}.bim").read_bytes())
+        Path(f"{tmp}.fam").write_bytes(fam)
+    for part in parts:
+        for suffix in (".bed", ".bim", ".fam"):
+            Path(f"{part}{suffix}").unlink()
+
+
 def read_phenotypes(path: str | Path, fid_column: str | None, iid_column: str,
                     fam: pl.DataFrame | None = None, delimiter: str = "auto") -> pl.DataFrame:
     """Read the phenotype table (tab, comma or whitespace separated, header) as strings with FID/IID

@@ -1,7 +1,10 @@
 """Quality control with plink2: call rates, MAF, HWE, relatedness (KING), ancestry PCs.
 
-Each filter runs as its own plink2 call so the QC summary can say how many individuals
-or variants each step removed. The summary holds aggregate counts only.
+Each filter runs as its own plink2 call on the input fileset, restricted (--keep / --extract) to
+what the previous filters left, and writes only the lists of what it keeps (--write-samples,
+--write-snplist): the QC summary says how many individuals or variants each step removed without
+a fileset copy per step, and one final --make-bed writes the QC'd fileset. The summary holds
+aggregate counts only.
 """
 from __future__ import annotations
 
@@ -22,6 +25,8 @@ def _count_lines(path: Path) -> int:
 def _counts(prefix: Path) -> tuple[int, int]:
     return _count_lines(Path(f"{prefix}.fam")), _count_lines(Path(f"{prefix}.bim"))
 
+
+PCA_EXACT_MAX = 5000  # people above which the ancestry PCs come from plink2 --pca approx
 
 # Why a QC step may remove a large share, and the config key(s) to look at (QC warnings).
 STEP_ADVICE = {
@@ -73,17 +78,17 @@ def read_eigenvec(path: str | Path, fam: pl.DataFrame) -> pl.DataFrame:
     return df.select("FID", "IID", *[pl.col(c).cast(pl.Float64) for c in pcs])
 
 
-def king_snp_set(bfile: Path, qc: dict, work: Path, threads: int = 1,
-                 memory_mb: int | None = None) -> tuple[Path, int, str]:
-    """The SNPs KING estimates kinship on: MAF >= qc.king_maf, LD-pruned at r2 qc.king_prune_r2 (in
-    the PCA's qc.prune_window / prune_step) unless that is null. Returns their list file, count and
-    a description."""
+def king_snp_set(run, restrict: list, qc: dict, work: Path) -> tuple[Path, int, str]:
+    """The SNPs KING estimates kinship on: of those ``restrict`` (``--keep`` / ``--extract`` flags)
+    leaves, MAF >= qc.king_maf, LD-pruned at r2 qc.king_prune_r2 (in the PCA's qc.prune_window /
+    prune_step) unless that is null. ``run(flags, out)`` runs plink2 on the input fileset. Returns
+    their list file, count and a description."""
     out, r2 = work / "king_snps", qc["king_prune_r2"]
     if r2 is not None:
         flags, listed = ["--indep-pairwise", qc["prune_window"], qc["prune_step"], r2], Path(f"{out}.prune.in")
     else:
         flags, listed = ["--write-snplist"], Path(f"{out}.snplist")
-    plink.plink2(["--bfile", bfile, "--maf", qc["king_maf"], *flags], out, threads=threads, memory_mb=memory_mb)
+    run([*restrict, "--maf", qc["king_maf"], *flags], out)
     n = _count_lines(listed)
     what = f"LD-pruned (r2 {r2}) SNPs" if r2 is not None else "SNPs"
     return listed, n, f"{n} {what} with MAF >= {qc['king_maf']}"
@@ -95,7 +100,8 @@ def run_qc(bfile: str | Path, phenotypes: pl.DataFrame, covariates: list[str], q
            n_snps: dict[str, int] | None = None) -> dict:
     """Run the QC chain; write the QC'd fileset, PCs, covariate table and summary. Returns the summary.
 
-    Intermediate filesets live in a scratch folder that is removed whether QC succeeds or not.
+    Intermediate files (keep lists, KING, pruning, PCA) live in a scratch folder that is removed
+    whether QC succeeds or not.
     """
     work = Path(out_prefix).parent / "work"
     shutil.rmtree(work, ignore_errors=True)
@@ -107,35 +113,54 @@ def run_qc(bfile: str | Path, phenotypes: pl.DataFrame, covariates: list[str], q
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _filter_steps(bfile: Path, qc: dict, work: Path, run) -> tuple[list[dict], Path, dict]:
+    """The QC filters, in order; returns (one count record per step, the prefix of the last step's
+    .id / .snplist lists, the KING SNP set's summary). ``run(flags, out)`` runs plink2 on
+    ``bfile`` with ``flags``."""
+    steps = []
+    n0, m0 = _counts(bfile)
+    cur = {"individuals": n0, "variants": m0, "lists": []}
+
+    def step(name: str, flags: list, description: str, keep: Path | None = None) -> None:
+        """Apply one filter to what is left (people: ``keep`` or the previous step's list)."""
+        dst = work / name
+        if cur["lists"]:
+            flags = ["--keep", keep or cur["lists"][0], "--extract", cur["lists"][1], *flags]
+        run([*flags, "--write-samples", "--write-snplist"], dst)
+        n_after, m_after = _count_lines(Path(f"{dst}.id")) - 1, _count_lines(Path(f"{dst}.snplist"))
+        steps.append({"step": name, "filter": description,
+                      "individuals_removed": cur["individuals"] - n_after,
+                      "variants_removed": cur["variants"] - m_after,
+                      "individuals_left": n_after, "variants_left": m_after})
+        cur.update(individuals=n_after, variants=m_after, lists=[Path(f"{dst}.id"), Path(f"{dst}.snplist")])
+
+    step("autosomal_snps", ["--autosome", "--snps-only", "just-acgt"], "autosomal biallelic A/C/G/T SNPs")
+    step("variant_call_rate", ["--geno", qc["geno"]], f"variant missing-call rate > {qc['geno']}")
+    step("sample_call_rate", ["--mind", qc["mind"]], f"individual missing-call rate > {qc['mind']}")
+    step("maf", ["--maf", qc["maf"]], f"minor allele frequency < {qc['maf']}")
+    fewhet = qc.get("hwe_mode", "keep-fewhet") == "keep-fewhet"
+    step("hwe", ["--hwe", qc["hwe"], *(["keep-fewhet"] if fewhet else [])],
+         f"HWE exact test p < {qc['hwe']}" + (" (excess heterozygosity only)" if fewhet else ""))
+    restrict = ["--keep", cur["lists"][0], "--extract", cur["lists"][1]]
+    king_snps, n_king, king_what = king_snp_set(run, restrict, qc, work)
+    run([restrict[0], restrict[1], "--extract", king_snps, "--king-cutoff", qc["king_cutoff"]], work / "king")
+    king = {"snps": n_king, "maf": qc["king_maf"], "prune_r2": qc["king_prune_r2"]}
+    step("relatedness", [], f"one of each pair with KING kinship > {qc['king_cutoff']} (on {king_what})",
+         keep=work / "king.king.cutoff.in.id")
+    return steps, work / "relatedness", king
+
+
 def _run_qc(bfile, phenotypes, covariates, qc, out_prefix: Path, eigenvec_path, covar_path, summary_path,
             threads, memory_mb, n_snps: dict[str, int], work: Path) -> dict:
-    steps = []
     n0, m0 = _counts(Path(bfile))
-    summary = {"input": {"individuals": n0, "variants": m0}, "steps": steps}
 
-    def step(name: str, flags: list, description: str, src: Path) -> Path:
-        dst = work / name
-        plink.plink2(["--bfile", src, *flags, "--make-bed"], dst, threads=threads, memory_mb=memory_mb)
-        (n_before, m_before), (n_after, m_after) = _counts(src), _counts(dst)
-        steps.append({"step": name, "filter": description,
-                      "individuals_removed": n_before - n_after, "variants_removed": m_before - m_after,
-                      "individuals_left": n_after, "variants_left": m_after})
-        return dst
+    def run(flags: list, out: Path) -> None:
+        plink.plink2(["--bfile", bfile, *flags], out, threads=threads, memory_mb=memory_mb)
 
-    cur = step("autosomal_snps", ["--autosome", "--snps-only", "just-acgt"],
-               "autosomal biallelic A/C/G/T SNPs", Path(bfile))
-    cur = step("variant_call_rate", ["--geno", qc["geno"]], f"variant missing-call rate > {qc['geno']}", cur)
-    cur = step("sample_call_rate", ["--mind", qc["mind"]], f"individual missing-call rate > {qc['mind']}", cur)
-    cur = step("maf", ["--maf", qc["maf"]], f"minor allele frequency < {qc['maf']}", cur)
-    fewhet = qc.get("hwe_mode", "keep-fewhet") == "keep-fewhet"
-    cur = step("hwe", ["--hwe", qc["hwe"], *(["keep-fewhet"] if fewhet else [])],
-               f"HWE exact test p < {qc['hwe']}" + (" (excess heterozygosity only)" if fewhet else ""), cur)
-    king_snps, n_king, king_what = king_snp_set(cur, qc, work, threads, memory_mb)
-    plink.plink2(["--bfile", cur, "--extract", king_snps, "--king-cutoff", qc["king_cutoff"]], work / "king",
-                 threads=threads, memory_mb=memory_mb)
-    summary["king"] = {"snps": n_king, "maf": qc["king_maf"], "prune_r2": qc["king_prune_r2"]}
-    cur = step("relatedness", ["--keep", work / "king.king.cutoff.in.id"],
-               f"one of each pair with KING kinship > {qc['king_cutoff']} (on {king_what})", cur)
+    steps, last, king = _filter_steps(Path(bfile), qc, work, run)
+    summary = {"input": {"individuals": n0, "variants": m0}, "steps": steps, "king": king}
+    cur = work / "cohort"
+    run(["--keep", f"{last}.id", "--extract", f"{last}.snplist", "--make-bed"], cur)
 
     summary["warnings"] = qc_warnings(steps, qc.get("warn_removed_fraction", 0.1))
     n_final, m_final = _counts(cur)
@@ -151,7 +176,9 @@ def _run_qc(bfile, phenotypes, covariates, qc, out_prefix: Path, eigenvec_path, 
                  work / "prune", threads=threads, memory_mb=memory_mb)
     n_pruned = _count_lines(work / "prune.prune.in")
     n_pcs = min(qc["n_pcs"], n_final - 1, n_pruned - 1)
-    plink.plink2(["--bfile", cur, "--extract", work / "prune.prune.in", "--pca", n_pcs],
+    # exact PCA holds a people x people matrix (50k: 20 GB); plink2's randomized "approx" above 5,000
+    approx = ["approx"] if n_final > PCA_EXACT_MAX else []
+    plink.plink2(["--bfile", cur, "--extract", work / "prune.prune.in", "--pca", n_pcs, *approx],
                  work / "pca", threads=threads, memory_mb=memory_mb)
     eigenval = [float(x) for x in (work / "pca.eigenval").read_text().split()]
     summary["pca"] = {"pruned_snps": n_pruned, "n_pcs": n_pcs, "eigenvalues": eigenval}
@@ -172,8 +199,8 @@ def _run_qc(bfile, phenotypes, covariates, qc, out_prefix: Path, eigenvec_path, 
     summary["covariates_dropped"] = dropped
 
     with io.atomic_prefix(out_prefix, [".bed", ".bim", ".fam"]) as tmp:
-        for suffix in (".bed", ".bim", ".fam"):
-            shutil.copyfile(f"{cur}{suffix}", f"{tmp}{suffix}")
+        for suffix in (".bed", ".bim", ".fam"):  # moved, not copied: the one fileset QC writes
+            Path(f"{cur}{suffix}").replace(f"{tmp}{suffix}")
     shutil.copyfile(work / "pca.eigenvec", f"{eigenvec_path}.tmp")
     Path(f"{eigenvec_path}.tmp").replace(eigenvec_path)
     io.write_tsv(covar_path, covar)

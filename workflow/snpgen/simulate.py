@@ -109,12 +109,8 @@ def build_demography(p: dict):
     raise ValueError(f"demography must be 'two_population' or 'out_of_africa', not {kind!r}")
 
 
-def simulate_genotypes(p: dict, seed: int) -> tuple[np.ndarray, pl.DataFrame, np.ndarray]:
-    """Return (G int8 individuals x SNPs of derived-allele counts, bim frame, population index).
-
-    Population index i refers to the i-th sampled population of :func:`build_demography`;
-    ``ancestry_fractions`` gives their shares (an admixed population's share is
-    ``admixed_fraction``, taken from the others in proportion)."""
+def _sample_sets(p: dict):
+    """(msprime SampleSets, Demography, population sizes) of ``p``."""
     import msprime
 
     n = int(p["n_individuals"])
@@ -127,63 +123,168 @@ def simulate_genotypes(p: dict, seed: int) -> tuple[np.ndarray, pl.DataFrame, np
         fractions = [x * (1 - a) / sum(fractions) for x in fractions] + [a]
     sizes = population_sizes(n, fractions)
     samples = [msprime.SampleSet(k, population=name) for name, k in zip(names, sizes) if k > 0]
+    return samples, dem, sizes
+
+
+def _common_sites(ts, min_maf: float) -> np.ndarray:
+    """Sites with one mutation and a minor allele frequency >= ``min_maf`` (bool per site), from
+    the trees (samples under the mutation): no haplotype matrix of every site, which at 50,000
+    people would be sites x 100,000 int32."""
+    derived = np.zeros(ts.num_sites)
+    one = np.bincount(ts.tables.mutations.site, minlength=ts.num_sites) == 1
+    for tree in ts.trees():
+        for site in tree.sites():
+            if one[site.id]:
+                derived[site.id] = tree.num_samples(site.mutations[0].node)
+    f = derived / ts.num_samples
+    return one & (np.minimum(f, 1 - f) >= min_maf)
+
+
+def _diploid_genotypes(ts) -> np.ndarray:
+    """individuals x sites int8 derived-allele counts (sample nodes 2i, 2i+1 = individual i),
+    decoded site by site."""
+    g = np.empty((ts.num_samples // 2, ts.num_sites), dtype=np.int8)
+    for j, var in enumerate(ts.variants(copy=False)):
+        h = var.genotypes > 0
+        g[:, j] = h[0::2].view(np.int8) + h[1::2].view(np.int8)
+    return g
+
+
+def _simulate_chromosome(c: int, samples, dem, p: dict, rng: np.random.Generator) -> tuple[np.ndarray, pl.DataFrame]:
+    """Chromosome ``c``: (individuals x SNPs int8 derived-allele counts, its bim frame); only the
+    kept SNPs are ever decoded."""
+    import msprime
+
+    ts = msprime.sim_ancestry(
+        samples=samples, demography=dem,
+        sequence_length=float(p["chromosome_length_mb"]) * 1e6,
+        recombination_rate=p["recombination_rate"], random_seed=int(rng.integers(1, 2**31 - 1)),
+    )
+    ts = msprime.sim_mutations(ts, rate=p["mutation_rate"], random_seed=int(rng.integers(1, 2**31 - 1)))
+    keep = _common_sites(ts, p["min_maf"])
+    ts = ts.delete_sites(np.flatnonzero(~keep), record_provenance=False)
+    pos = ts.tables.sites.position.astype(np.int64) + 1
+    anc = np.array([site.ancestral_state for site in ts.sites()])
+    der = np.array([site.mutations[0].derived_state for site in ts.sites()])
+    # msprime can place two sites at the same integer position: keep the first
+    _, first = np.unique(pos, return_index=True)
+    sel = np.sort(first)
+    bim = pl.DataFrame({
+        "CHR": [str(c)] * len(sel), "ID": [f"{c}:{q}" for q in pos[sel]], "CM": [0.0] * len(sel),
+        "POS": pos[sel], "A1": der[sel], "A2": anc[sel],
+    })
+    g = _diploid_genotypes(ts)
+    return (g if len(sel) == g.shape[1] else np.ascontiguousarray(g[:, sel])), bim
+
+
+def iter_chromosomes(p: dict, seed: int):
+    """Yield (chromosome, individuals x SNPs int8, bim frame) one chromosome at a time, then
+    nothing; the population index of each individual is :func:`population_index`. The same seed
+    gives the same chromosomes as :func:`simulate_genotypes`."""
+    samples, dem, _ = _sample_sets(p)
     rng = np.random.default_rng(seed)
-    blocks, bims = [], []
     for c in range(1, int(p["n_chromosomes"]) + 1):
-        ts = msprime.sim_ancestry(
-            samples=samples, demography=dem,
-            sequence_length=float(p["chromosome_length_mb"]) * 1e6,
-            recombination_rate=p["recombination_rate"], random_seed=int(rng.integers(1, 2**31 - 1)),
-        )
-        ts = msprime.sim_mutations(ts, rate=p["mutation_rate"], random_seed=int(rng.integers(1, 2**31 - 1)))
-        n_mut = np.bincount(ts.tables.mutations.site, minlength=ts.num_sites)
-        hap = ts.genotype_matrix()  # sites x haploid samples (0 ancestral, >=1 derived)
-        g = (hap[:, 0::2] > 0).astype(np.int8) + (hap[:, 1::2] > 0).astype(np.int8)  # sites x individuals
-        f = g.mean(axis=1) / 2
-        keep = (n_mut == 1) & (np.minimum(f, 1 - f) >= p["min_maf"])
-        sites = ts.tables.sites
-        pos = sites.position.astype(np.int64)[keep] + 1
-        anc = np.array([ts.site(i).ancestral_state for i in np.flatnonzero(keep)])
-        first_mut = np.searchsorted(ts.tables.mutations.site, np.flatnonzero(keep))
-        der = np.array([ts.mutation(int(k)).derived_state for k in first_mut])
-        # msprime can place two sites at the same integer position: keep the first
-        _, first = np.unique(pos, return_index=True)
-        sel = np.sort(first)
-        blocks.append(g[keep][sel].T)
-        bims.append(pl.DataFrame({
-            "CHR": [str(c)] * len(sel), "ID": [f"{c}:{q}" for q in pos[sel]], "CM": [0.0] * len(sel),
-            "POS": pos[sel], "A1": der[sel], "A2": anc[sel],
-        }))
-    G = np.ascontiguousarray(np.concatenate(blocks, axis=1))
-    population = np.repeat(np.arange(len(sizes), dtype=np.int8), sizes)
-    return G, pl.concat(bims), population
+        yield (c, *_simulate_chromosome(c, samples, dem, p, rng))
+
+
+def population_index(p: dict) -> np.ndarray:
+    """Population index per individual, in the order :func:`iter_chromosomes` writes them."""
+    sizes = _sample_sets(p)[2]
+    return np.repeat(np.arange(len(sizes), dtype=np.int8), sizes)
+
+
+def simulate_genotypes(p: dict, seed: int) -> tuple[np.ndarray, pl.DataFrame, np.ndarray]:
+    """Return (G int8 individuals x SNPs of derived-allele counts, bim frame, population index),
+    the whole genome in memory (``per_chromosome`` cohorts use :func:`iter_chromosomes`).
+
+    Population index i refers to the i-th sampled population of :func:`build_demography`;
+    ``ancestry_fractions`` gives their shares (an admixed population's share is
+    ``admixed_fraction``, taken from the others in proportion)."""
+    blocks, bims = [], []
+    for _, g, bim in iter_chromosomes(p, seed):
+        blocks.append(g)
+        bims.append(bim)
+    return np.ascontiguousarray(np.concatenate(blocks, axis=1)), pl.concat(bims), population_index(p)
+
+
+def _artefact_pairs(n: int, a: dict, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(duplicate pairs, relative pairs) of individual indices, each an (k, 2) array."""
+    order = rng.permutation(n)
+    dups = order[: a["duplicates"] * 2].reshape(-1, 2)
+    rels = order[a["duplicates"] * 2: a["duplicates"] * 2 + a["relatives"] * 2].reshape(-1, 2)
+    return dups, rels
+
+
+def _plant_copies_and_calls(G: np.ndarray, a: dict, dups, rels, n_hwe: int, rng: np.random.Generator,
+                            offset: int = 0) -> np.ndarray:
+    """In place on G (the genome's columns ``offset``...): duplicates, relatives, ``n_hwe``
+    HWE-violating SNPs and random missing calls. Returns the HWE SNPs' column indices."""
+    n, m = G.shape
+    for i, j in dups:  # near-identical copy (genotyping a sample twice)
+        G[j] = G[i]
+        flip = rng.random(m) < 0.002
+        G[j, flip] = rng.integers(0, 3, flip.sum())
+    block = ((np.arange(m) + offset) // 500) % 2 == 0
+    for i, j in rels:  # share one haplotype-equivalent in alternating blocks: kinship ~0.25
+        G[j, block] = G[i, block]
+    hwe_snps = rng.choice(m, n_hwe, replace=False)
+    G[:, hwe_snps] = np.where(rng.random((n, len(hwe_snps))) < 0.9, 1, G[:, hwe_snps])  # excess heterozygotes
+    # random missing calls, drawn in blocks of rows (~8 M draws): the same draws as one
+    # rng.random(G.shape), without a float64 matrix of G's size (50k x 23k: 9 GB)
+    rows = max(1, 8_000_000 // max(m, 1))
+    for start in range(0, n, rows):
+        block = G[start:start + rows]
+        block[rng.random(block.shape) < a["missing_rate"]] = -1
+    return hwe_snps
+
+
+def _plant_bad_calls(G: np.ndarray, a: dict, bad_samples: np.ndarray, n_bad_snps: int,
+                     rng: np.random.Generator) -> np.ndarray:
+    """In place on G: many missing calls for ``bad_samples`` and for ``n_bad_snps`` random SNPs
+    (returned)."""
+    n, m = G.shape
+    G[np.ix_(bad_samples, np.arange(m))] = np.where(
+        rng.random((len(bad_samples), m)) < a["bad_sample_missing"], -1, G[bad_samples])
+    bad_snps = rng.choice(m, n_bad_snps, replace=False)
+    G[:, bad_snps] = np.where(rng.random((n, len(bad_snps))) < a["bad_snp_missing"], -1, G[:, bad_snps])
+    return bad_snps
 
 
 def plant_artefacts(G: np.ndarray, a: dict, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
     """Plant QC artefacts in place of a clean matrix; returns (G with -1 missing, what was planted)."""
     n, m = G.shape
     G = G.copy()
-    order = rng.permutation(n)
-    dups = order[: a["duplicates"] * 2].reshape(-1, 2)
-    rels = order[a["duplicates"] * 2: a["duplicates"] * 2 + a["relatives"] * 2].reshape(-1, 2)
-    for i, j in dups:  # near-identical copy (genotyping a sample twice)
-        G[j] = G[i]
-        flip = rng.random(m) < 0.002
-        G[j, flip] = rng.integers(0, 3, flip.sum())
-    for i, j in rels:  # share one haplotype-equivalent in alternating blocks: kinship ~0.25
-        block = (np.arange(m) // 500) % 2 == 0
-        G[j, block] = G[i, block]
-    hwe_snps = rng.choice(m, a["hwe_snps"], replace=False)
-    G[:, hwe_snps] = np.where(rng.random((n, len(hwe_snps))) < 0.9, 1, G[:, hwe_snps])  # excess heterozygotes
-    G[rng.random(G.shape) < a["missing_rate"]] = -1
+    dups, rels = _artefact_pairs(n, a, rng)
+    hwe_snps = _plant_copies_and_calls(G, a, dups, rels, a["hwe_snps"], rng)
     bad_samples = rng.choice(n, a["bad_samples"], replace=False)
-    G[np.ix_(bad_samples, np.arange(m))] = np.where(
-        rng.random((len(bad_samples), m)) < a["bad_sample_missing"], -1, G[bad_samples])
-    bad_snps = rng.choice(m, a["bad_snps"], replace=False)
-    G[:, bad_snps] = np.where(rng.random((n, len(bad_snps))) < a["bad_snp_missing"], -1, G[:, bad_snps])
+    bad_snps = _plant_bad_calls(G, a, bad_samples, a["bad_snps"], rng)
     planted = {"duplicates": len(dups), "relative_pairs": len(rels), "hwe_snps": len(hwe_snps),
                "bad_samples": len(bad_samples), "bad_snps": len(bad_snps)}
     return G, planted
+
+
+def plant_artefacts_by_chromosome(clean: Path, out: Path, chromosomes: list[np.ndarray], a: dict,
+                                  rng: np.random.Generator) -> dict:
+    """The artefacts of :func:`plant_artefacts` on the fileset ``clean``, read and written one
+    chromosome (``chromosomes``: each one's column indices) at a time into the fileset ``out``:
+    the same people are duplicated, related and bad on every chromosome; the HWE and bad SNPs
+    are shared out over the chromosomes by their sizes. Returns what was planted."""
+    fam, bim = io.read_fam(clean), io.read_bim(clean)
+    n = fam.height
+    dups, rels = _artefact_pairs(n, a, rng)
+    bad_samples = rng.choice(n, a["bad_samples"], replace=False)
+    sizes = [len(cols) for cols in chromosomes]
+    n_hwe, n_bad = population_sizes(a["hwe_snps"], sizes), population_sizes(a["bad_snps"], sizes)
+    parts = []
+    for k, cols in enumerate(chromosomes):
+        G = io.read_genotypes(clean, variant_index=cols)
+        _plant_copies_and_calls(G, a, dups, rels, n_hwe[k], rng, offset=int(cols[0]))
+        _plant_bad_calls(G, a, bad_samples, n_bad[k], rng)
+        parts.append(out.parent / f"{out.name}.part{k + 1}")
+        io.write_bed(parts[-1], G, fam, bim[int(cols[0]): int(cols[-1]) + 1])
+    io.concat_beds(parts, out)
+    return {"duplicates": len(dups), "relative_pairs": len(rels), "hwe_snps": int(sum(n_hwe)),
+            "bad_samples": len(bad_samples), "bad_snps": int(sum(n_bad))}
 
 
 def liability_phenotype(G: np.ndarray, h2: float, prevalence: float, causal: np.ndarray,
@@ -218,43 +319,86 @@ def ancestry_shift(spec, population: np.ndarray) -> np.ndarray:
     return float(spec or 0.0) * (population > 0)
 
 
-def simulate_cohort(params: dict, out_prefix: str | Path, phenotypes_path: str | Path,
-                    truth_path: str | Path, seed: int, threads: int = 1) -> dict:
-    """Simulate and write the demo cohort. Returns aggregate counts for the log."""
-    rng = np.random.default_rng(seed)
-    G, bim, population = simulate_genotypes(params, int(rng.integers(1, 2**31 - 1)))
-    names = build_demography(params)[1]
-    n, m = G.shape
-    fid = [f"DEMO{i + 1:06d}" for i in range(n)]
-    sex = rng.integers(1, 3, n)
-    age = np.round(rng.normal(params["age_mean"], params["age_sd"], n), 1)
+def _clean_genome_by_chromosome(params: dict, seed: int, fam: pl.DataFrame, clean: Path):
+    """Simulate chromosome by chromosome, writing each as a fileset and concatenating them into
+    ``clean`` (one chromosome's dense matrix in memory at a time). Returns (bim, the common SNPs'
+    column indices, each chromosome's column indices, a reader of the genotypes of given columns)."""
+    parts, bims, common, chromosomes, offset = [], [], [], [], 0
+    for c, g, bim in iter_chromosomes(params, seed):
+        f = g.mean(0) / 2
+        common.append(offset + np.flatnonzero(np.minimum(f, 1 - f) >= 0.05))
+        chromosomes.append(offset + np.arange(g.shape[1]))
+        parts.append(clean.parent / f"{clean.name}.chr{c}")
+        io.write_bed(parts[-1], g, fam, bim)
+        bims.append(bim)
+        offset += g.shape[1]
+        del g
+    io.concat_beds(parts, clean)
+    return (pl.concat(bims), np.concatenate(common), chromosomes,
+            lambda cols: io.read_genotypes(clean, variant_index=np.asarray(cols)))
 
-    common = np.flatnonzero(np.minimum(G.mean(0) / 2, 1 - G.mean(0) / 2) >= 0.05)
-    pheno = {"FID": fid, "IID": fid, "sex": sex, "age": age}
-    # ancestry labels: for the evaluation and the report only, never for training
-    truth = {"seed": seed, "n_individuals": n, "n_snps": m, "populations": names,
-             "population_counts": {k: int((population == i).sum()) for i, k in enumerate(names)},
-             "ancestry": {iid: names[i] for iid, i in zip(fid, population)}, "diseases": {}}
+
+def _phenotypes(params: dict, n: int, bim: pl.DataFrame, population: np.ndarray, common: np.ndarray,
+                columns, rng: np.random.Generator) -> tuple[dict, dict]:
+    """(phenotype table columns, truth's disease part): liability-threshold diseases on causal SNPs
+    drawn from ``common``; ``columns(indices)`` returns the genotypes of those SNPs."""
+    pheno, diseases = {}, {}
+    ids = bim["ID"].to_list()
     for name, d in params["diseases"].items():
         causal = np.sort(rng.choice(common, d["n_causal"], replace=False))
         shift = ancestry_shift(d.get("ancestry_shift", 0.0), population)
-        status, beta = liability_phenotype(G, d["h2"], d["prevalence"], causal, rng, shift)
+        status, beta = liability_phenotype(columns(causal), d["h2"], d["prevalence"], np.arange(len(causal)),
+                                           rng, shift)
         col = status.astype(object)
         col[rng.random(n) < params["artefacts"]["pheno_missing"]] = "NA"
         pheno[name] = [str(v) for v in col]
-        ids = bim["ID"].to_list()
-        truth["diseases"][name] = {
+        diseases[name] = {
             "h2": d["h2"], "prevalence": d["prevalence"], "ancestry_shift": d.get("ancestry_shift", 0.0),
             "n_causal": int(len(causal)), "observed_case_fraction": float(status.mean()),
             "causal": [{"id": ids[j], "beta": float(b)} for j, b in zip(causal, beta)],
         }
+    return pheno, diseases
 
-    G, planted = plant_artefacts(G, params["artefacts"], rng)
-    truth["planted_artefacts"] = planted
+
+def simulate_cohort(params: dict, out_prefix: str | Path, phenotypes_path: str | Path,
+                    truth_path: str | Path, seed: int, threads: int = 1) -> dict:
+    """Simulate and write the demo cohort. Returns aggregate counts for the log.
+
+    With ``per_chromosome: true`` in ``params`` (biobank-size cohorts), no more than one
+    chromosome's dense matrix is held in memory: the chromosomes are simulated, written and
+    concatenated one by one, the phenotypes read only the causal SNPs back, and the artefacts are
+    planted chromosome by chromosome. Without artefacts, both ways write the same cohort."""
+    rng = np.random.default_rng(seed)
+    geno_seed = int(rng.integers(1, 2**31 - 1))  # the genotypes draw from their own generator
+    population, names = population_index(params), build_demography(params)[1]
+    n = len(population)
+    fid = [f"DEMO{i + 1:06d}" for i in range(n)]
+    sex = rng.integers(1, 3, n)
+    age = np.round(rng.normal(params["age_mean"], params["age_sd"], n), 1)
     fam = pl.DataFrame({"FID": fid, "IID": fid, "SEX": sex, "PHENO": ["-9"] * n})
     out_prefix = Path(out_prefix)
     raw = out_prefix.parent / ".raw" / "raw"
-    io.write_bed(raw, G, fam, bim)
+    if params.get("per_chromosome"):
+        clean = raw.with_name("clean")
+        bim, common, chromosomes, columns = _clean_genome_by_chromosome(params, geno_seed, fam, clean)
+    else:
+        G, bim, _ = simulate_genotypes(params, geno_seed)
+        f = G.mean(0) / 2
+        common, columns = np.flatnonzero(np.minimum(f, 1 - f) >= 0.05), (lambda cols: G[:, cols])
+    # ancestry labels: for the evaluation and the report only, never for training
+    truth = {"seed": seed, "n_individuals": n, "n_snps": bim.height, "populations": names,
+             "population_counts": {k: int((population == i).sum()) for i, k in enumerate(names)},
+             "ancestry": {iid: names[i] for iid, i in zip(fid, population)}}
+    pheno, truth["diseases"] = _phenotypes(params, n, bim, population, common, columns, rng)
+    pheno = {"FID": fid, "IID": fid, "sex": sex, "age": age, **pheno}
+    if params.get("per_chromosome"):
+        planted = plant_artefacts_by_chromosome(clean, raw, chromosomes, params["artefacts"], rng)
+        for suffix in (".bed", ".bim", ".fam"):
+            Path(f"{clean}{suffix}").unlink()
+    else:
+        G, planted = plant_artefacts(G, params["artefacts"], rng)
+        io.write_bed(raw, G, fam, bim)
+    truth["planted_artefacts"] = planted
     # plink2 writes the delivered fileset (as a core's genotyping pipeline would)
     with io.atomic_prefix(out_prefix, [".bed", ".bim", ".fam"]) as tmp:
         plink.plink2(["--bfile", raw, "--make-bed"], tmp, threads=threads)
@@ -263,4 +407,4 @@ def simulate_cohort(params: dict, out_prefix: str | Path, phenotypes_path: str |
     raw.parent.rmdir()
     io.write_tsv(phenotypes_path, pl.DataFrame(pheno))
     io.atomic_write_text(truth_path, json.dumps(truth, indent=2) + "\n")
-    return {"n_individuals": n, "n_snps": m, **planted}
+    return {"n_individuals": n, "n_snps": bim.height, **planted}
