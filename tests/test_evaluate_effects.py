@@ -110,3 +110,6 @@ def test_without_truth_only_the_holdout_comparison_and_no_synthetic_gwas(cohorts
     m = effects.effects_metrics(g, ids=cohorts["ids"], levels=cohorts["levels"], n_pcs=4, true_beta=cohorts["true"])
     assert m["vs_holdout"]["synthetic"] is None and m["vs_truth"]["synthetic"] is None
     assert m["recovery"]["5e-08"]["synthetic"] is None and m["vs_truth"]["real_train"] is not None
+    g = {"real_train": cohorts["gwas"]["real_train"], "holdout": None, "synthetic": cohorts["gwas"]["copy"]}
+    m = effects.effects_metrics(g, ids=cohorts["ids"], levels=cohorts["levels"], n_pcs=4, true_beta=cohorts["true"])
+    assert m["vs_holdout"] == {"real_train": None, "synthetic": None} and m["recovery"]["5e-08"]["holdout"] is None

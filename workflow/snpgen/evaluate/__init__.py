@@ -380,30 +380,35 @@ def _effects(figs, *, bim, pca, G_t, G_h, G_s, y_s, train, test, synthetic, figd
     for the leading PCs of the selected SNPs) against the held-out GWAS and the simulated truth."""
     import numpy as np
 
+    from ..plink import PlinkError
     from . import effects, fidelity, figures
 
     k = int(min(P["effects_n_pcs"], pca["loadings"].shape[1]))
     ks = y_s >= 0
     two_classes = bool(ks.sum()) and len(np.unique(y_s[ks])) == 2
-    gwas = {}
+    gwas, failed = {}, []
     for name, prefix, G in (("real_train", train, G_t), ("holdout", test, G_h), ("synthetic", synthetic, G_s)):
+        gwas[name] = None
         if name == "synthetic" and not two_classes:
-            gwas[name] = None
             continue
-        gwas[name] = effects.pc_gwas(prefix, fidelity.project(G, pca)[:, :k], bim, workdir / f"glm_pc_{name}",
-                                     threads=threads, memory_mb=memory_mb)
+        try:
+            gwas[name] = effects.pc_gwas(prefix, fidelity.project(G, pca)[:, :k], bim, workdir / f"glm_pc_{name}",
+                                         threads=threads, memory_mb=memory_mb)
+        except PlinkError as e:  # reported, not fatal: these numbers are not a release check
+            failed.append(f"{name}: plink2 --glm failed ({str(e).splitlines()[0][:200]})")
     ids = bim["ID"].to_numpy()
     true = (effects.true_effects(truth.get("causal", []), ids, fidelity.allele_frequencies(G_t))
             if truth else None)
     out = effects.effects_metrics(gwas, ids=ids, levels=effects.significance_levels(P["gwas_p_thresholds"],
                                                                                     bim.height),
                                   n_pcs=k, true_beta=true)
-    if true is not None and gwas["synthetic"] is not None:
+    if true is not None and all(gwas.values()):
         betas = {"real train": gwas["real_train"][0], "real held-out": gwas["holdout"][0],
                  "synthetic": gwas["synthetic"][0]}
         figs.append(figures.effects_vs_truth(true, betas, figdir / "effects_truth.png").name)
-    if not two_classes:
-        out["note"] = "synthetic cohort has a single phenotype class; no GWAS"
+    notes = failed + ([] if two_classes else ["synthetic cohort has a single phenotype class; no GWAS"])
+    if notes:
+        out["note"] = "; ".join(notes)
     return out
 
 

@@ -90,8 +90,9 @@ def effects_metrics(gwas: dict, *, ids, levels: dict[str, float], n_pcs: int,
     out: dict = {"method": (f"plink2 --glm logistic (Firth fallback) adjusted for PC1-PC{n_pcs} of the selected "
                             "SNPs (PCA of real train, every cohort projected); log(OR) per .bim column-5 allele"),
                  "n_pcs": int(n_pcs)}
-    b_h = gwas["holdout"][0]
-    out["vs_holdout"] = {c: replication(gwas[c][0], b_h) if gwas.get(c) else None for c in ("real_train", "synthetic")}
+    b_h = gwas["holdout"][0] if gwas.get("holdout") else None
+    out["vs_holdout"] = {c: replication(gwas[c][0], b_h) if gwas.get(c) and b_h is not None else None
+                         for c in ("real_train", "synthetic")}
     if true_beta is None:
         return out
     causal = true_beta != 0
