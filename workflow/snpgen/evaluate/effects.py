@@ -69,14 +69,16 @@ def replication(beta: np.ndarray, beta_holdout: np.ndarray) -> dict:
 
 def pc_gwas(bfile: str | Path, pcs: np.ndarray, bim: pl.DataFrame, out: str | Path, *, threads: int = 1,
             memory_mb: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """plink2 --glm of a fileset adjusted for ``pcs`` (its rows' PC scores, .fam order); betas
-    (.bim column-5 allele) and p-values in ``bim`` order."""
+    """plink2 --glm of a fileset adjusted for ``pcs`` (its rows' PC scores, .fam order; no column:
+    no covariates); betas (.bim column-5 allele) and p-values in ``bim`` order."""
     from .. import io
 
-    fam = io.read_fam(bfile)
-    cov = Path(f"{out}.covar")
-    pl.DataFrame({"#FID": fam["FID"], "IID": fam["IID"],
-                  **{f"PC{j + 1}": pcs[:, j] for j in range(pcs.shape[1])}}).write_csv(cov, separator="\t")
+    cov = None
+    if pcs.shape[1]:
+        fam = io.read_fam(bfile)
+        cov = Path(f"{out}.covar")
+        pl.DataFrame({"#FID": fam["FID"], "IID": fam["IID"],
+                      **{f"PC{j + 1}": pcs[:, j] for j in range(pcs.shape[1])}}).write_csv(cov, separator="\t")
     glm = run_glm(bfile, out, threads=threads, memory_mb=memory_mb, covar=cov)
     return align_betas(read_glm(glm), bim)
 
@@ -87,8 +89,9 @@ def effects_metrics(gwas: dict, *, ids, levels: dict[str, float], n_pcs: int,
     (None: no GWAS, e.g. a synthetic cohort with one class). With ``true_beta`` (simulated cohorts,
     :func:`true_effects`) the comparison with the true effects and the causal-SNP recovery
     (TPR/FDR at each of ``levels``) are added."""
-    out: dict = {"method": (f"plink2 --glm logistic (Firth fallback) adjusted for PC1-PC{n_pcs} of the selected "
-                            "SNPs (PCA of real train, every cohort projected); log(OR) per .bim column-5 allele"),
+    adj = (f"adjusted for PC1-PC{n_pcs} of the selected SNPs (PCA of real train, every cohort projected)"
+           if n_pcs else "no covariates")
+    out: dict = {"method": f"plink2 --glm logistic (Firth fallback), {adj}; log(OR) per .bim column-5 allele",
                  "n_pcs": int(n_pcs)}
     b_h = gwas["holdout"][0] if gwas.get("holdout") else None
     out["vs_holdout"] = {c: replication(gwas[c][0], b_h) if gwas.get(c) and b_h is not None else None
