@@ -113,3 +113,18 @@ def test_without_truth_only_the_holdout_comparison_and_no_synthetic_gwas(cohorts
     g = {"real_train": cohorts["gwas"]["real_train"], "holdout": None, "synthetic": cohorts["gwas"]["copy"]}
     m = effects.effects_metrics(g, ids=cohorts["ids"], levels=cohorts["levels"], n_pcs=4, true_beta=cohorts["true"])
     assert m["vs_holdout"] == {"real_train": None, "synthetic": None} and m["recovery"]["5e-08"]["holdout"] is None
+
+
+def test_no_pcs_runs_the_gwas_without_covariates(plink2_available, tmp_path):
+    """effects_n_pcs: 0 -- the same plink2 --glm as the synthetic-vs-training comparison (no covariates)."""
+    bim = make_bim(200)
+    prefix = tmp_path / "copy"
+    G = np.random.default_rng(3).binomial(2, 0.3, size=(300, 200)).astype(np.int8)
+    y = np.r_[np.ones(100, int), np.zeros(200, int)]
+    io.write_bed(prefix, G, make_fam(300, y), bim)
+    b0, p0 = effects.pc_gwas(prefix, np.empty((300, 0)), bim, tmp_path / "glm0")
+    b1, p1 = fidelity.align_betas(fidelity.read_glm(fidelity.run_glm(prefix, tmp_path / "glm1")), bim)
+    assert np.allclose(b0, b1, equal_nan=True) and np.isfinite(b0).all()
+    g = {"real_train": (b0, p0), "holdout": (b1, p1), "synthetic": (b0, p0)}
+    m = effects.effects_metrics(g, ids=bim["ID"].to_numpy(), levels={"5e-08": 5e-8}, n_pcs=0)
+    assert "no covariates" in m["method"] and m["vs_holdout"]["synthetic"]["correlation"] == pytest.approx(1.0)
