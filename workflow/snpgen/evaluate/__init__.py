@@ -317,7 +317,7 @@ def _utility_fidelity(metrics, figs, *, G_t, G_h, G_s, y_t, y_h, y_s, bim, fam_t
     figs.append(figures.het_hwe(F_t, F_s, hp_t, hp_s, figdir / "het_hwe.png").name)
 
     truth = _disease_truth(truth_json, disease)
-    fid["gwas"], _ = _gwas_vs_training(figs, bim=bim, y_s=y_s, synthetic=synthetic, real_gwas=real_gwas,
+    fid["gwas"] = _gwas_vs_training(figs, bim=bim, y_s=y_s, synthetic=synthetic, real_gwas=real_gwas,
                                          figdir=figdir, workdir=workdir, P=P, truth=truth, threads=threads,
                                          memory_mb=memory_mb, say=say)
     say("fidelity: GWAS effects against held-out real people (and the simulated truth)")
@@ -325,6 +325,13 @@ def _utility_fidelity(metrics, figs, *, G_t, G_h, G_s, y_t, y_h, y_s, bim, fam_t
                               synthetic=synthetic, figdir=figdir, workdir=workdir, P=P, truth=truth,
                               threads=threads, memory_mb=memory_mb)
     metrics["fidelity"] = fid
+
+
+def _two_classes(y) -> bool:
+    """Whether the labelled individuals (y >= 0) hold both classes (a GWAS is possible)."""
+    import numpy as np
+
+    return len(np.unique(y[y >= 0])) == 2
 
 
 def _disease_truth(truth_json: str | None, disease: str) -> dict | None:
@@ -338,7 +345,7 @@ def _disease_truth(truth_json: str | None, disease: str) -> dict | None:
 
 
 def _gwas_vs_training(figs, *, bim, y_s, synthetic, real_gwas, figdir, workdir, P, truth, threads, memory_mb,
-                      say) -> tuple[dict, "np.ndarray | None"]:
+                      say) -> dict:
     """``fidelity.gwas``: the synthetic cohort's GWAS (no covariates) against the training GWAS."""
     import numpy as np
 
@@ -346,11 +353,10 @@ def _gwas_vs_training(figs, *, bim, y_s, synthetic, real_gwas, figdir, workdir, 
 
     say("fidelity: GWAS on the synthetic cohort")
     K = bim.height
-    ks = y_s >= 0
     real_glm = fidelity.read_glm(real_gwas)
     beta_r, p_r = fidelity.align_betas(real_glm, bim)
     gw: dict = {"covariates_real": "as in the training GWAS", "covariates_synthetic": "none"}
-    if ks.sum() and len(np.unique(y_s[ks])) == 2:
+    if _two_classes(y_s):
         syn_glm = fidelity.read_glm(fidelity.run_glm(synthetic, workdir / "glm_syn", threads=threads,
                                                      memory_mb=memory_mb))
         beta_s, p_s = fidelity.align_betas(syn_glm, bim)
@@ -371,7 +377,7 @@ def _gwas_vs_training(figs, *, bim, y_s, synthetic, real_gwas, figdir, workdir, 
                 "synthetic": fidelity.causal_recovery(p_s, ids, causal, val) if p_s is not None else None,
             }
         gw["causal_recovery"] = rec
-    return gw, p_s
+    return gw
 
 
 def _effects(figs, *, bim, pca, G_t, G_h, G_s, y_s, train, test, synthetic, figdir, workdir, P, truth, threads,
@@ -384,18 +390,18 @@ def _effects(figs, *, bim, pca, G_t, G_h, G_s, y_s, train, test, synthetic, figd
     from . import effects, fidelity, figures
 
     k = int(min(P["effects_n_pcs"], pca["loadings"].shape[1]))
-    ks = y_s >= 0
-    two_classes = bool(ks.sum()) and len(np.unique(y_s[ks])) == 2
+    two_classes = _two_classes(y_s)
     gwas, failed = {}, []
     for name, prefix, G in (("real_train", train, G_t), ("holdout", test, G_h), ("synthetic", synthetic, G_s)):
         gwas[name] = None
         if name == "synthetic" and not two_classes:
             continue
         try:
-            gwas[name] = effects.pc_gwas(prefix, fidelity.project(G, pca)[:, :k], bim, workdir / f"glm_pc_{name}",
-                                         threads=threads, memory_mb=memory_mb)
-        except PlinkError as e:  # reported, not fatal: these numbers are not a release check
-            failed.append(f"{name}: plink2 --glm failed ({str(e).splitlines()[0][:200]})")
+            scores = np.vstack([fidelity.project(G[i:i + 8192], pca)[:, :k] for i in range(0, G.shape[0], 8192)])
+            gwas[name] = effects.pc_gwas(prefix, scores, bim, workdir / f"glm_pc_{name}", threads=threads,
+                                         memory_mb=memory_mb)
+        except PlinkError as e:  # reported, not fatal (not a release check); plink's log tail may name
+            failed.append(f"{name}: {str(e).split(':')[0]}")  # people, so only "plink2 failed (exit n)"
     ids = bim["ID"].to_numpy()
     true = (effects.true_effects(truth.get("causal", []), ids, fidelity.allele_frequencies(G_t))
             if truth else None)
