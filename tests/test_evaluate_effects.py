@@ -70,7 +70,8 @@ def cohorts(tmp_path_factory, plink2_available):
     ids = bim["ID"].to_numpy()
     truth = [{"id": f"rs{c}", "beta": float(b)} for c, b in zip(causal, beta_std)]
     true = effects.true_effects(truth, ids, fidelity.allele_frequencies(G[T]))
-    return {"gwas": gwas, "ids": ids, "true": true, "levels": effects.significance_levels([5e-8, "bonferroni"], L)}
+    return {"gwas": gwas, "ids": ids, "true": true, "levels": effects.significance_levels([5e-8, "bonferroni"], L),
+            "dir": tmp, "sets": sets, "pca": pca, "bim": bim, "truth": truth}
 
 
 def _metrics(c, synthetic: str, truth: bool = True) -> dict:
@@ -128,3 +129,21 @@ def test_no_pcs_runs_the_gwas_without_covariates(plink2_available, tmp_path):
     g = {"real_train": (b0, p0), "holdout": (b1, p1), "synthetic": (b0, p0)}
     m = effects.effects_metrics(g, ids=bim["ID"].to_numpy(), levels={"5e-08": 5e-8}, n_pcs=0)
     assert "no covariates" in m["method"] and m["vs_holdout"]["synthetic"]["correlation"] == pytest.approx(1.0)
+
+
+def test_evaluation_section_with_a_one_class_synthetic_cohort(cohorts, tmp_path):
+    """snpgen.evaluate's fidelity.effects step: the real rows and a note, no synthetic GWAS, no figure."""
+    from snpgen.evaluate import _effects, merged_params
+
+    c, sets = cohorts, cohorts["sets"]
+    G_s = sets["copy"][0]
+    io.write_bed(tmp_path / "one", G_s, make_fam(G_s.shape[0], np.zeros(G_s.shape[0], int), prefix="SYN"), c["bim"])
+    figs: list = []
+    out = _effects(figs, bim=c["bim"], pca=c["pca"], G_t=sets["real_train"][0], G_h=sets["holdout"][0], G_s=G_s,
+                   y_s=np.zeros(G_s.shape[0], int), train=c["dir"] / "real_train", test=c["dir"] / "holdout",
+                   synthetic=tmp_path / "one", figdir=tmp_path, workdir=tmp_path, P=merged_params({}),
+                   truth={"causal": c["truth"]}, threads=1, memory_mb=None)
+    assert figs == [] and "single phenotype class" in out["note"]
+    assert out["vs_holdout"]["synthetic"] is None and out["vs_truth"]["real_train"]["causal"]["correlation"] > 0.8
+    assert out["vs_holdout"]["real_train"]["correlation"] == pytest.approx(
+        _metrics(c, "copy")["vs_holdout"]["real_train"]["correlation"], abs=1e-6)
