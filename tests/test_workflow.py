@@ -168,7 +168,7 @@ def test_metrics_and_report_exist_for_every_generator(workflow_run, disease):
             assert vb["auc"] == pytest.approx(b["tstr"]["auc"])  # the same classifier, test split and resamples
             assert vb["delta_ci_low"] <= vb["delta"] <= vb["delta_ci_high"]
         ef = m["fidelity"]["effects"]  # issue 23: effects against held-out real people and the simulated truth
-        assert ef["vs_holdout"]["real_train"]["n_snps"] == 128 and ef["vs_holdout"]["synthetic"] is not None
+        assert 0 < ef["vs_holdout"]["real_train"]["n_snps"] <= 128 and ef["vs_holdout"]["synthetic"] is not None
         assert set(ef["recovery"]) == {"5e-08", "bonferroni"} and ef["recovery"]["5e-08"]["synthetic"] is not None
         assert all(set(ef["vs_truth"][c]) == {"all", "causal"} for c in ("real_train", "holdout", "synthetic"))
         assert "effects_truth.png" in m["figures"]
