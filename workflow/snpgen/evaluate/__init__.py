@@ -9,6 +9,8 @@ named ``run_*``):
   genotypes, segment replay, trait-linked attribute inference), AUC and TPR at low FPR.
 - :mod:`snpgen.evaluate.fidelity` allele frequencies, LD windows and decay, PCA projection,
   heterozygosity/HWE summaries (``run_het_hardy``), synthetic GWAS (``run_glm``) comparison.
+- :mod:`snpgen.evaluate.effects`  GWAS effects against independent references: held-out real people
+  and, for a simulated cohort, the true effects; causal-SNP recovery (``pc_gwas``).
 - :mod:`snpgen.evaluate.utility`  TSTR vs TRTR with logistic regression and gradient boosting,
   bootstrap AUC confidence intervals.
 - :mod:`snpgen.evaluate.prs`      clumping + thresholding PRS (plink1.9 --clump, plink2 --score).
