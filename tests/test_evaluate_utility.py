@@ -282,7 +282,13 @@ def test_evaluate_generator_end_to_end(tmp_path):
     assert set(m["fidelity"]["gwas"]["causal_recovery"]["levels"]) == {"5e-08", "bonferroni"}
     assert m["privacy"]["king"]["max_kinship_syn_real_upper"] < 0.354
     assert sorted(p.name for p in (tmp_path / "figs/holdout").iterdir()) == m["figures"]
-    assert len(m["figures"]) == 10
+    assert len(m["figures"]) == 11 and "effects_truth.png" in m["figures"]
+    ef = m["fidelity"]["effects"]  # issue 23: effects against held-out real people and the simulated truth
+    assert ef["n_pcs"] == 4 and set(ef["vs_holdout"]) == {"real_train", "synthetic"}
+    truth_r = {c: ef["vs_truth"][c]["causal"]["correlation"] for c in ("real_train", "holdout", "synthetic")}
+    assert ef["vs_truth"]["n_causal_selected"] == 10 and min(truth_r.values()) > 0.5, truth_r
+    assert set(ef["recovery"]) == {"5e-08", "bonferroni"}
+    assert ef["recovery"]["bonferroni"]["synthetic"]["n_causal_in_set"] == 10
     st = m["fidelity"]["structure"]  # one population: its cluster(s) all map to it
     assert st["n_pcs"] == 4 and set(st["clusters"]["population"]) == {"EUR"}
     assert st["ancestry"]["EUR"]["n_real_train"] == 500 and st["ancestry"]["EUR"]["synthetic"]["correlation"] > 0.9

@@ -17,7 +17,6 @@ MAX_LINES = 100
 # name -> length when it was listed; shorten these, then delete the entry
 ALLOWED = {
     "models/train.py:train_vae": 167,
-    "evaluate/__init__.py:_utility_fidelity": 113,
 }
 
 

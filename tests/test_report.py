@@ -25,7 +25,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 N_REAL = 40  # people in the fixture cohort .fam
 PRIVACY_FIGURES = ("dcr_hist.png", "mia_roc.png")  # all the leaky calibration reference produces
 EVAL_FIGURES = ("roc.png", "af_scatter.png", "ld_heatmap.png", "ld_decay.png", "pca.png",
-                "pca_wasserstein.png", "het_hwe.png", "gwas_beta.png", "dcr_hist.png", "mia_roc.png")
+                "pca_wasserstein.png", "het_hwe.png", "gwas_beta.png", "effects_truth.png", "dcr_hist.png",
+                "mia_roc.png")
 
 
 # --------------------------------------------------------------------------- suppression
@@ -164,6 +165,9 @@ def _eval_figures(figdir: Path, rng: np.random.Generator, ld_syn: bool) -> None:
     figures.het_hwe(F, F + 0.01, hp, hp, figdir / "het_hwe.png")
     b = rng.normal(0, 0.2, 60)
     figures.gwas_beta_scatter(b, b + rng.normal(0, 0.05, 60), figdir / "gwas_beta.png", 0.9)
+    true = np.r_[rng.normal(0, 0.2, 8), np.zeros(52)]
+    figures.effects_vs_truth(true, {"real train": 1.7 * true + rng.normal(0, 0.05, 60), "real held-out": 1.8 * true,
+                                    "synthetic": 1.2 * true}, figdir / "effects_truth.png")
     figures.dcr_hist(rng.normal(50, 5, 200), rng.normal(50, 5, 200), figdir / "dcr_hist.png")
     f = np.sort(rng.uniform(size=100))
     figures.mia_roc(f, np.clip(f * 1.02, 0, 1), 0.51, figdir / "mia_roc.png", 100)
@@ -190,6 +194,28 @@ def _structure(base: bool) -> dict:
                         "max_abs_diff_synthetic": 0.3, "max_abs_diff_holdout": 0.1},
         },
     }
+
+
+def _effects(base: bool) -> dict:
+    """fidelity.effects (issue 23) as the evaluation writes it for a simulated cohort."""
+    def fit(r, slope):
+        return {"n_snps": 3, "correlation": r, "slope": slope, "sign_concordance": 1.0}
+
+    def rec(tpr, fdr):
+        return {"level": 5e-8, "n_causal_in_set": 3, "n_significant": 3, "n_true_positive": 2, "tpr": tpr, "fdr": fdr}
+
+    syn = (0.93, 1.7) if base else (0.81, 1.2)
+    return {"method": "plink2 --glm logistic (Firth fallback) adjusted for PC1-PC4 of the selected SNPs", "n_pcs": 4,
+            "vs_holdout": {"real_train": {"n_snps": 64, "correlation": 0.46, "replication_slope": 0.44,
+                                          "sign_concordance": 0.7},
+                           "synthetic": {"n_snps": 64, "correlation": 0.3 if not base else 0.45,
+                                         "replication_slope": 0.37, "sign_concordance": 0.65}},
+            "vs_truth": {"effect_scale": "liability per allele", "n_causal_selected": 3,
+                         "real_train": {"all": fit(0.14, 1.7), "causal": fit(0.97, 1.74)},
+                         "holdout": {"all": fit(0.17, 2.0), "causal": fit(0.931, 1.86)},
+                         "synthetic": {"all": fit(0.1, 1.1), "causal": fit(*syn)}},
+            "recovery": {"5e-08": {"real_train": rec(0.67, 0.33), "holdout": rec(0.33, 0.0),
+                                   "synthetic": rec(0.333, 0.5)}}}
 
 
 def _metrics(disease: str, gen: str) -> dict:
@@ -255,6 +281,7 @@ def _metrics(disease: str, gen: str) -> dict:
                                                   "n_true_positive": 2, "tpr": 0.67, "fdr": 0.33},
                                    "synthetic": {"level": 5e-8, "n_causal_in_set": 3, "n_significant": 4,
                                                  "n_true_positive": 2, "tpr": 0.67, "fdr": 0.5}}}}},
+            "effects": _effects(base),
         },
         "privacy": {
             "threat_model": ("attacker holds a target's full genotype over the selected SNPs and the synthetic "
@@ -466,6 +493,13 @@ def test_full_report_content(full_report):
     # threat model and the missing DP guarantee stated plainly
     assert "full genotype" in html and "no formal" in html.lower() and "differential-privacy guarantee" in html
     assert "Not available" not in html and 'id="incomplete"' not in html
+    # issue 23: GWAS effects against held-out real people and the simulated truth, real splits as references
+    ef = html[html.index('id="effects-table"'):]
+    ef = ef[:ef.index("</table>")]
+    assert "r with true effects" in ef and "replication slope in held-out" in ef and "TPR, p &lt; 5e-08" in ef
+    assert "real held-out" in ef and "0.931" in ef and "0.810" in ef and "per-class baseline" in ef
+    assert "correlate r = 0.81 with the true effects (real training split 0.97, held-out real people 0.93)" in html
+    assert "GWAS effects against the simulated true effects" in html
     # the run's provenance
     for key in ("Git commit", "0123456789abcdef", "torch", "numpy", "snakemake", "plink2", "plink1.9", "Report rendered"):
         assert key in html

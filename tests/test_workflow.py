@@ -167,6 +167,11 @@ def test_metrics_and_report_exist_for_every_generator(workflow_run, disease):
             b = json.loads((workflow_run / disease / "metrics" / "baseline.json").read_text())["utility"]["logreg"]
             assert vb["auc"] == pytest.approx(b["tstr"]["auc"])  # the same classifier, test split and resamples
             assert vb["delta_ci_low"] <= vb["delta"] <= vb["delta_ci_high"]
+        ef = m["fidelity"]["effects"]  # issue 23: effects against held-out real people and the simulated truth
+        assert 0 < ef["vs_holdout"]["real_train"]["n_snps"] <= 128 and ef["vs_holdout"]["synthetic"] is not None
+        assert set(ef["recovery"]) == {"5e-08", "bonferroni"} and ef["recovery"]["5e-08"]["synthetic"] is not None
+        assert all(set(ef["vs_truth"][c]) == {"all", "causal"} for c in ("real_train", "holdout", "synthetic"))
+        assert "effects_truth.png" in m["figures"]
         a = m["privacy"]["attacks"]  # stronger attacks (issue 21): the maximum and its TPR in the verdict
         chk = next(c for c in m["verdict"]["checks"] if c["name"] == "max_attack_auc")
         assert chk["max_auc"] == pytest.approx(a["max_auc"]) and "tpr_at_1pct_fpr" in chk
@@ -180,4 +185,5 @@ def test_metrics_and_report_exist_for_every_generator(workflow_run, disease):
     html = (workflow_run / "reports" / f"{disease}.html").read_text()
     assert 'id="verdict"' in html and 'id="provenance"' in html and "TSTR &minus; baseline TSTR" in html
     assert 'id="attacks"' in html and "calibration reference, never for release" in html
+    assert 'id="effects-table"' in html and "r with true effects" in html
     assert json.loads((workflow_run / "reports" / "leak_scan.json").read_text())["files_scanned"]

@@ -9,6 +9,8 @@ named ``run_*``):
   genotypes, segment replay, trait-linked attribute inference), AUC and TPR at low FPR.
 - :mod:`snpgen.evaluate.fidelity` allele frequencies, LD windows and decay, PCA projection,
   heterozygosity/HWE summaries (``run_het_hardy``), synthetic GWAS (``run_glm``) comparison.
+- :mod:`snpgen.evaluate.effects`  GWAS effects against independent references: held-out real people
+  and, for a simulated cohort, the true effects; causal-SNP recovery (``pc_gwas``).
 - :mod:`snpgen.evaluate.utility`  TSTR vs TRTR with logistic regression and gradient boosting,
   bootstrap AUC confidence intervals.
 - :mod:`snpgen.evaluate.prs`      clumping + thresholding PRS (plink1.9 --clump, plink2 --score).
@@ -57,6 +59,7 @@ DEFAULT_EVALUATE: dict = {
     "king_thresholds": [0.354, 0.177, 0.0884],  # duplicate/MZ, 1st degree, 2nd degree
     "hwe_p": 1.0e-6,              # HWE p-value threshold for the "fraction failing" summary
     "gwas_p_thresholds": [5.0e-8, "bonferroni"],  # causal-recovery significance levels (bonferroni = 0.05/K)
+    "effects_n_pcs": 4,           # PCs of the selected SNPs adjusted for in the GWAS of fidelity.effects
     "min_cell_count": 10,         # counts below this that describe real individuals are suppressed
     "prs_p_thresholds": [5.0e-8, 1.0e-6, 1.0e-4, 1.0e-3, 0.01, 0.05, 0.1, 0.5, 1.0],
     "prs_clump_r2": 0.1,
@@ -243,10 +246,6 @@ def _utility_fidelity(metrics, figs, *, G_t, G_h, G_s, y_t, y_h, y_s, bim, fam_t
                       real_gwas, figdir, workdir, P, seed, truth_json, disease, baseline, threads, memory_mb,
                       say, rng, min_count) -> None:
     """Utility and fidelity sections of :func:`evaluate_generator` (into ``metrics`` and ``figs``)."""
-    import json
-    from pathlib import Path
-
-    import numpy as np
 
     from . import fidelity, figures, privacy, utility
 
@@ -320,11 +319,47 @@ def _utility_fidelity(metrics, figs, *, G_t, G_h, G_s, y_t, y_h, y_s, bim, fam_t
     fid["maf"] = fidelity.maf_metrics(*(fidelity.read_alt_freq(workdir / x) for x in ("hh_real", "hh_syn", "hh_test")))
     figs.append(figures.het_hwe(F_t, F_s, hp_t, hp_s, figdir / "het_hwe.png").name)
 
+    truth = _disease_truth(truth_json, disease)
+    fid["gwas"] = _gwas_vs_training(figs, bim=bim, y_s=y_s, synthetic=synthetic, real_gwas=real_gwas,
+                                         figdir=figdir, workdir=workdir, P=P, truth=truth, threads=threads,
+                                         memory_mb=memory_mb, say=say)
+    say("fidelity: GWAS effects against held-out real people (and the simulated truth)")
+    fid["effects"] = _effects(figs, bim=bim, pca=pca, G_t=G_t, G_h=G_h, G_s=G_s, y_s=y_s, train=train, test=test,
+                              synthetic=synthetic, figdir=figdir, workdir=workdir, P=P, truth=truth,
+                              threads=threads, memory_mb=memory_mb)
+    metrics["fidelity"] = fid
+
+
+def _two_classes(y) -> bool:
+    """Whether the labelled individuals (y >= 0) hold both classes (a GWAS is possible)."""
+    import numpy as np
+
+    return len(np.unique(y[y >= 0])) == 2
+
+
+def _disease_truth(truth_json: str | None, disease: str) -> dict | None:
+    """The disease's entry of truth.json (simulated cohorts: causal SNPs and effects), else None."""
+    import json
+    from pathlib import Path
+
+    if not truth_json or not Path(truth_json).exists():
+        return None
+    return (json.loads(Path(truth_json).read_text()).get("diseases") or {}).get(disease) or None
+
+
+def _gwas_vs_training(figs, *, bim, y_s, synthetic, real_gwas, figdir, workdir, P, truth, threads, memory_mb,
+                      say) -> dict:
+    """``fidelity.gwas``: the synthetic cohort's GWAS (no covariates) against the training GWAS."""
+    import numpy as np
+
+    from . import effects, fidelity, figures
+
     say("fidelity: GWAS on the synthetic cohort")
+    K = bim.height
     real_glm = fidelity.read_glm(real_gwas)
     beta_r, p_r = fidelity.align_betas(real_glm, bim)
     gw: dict = {"covariates_real": "as in the training GWAS", "covariates_synthetic": "none"}
-    if ks.sum() and len(np.unique(y_s[ks])) == 2:
+    if _two_classes(y_s):
         syn_glm = fidelity.read_glm(fidelity.run_glm(synthetic, workdir / "glm_syn", threads=threads,
                                                      memory_mb=memory_mb))
         beta_s, p_s = fidelity.align_betas(syn_glm, bim)
@@ -334,24 +369,56 @@ def _utility_fidelity(metrics, figs, *, G_t, G_h, G_s, y_t, y_h, y_s, bim, fam_t
     else:
         p_s = None
         gw["note"] = "synthetic cohort has a single phenotype class; no GWAS"
-    truth = None
-    if truth_json and Path(truth_json).exists():
-        tj = json.loads(Path(truth_json).read_text())
-        truth = (tj.get("diseases") or {}).get(disease)
     if truth:
         causal = [c["id"] for c in truth.get("causal", [])]
         ids = bim["ID"].to_numpy()
         rec = {"n_causal_total": len(causal), "n_causal_selected": int(np.isin(ids, causal).sum()),
                "levels": {}}
-        for lev in P["gwas_p_thresholds"]:
-            name, val = ("bonferroni", 0.05 / K) if lev == "bonferroni" else (f"{float(lev):g}", float(lev))
+        for name, val in effects.significance_levels(P["gwas_p_thresholds"], K).items():
             rec["levels"][name] = {
                 "real_train": fidelity.causal_recovery(p_r, ids, causal, val),
                 "synthetic": fidelity.causal_recovery(p_s, ids, causal, val) if p_s is not None else None,
             }
         gw["causal_recovery"] = rec
-    fid["gwas"] = gw
-    metrics["fidelity"] = fid
+    return gw
+
+
+def _effects(figs, *, bim, pca, G_t, G_h, G_s, y_s, train, test, synthetic, figdir, workdir, P, truth, threads,
+             memory_mb) -> dict:
+    """``fidelity.effects``: real train, real held-out and synthetic GWAS (the same model, adjusted
+    for the leading PCs of the selected SNPs) against the held-out GWAS and the simulated truth."""
+    import numpy as np
+
+    from ..plink import PlinkError
+    from . import effects, fidelity, figures
+
+    k = int(min(P["effects_n_pcs"], pca["loadings"].shape[1]))
+    two_classes = _two_classes(y_s)
+    gwas, failed = {}, []
+    for name, prefix, G in (("real_train", train, G_t), ("holdout", test, G_h), ("synthetic", synthetic, G_s)):
+        gwas[name] = None
+        if name == "synthetic" and not two_classes:
+            continue
+        try:
+            scores = np.vstack([fidelity.project(G[i:i + 8192], pca)[:, :k] for i in range(0, G.shape[0], 8192)])
+            gwas[name] = effects.pc_gwas(prefix, scores, bim, workdir / f"glm_pc_{name}", threads=threads,
+                                         memory_mb=memory_mb)
+        except PlinkError as e:  # reported, not fatal (not a release check); plink's log tail may name
+            failed.append(f"{name}: {str(e).split(':')[0]}")  # people, so only "plink2 failed (exit n)"
+    ids = bim["ID"].to_numpy()
+    true = (effects.true_effects(truth.get("causal", []), ids, fidelity.allele_frequencies(G_t))
+            if truth else None)
+    out = effects.effects_metrics(gwas, ids=ids, levels=effects.significance_levels(P["gwas_p_thresholds"],
+                                                                                    bim.height),
+                                  n_pcs=k, true_beta=true)
+    if true is not None and all(gwas.values()):
+        betas = {"real train": gwas["real_train"][0], "real held-out": gwas["holdout"][0],
+                 "synthetic": gwas["synthetic"][0]}
+        figs.append(figures.effects_vs_truth(true, betas, figdir / "effects_truth.png").name)
+    notes = failed + ([] if two_classes else ["synthetic cohort has a single phenotype class; no GWAS"])
+    if notes:
+        out["note"] = "; ".join(notes)
+    return out
 
 
 def _privacy(metrics, figs, *, G_t, G_h, G_s, y_t, y_h, y_s, bim, figdir, workdir, P, seed, threads, memory_mb,

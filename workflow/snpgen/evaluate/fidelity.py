@@ -412,16 +412,18 @@ def causal_recovery(p: np.ndarray, ids: np.ndarray, causal_ids, level: float) ->
 
 
 def run_glm(bfile: str | Path, out: str | Path, *, threads: int = 1,
-            memory_mb: int | None = None) -> Path:
-    """plink2 --glm (logistic, firth-fallback, no covariates) on a fileset's .fam PHENO (2/1).
+            memory_mb: int | None = None, covar: str | Path | None = None) -> Path:
+    """plink2 --glm (logistic, firth-fallback) on a fileset's .fam PHENO (2/1); no covariates, or
+    those of the ``covar`` table (``#FID IID`` + columns; variance-standardised by plink2).
 
     Returns the path of the table plink2 wrote (:func:`snpgen.gwas.plink_glm_path`).
     """
     from ..gwas import plink_glm_path
     from ..plink import plink2
 
-    plink2(["--bfile", bfile, "--glm", "allow-no-covars", "firth-fallback", "hide-covar"],
-           out, threads=threads, memory_mb=memory_mb)
+    cov = ["--covar", covar, "--covar-variance-standardize"] if covar else []
+    plink2(["--bfile", bfile, *cov, "--glm", *([] if covar else ["allow-no-covars"]), "firth-fallback",
+            "hide-covar"], out, threads=threads, memory_mb=memory_mb)
     path = plink_glm_path(out, "firth-fallback", pheno="PHENO1")   # plink2 names the .fam phenotype PHENO1
     if not path.exists():
         raise FileNotFoundError(f"plink2 --glm wrote no {path.name} next to {out}")

@@ -180,6 +180,25 @@ def gwas_beta_scatter(beta_real: np.ndarray, beta_syn: np.ndarray, path, r: floa
     return _save(fig, path)
 
 
+def effects_vs_truth(true_beta: np.ndarray, betas: dict[str, np.ndarray], path):
+    """The selected causal SNPs: GWAS log(OR) of each cohort (``betas``: label -> per-SNP betas,
+    e.g. real train, real held-out, synthetic) against the simulated true per-allele effect."""
+    fig, ax = plt.subplots(figsize=(4.8, 4.5))
+    causal = np.isfinite(true_beta) & (true_beta != 0)
+    styles = {0: dict(marker="o", s=16, alpha=0.45), 1: dict(marker="s", s=14, alpha=0.45),
+              2: dict(marker="^", s=22, alpha=0.85)}
+    for k, (label, b) in enumerate(betas.items()):
+        ok = causal & np.isfinite(b)
+        ax.scatter(true_beta[ok], b[ok], lw=0, label=label, **styles.get(k, {}))
+    ax.axhline(0, c="grey", lw=0.5)
+    ax.axvline(0, c="grey", lw=0.5)
+    ax.set_xlabel("true effect per allele (liability scale)")
+    ax.set_ylabel("log(OR), GWAS adjusted for PCs")
+    ax.set_title(f"Causal selected SNPs (n = {int(causal.sum())})")
+    ax.legend(fontsize=8, frameon=False)
+    return _save(fig, path)
+
+
 def het_hwe(F_real: np.ndarray, F_syn: np.ndarray, p_real: np.ndarray, p_syn: np.ndarray, path):
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
     allF = np.r_[F_real, F_syn]

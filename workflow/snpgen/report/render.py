@@ -120,6 +120,13 @@ FIGURE_SPECS: dict[str, tuple[str, str, str]] = {
                       "Each dot is one selected SNP: its effect on disease risk (log odds ratio) in the "
                       "real training GWAS (x) and in a GWAS run on the synthetic cohort (y). Dots along "
                       "the diagonal mean the synthetic cohort reproduces the genetic associations."),
+    "effects_truth.png": ("fidelity", "GWAS effects against the simulated true effects",
+                          "Simulated cohorts only. Each point is one selected SNP that is truly causal: its true "
+                          "effect per allele (x) and its effect estimated by a GWAS (y, log odds ratio, adjusted "
+                          "for principal components) in the real training split, in held-out real people and in "
+                          "the synthetic cohort. Points on one rising line in all three mean the synthetic cohort "
+                          "carries the true genetic effects; the held-out real people show the scatter that "
+                          "sampling alone gives."),
     "dcr_hist.png": ("privacy", "Distance to the closest training record",
                      "For every synthetic record, the genetic distance to the most similar real training "
                      "record, next to the same distance for real people who were NOT used for training. "
@@ -134,6 +141,7 @@ FIGURE_SPECS: dict[str, tuple[str, str, str]] = {
 SECTION_FIGURES = {s: [n for n, spec in FIGURE_SPECS.items() if spec[0] == s]
                    for s in ("utility", "fidelity", "privacy")}
 WIDE_FIGURES = {"ld_heatmap.png", "pca.png", "het_hwe.png"}
+TRUTH_FIGURES = ("effects_truth.png",)  # only where the cohort is simulated (truth.json)
 # figures copied next to the report for Snakemake's --report (one per generator)
 KEY_FIGURES = ("roc.png", "af_scatter.png", "ld_heatmap.png", "pca.png", "dcr_hist.png", "mia_roc.png")
 
@@ -570,6 +578,8 @@ def _gen_figures(results: Path, d: str, section: str, metrics: dict[str, dict | 
     for name in SECTION_FIGURES[section]:
         _, title, caption = FIGURE_SPECS[name]
         caption = caption.replace("{min_count}", str(min_cell_count()))
+        if name in TRUTH_FIGURES and not any(_get(metrics.get(g), "fidelity", "effects", "vs_truth") for g in generators):
+            continue  # a real cohort has no true effects: not applicable, no gap
         grp = {"title": title, "figures": [], "missing": [], "wide": name in WIDE_FIGURES, "structure": None}
         for g in generators:
             m = metrics.get(g)
@@ -580,7 +590,7 @@ def _gen_figures(results: Path, d: str, section: str, metrics: dict[str, dict | 
                 grp["figures"].append(_figure(path, title, caption, label=g, wide=name in WIDE_FIGURES))
             else:
                 why = "not produced by the evaluation"
-                if name == "gwas_beta.png" and _get(m, "fidelity", "gwas", "note"):
+                if name in ("gwas_beta.png", *TRUTH_FIGURES) and _get(m, "fidelity", "gwas", "note"):
                     why = m["fidelity"]["gwas"]["note"]
                 grp["missing"].append(gaps.add(section.capitalize(), f"{d}/metrics/figures/{g}/{name}", why))
         groups.append(grp)
@@ -717,19 +727,6 @@ def _fidelity_section(results: Path, d: str, metrics, generators, gaps: Gaps) ->
         ("Slope of synthetic on real effects (1 = same scale)", "-", f(*GW, "regression_slope_syn_on_real"), "-"),
     ]
     rows = _table(spec, metrics, G)
-    # causal recovery (demo cohorts with a truth file)
-    causal = []
-    levels = _ref(metrics, G, *GW, "causal_recovery", "levels") or {}
-    for lev in levels:
-        def cell(m, who, key, lev=lev):
-            return fmt(_get(m, *GW, "causal_recovery", "levels", lev, who, key), 2)
-        causal.append({"label": f"Known causal SNPs recovered (TPR), p < {lev}", "unit": "fraction",
-                       "cells": [cell(metrics[x], "synthetic", "tpr") for x in G if metrics.get(x)],
-                       "ref": cell(next(metrics[x] for x in G if metrics.get(x)), "real_train", "tpr")})
-        causal.append({"label": f"False discovery rate, p < {lev}", "unit": "fraction",
-                       "cells": [cell(metrics[x], "synthetic", "fdr") for x in G if metrics.get(x)],
-                       "ref": cell(next(metrics[x] for x in G if metrics.get(x)), "real_train", "fdr")})
-    n_causal = _ref(metrics, G, *GW, "causal_recovery", "n_causal_selected")
     notes = [f"{x}: {_get(metrics[x], *GW, 'note')}" for x in G
              if metrics.get(x) and _get(metrics[x], *GW, "note")]
     if any(_get(metrics[x], *GW, "regression_slope_syn_on_real") is not None for x in G if metrics.get(x)):
@@ -738,7 +735,8 @@ def _fidelity_section(results: Path, d: str, metrics, generators, gaps: Gaps) ->
             "selected on, so its effects carry selection noise (winner's curse) on top of the true effects. "
             "The per-class allele-frequency baseline copies that noise and scores a slope near 1 by "
             "construction; a model that reproduces the true signal but only part of the noise scores below 1. "
-            "Read the slope together with utility (TSTR) and the known-causal recovery rows.")
+            "Read the slope together with utility (TSTR) and the comparison with held-out real people (and, "
+            "for a simulated cohort, the true effects) below.")
     figs = _gen_figures(results, d, "fidelity", metrics, G, gaps)
     TH = ("verdict", "thresholds")
     structure = {"rows": _structure_rows(metrics, G), "clusters": _cluster_table(metrics, G), "min_count": min_cell_count(),
@@ -747,9 +745,73 @@ def _fidelity_section(results: Path, d: str, metrics, generators, gaps: Gaps) ->
     for grp in figs:  # the structure tables sit under the PCA panels
         if grp["title"] == FIGURE_SPECS["pca_wasserstein.png"][1]:
             grp["structure"] = structure
-    return {"rows": rows + causal, "n_causal_selected": fmt_int(n_causal) if n_causal is not None else None,
-            "notes": notes, "figures": figs, "structure": structure,
+    return {"rows": rows, "effects": _effects_table(metrics, G), "notes": notes, "figures": figs, "structure": structure,
             "qc": _genotype_qc_section(metrics, G, gaps)}
+
+
+def _effects_cells(ef: dict, who: str, has_truth: bool, levels: list[str]) -> list[str]:
+    """One row of the effects table: ``who`` (real_train, holdout, synthetic) in ``fidelity.effects``."""
+    cells = []
+    if has_truth:
+        t = _get(ef, "vs_truth", who, "causal")
+        cells += [fmt(_get(t, "correlation")), fmt(_get(t, "slope"))]
+    h = _get(ef, "vs_holdout", who)
+    cells += ["–", "–"] if who == "holdout" else [fmt(_get(h, "correlation")), fmt(_get(h, "replication_slope"))]
+    for lev in levels:
+        r = _get(ef, "recovery", lev, who)
+        cells += [fmt(_get(r, "tpr"), 2), fmt(_get(r, "fdr"), 2)]
+    return cells
+
+
+def _effects_sentence(ef: dict, ref: dict, gen: str, has_truth: bool, levels: list[str]) -> str:
+    """The table in words, for one synthetic cohort against the two real references."""
+    def v(d, *k, digits=2):
+        return fmt(_get(d, *k), digits)
+    out = []
+    if has_truth:
+        t, lev = ("vs_truth",), levels[0] if levels else None
+        out.append(
+            f"On the {fmt_int(_get(ref, *t, 'n_causal_selected'))} simulated causal SNPs among the selected ones, the "
+            f"{gen} cohort's GWAS effects correlate r = {v(ef, *t, 'synthetic', 'causal', 'correlation')} with the "
+            f"true effects (real training split {v(ref, *t, 'real_train', 'causal', 'correlation')}, held-out real "
+            f"people {v(ref, *t, 'holdout', 'causal', 'correlation')})"
+            + (f" and reach significance (p < {lev}) for a share {v(ef, 'recovery', lev, 'synthetic', 'tpr')} of "
+               f"them (real training split {v(ref, 'recovery', lev, 'real_train', 'tpr')})." if lev else "."))
+    out.append(
+        f"In held-out real people, who took no part in choosing the SNPs, the {gen} cohort's effects correlate "
+        f"r = {v(ef, 'vs_holdout', 'synthetic', 'correlation')} with theirs and replicate with slope "
+        f"{v(ef, 'vs_holdout', 'synthetic', 'replication_slope')} (real training split: r = "
+        f"{v(ref, 'vs_holdout', 'real_train', 'correlation')}, slope {v(ref, 'vs_holdout', 'real_train', 'replication_slope')}; "
+        "a slope of 1 means the effects replicate at full size, below 1 that they are overestimated, as the "
+        "winner's curse of the selection leaves the training split's).")
+    return " ".join(out)
+
+
+def _effects_table(metrics, generators) -> dict | None:
+    """``fidelity.effects`` (issue 23): every cohort's GWAS effects against held-out real people and,
+    for a simulated cohort, the true effects; the real splits are the reference rows."""
+    avail = [g for g in generators if isinstance(_get(metrics.get(g), "fidelity", "effects"), dict)]
+    if not avail:
+        return None
+    ref = metrics[avail[0]]["fidelity"]["effects"]
+    has_truth = isinstance(ref.get("vs_truth"), dict)
+    levels = list(ref.get("recovery") or {})
+    lev_names = {lev: ("0.05/K" if lev == "bonferroni" else lev) for lev in levels}
+    header = ((["r with true effects", "slope on true effects"] if has_truth else [])
+              + ["r with held-out effects", "replication slope in held-out"]
+              + [x for lev in levels for x in (f"TPR, p < {lev_names[lev]}", f"FDR, p < {lev_names[lev]}")])
+    rows = [{"label": "real train", "role": "reference: the split the SNPs were selected on",
+             "cells": _effects_cells(ref, "real_train", has_truth, levels), "note": None},
+            {"label": "real held-out", "role": "reference: people not used for selection or training",
+             "cells": _effects_cells(ref, "holdout", has_truth, levels), "note": None}]
+    for g in avail:
+        ef = metrics[g]["fidelity"]["effects"]
+        rows.append({"label": g, "role": "per-class baseline" if g in REFERENCE_GENERATORS else "synthetic",
+                     "cells": _effects_cells(ef, "synthetic", has_truth, levels), "note": ef.get("note")})
+    gen = next((g for g in avail if g not in REFERENCE_GENERATORS), avail[0])
+    return {"header": header, "rows": rows, "method": ref.get("method"), "has_truth": has_truth,
+            "n_causal": fmt_int(_get(ref, "vs_truth", "n_causal_selected")) if has_truth else None,
+            "sentence": _effects_sentence(metrics[gen]["fidelity"]["effects"], ref, gen, has_truth, levels)}
 
 
 def _genotype_qc_section(metrics, G, gaps: Gaps) -> dict:
