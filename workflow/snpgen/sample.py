@@ -67,7 +67,7 @@ def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
     L = int(vae_state["n_snps"])
     ar_w = vae.ar_table().detach().float().cpu().numpy() if vae.ar_lags else None
     y = make_labels(n, case_fraction, seed)
-    codes = condition_codes(y, diff_state, seed)
+    codes = condition_codes(y, diff_state, seed, by_class=float(guidance_scale) > 0)
     G = np.empty((int(n), L), dtype=np.int8)
     gen = torch.Generator().manual_seed(int(seed))
     dec_batch = 256  # the decoder's full-resolution output is memory-bound: small batches are ~3x faster

@@ -65,7 +65,7 @@ DIFFUSION_DEFAULTS: dict = {
     "schedule": "linear",          # beta schedule: "linear" (1e-4..0.02, DDPM), "scaled_linear" (LDM) or "cosine"
     "gaussian_skip": True,         # eps = sqrt(1-abar_t) x_t + net(...): net learns the non-Gaussian correction
     "label_dropout": 0.2,          # probability a training label is replaced by the null label (CFG)
-    "ancestry_clusters": 0,        # condition on an ancestry cluster: at most this many (<= 1 = off)
+    "ancestry_clusters": 6,        # condition on an ancestry cluster: at most this many (<= 1 = off)
     "cluster_pcs": 4,              # leading genotype PCs the clusters are fitted on
     "cluster_min_size": 50,        # smallest cluster (training people) a solution may have
     "epochs": 30,                  # training epochs (each `steps_per_epoch` optimizer steps)

@@ -475,9 +475,9 @@ def guidance_check(vae_state: dict, diff_state: dict, device, seed: int = 0, n_p
     model, diff = build_diffusion(diff_state, device)
     mean, std = diff_state["latent_mean"].to(device), diff_state["latent_std"].to(device)
     labels = np.repeat([0, 1], n_per_class)
-    y = condition_codes(labels, diff_state, seed).to(device)
     out = {}
     for s in scales:
+        y = condition_codes(labels, diff_state, seed, by_class=float(s) > 0).to(device)
         g = torch.Generator().manual_seed(seed)
         with autocast(device):
             zs = diff.sample(model, (len(y), *diff_state["latent_shape"]), y, guidance_scale=float(s),
@@ -491,14 +491,16 @@ def guidance_check(vae_state: dict, diff_state: dict, device, seed: int = 0, n_p
     return out
 
 
-def condition_codes(labels: np.ndarray, diff_state: dict, seed: int) -> torch.Tensor:
+def condition_codes(labels: np.ndarray, diff_state: dict, seed: int, by_class: bool = True) -> torch.Tensor:
     """Condition codes for synthetic people with these labels: with ancestry clusters, each
-    person's cluster is drawn from the training split's shares of its class."""
+    person's cluster is drawn from the training split's shares of its class (``by_class``) or
+    of everyone (label-free sampling, guidance scale 0: the cluster must not carry the label)."""
     y = torch.as_tensor(np.asarray(labels, dtype=np.int64))
     clusters = diff_state.get("clusters", {"n": 0})
     if clusters["n"] <= 1:
         return y
-    return condition_code(y, torch.as_tensor(structure.draw_clusters(np.asarray(labels), clusters["shares"], seed)))
+    shares = clusters["shares"] if by_class else {"all": clusters["shares"]["all"]}
+    return condition_code(y, torch.as_tensor(structure.draw_clusters(np.asarray(labels), shares, seed)))
 
 
 # ----------------------------------------------------------------------------- file level
