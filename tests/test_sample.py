@@ -126,6 +126,22 @@ def test_generate_is_deterministic_for_a_seed(files):
     assert Gm.shape == (20, 45)
 
 
+def test_readout_temperature_and_lag_gain(files):
+    """Temperature 1 and gain 1 are the trained model (identical calls); a temperature near 0
+    turns the draw into the mode (the argmax calls); the gain changes the calls."""
+    from snpgen.models.train import load_checkpoint
+
+    vae, diff = load_checkpoint(files / "vae.pt"), load_checkpoint(files / "diffusion.pt")
+    kw = dict(guidance_scale=1.0, sampler="ddim", steps=5, seed=4, device="cpu")
+    plain = generate(vae, diff, 60, 0.3, **kw)[0]
+    assert np.array_equal(plain, generate(vae, diff, 60, 0.3, temperature=1.0, ar_gain=1.0, **kw)[0])
+    mode = generate(vae, diff, 60, 0.3, hard_calls="argmax", **kw)[0]
+    cold = generate(vae, diff, 60, 0.3, temperature=1e-4, **kw)[0]
+    assert (cold == mode).mean() > 0.999 and (plain == mode).mean() < 0.99
+    assert vae["params"]["ar_lags"] > 0
+    assert not np.array_equal(plain, generate(vae, diff, 60, 0.3, ar_gain=3.0, **kw)[0])
+
+
 def test_baseline_matches_per_class_frequencies():
     G, y = _cohort(2000, 30, 2)
     G[:5, :2] = -1

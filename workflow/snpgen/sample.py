@@ -27,6 +27,8 @@ SAMPLING_DEFAULTS: dict = {
     "steps": 25,             # steps of "heun" / "ddim" (ignored by "ddpm")
     "eta": 0.0,              # DDIM noise: 0 = deterministic, 1 = DDPM-like stochastic steps (more diverse)
     "hard_calls": "sample",  # "sample" from decoder probabilities, or "argmax"
+    "temperature": 1.0,      # read-out temperature: genotype logits (latent part and lag terms) / this
+    "ar_gain": 1.0,          # multiplies the read-out's lag terms when calls are drawn (> 1: stronger local LD)
     "batch_size": 1024,      # individuals per generation batch (affects the random stream)
     "clip_x0": 5.0,          # clip the predicted clean latent to +-clip_x0 (standardised units; 0 = off)
 }
@@ -46,7 +48,8 @@ _D = SAMPLING_DEFAULTS
 def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
              guidance_scale: float = _D["guidance_scale"], sampler: str = _D["sampler"], steps: int = _D["steps"],
              seed: int = 1, device="auto", hard_calls: str = _D["hard_calls"], batch_size: int = _D["batch_size"],
-             clip_x0: float = _D["clip_x0"], eta: float = _D["eta"]) -> tuple[np.ndarray, np.ndarray]:
+             clip_x0: float = _D["clip_x0"], eta: float = _D["eta"], temperature: float = _D["temperature"],
+             ar_gain: float = _D["ar_gain"]) -> tuple[np.ndarray, np.ndarray]:
     """Return (G int8 (n, L) 0/1/2, y int8 (n,) 0/1) for ``n`` synthetic individuals."""
     import torch
 
@@ -66,6 +69,8 @@ def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
     shape = tuple(int(s) for s in diff_state["latent_shape"])
     L = int(vae_state["n_snps"])
     ar_w = vae.ar_table().detach().float().cpu().numpy() if vae.ar_lags else None
+    if ar_w is not None and (ar_gain != 1.0 or temperature != 1.0):
+        ar_w = ar_w * np.float32(float(ar_gain) / float(temperature))
     y = make_labels(n, case_fraction, seed)
     codes = condition_codes(y, diff_state, seed, by_class=float(guidance_scale) > 0)
     G = np.empty((int(n), L), dtype=np.int8)
@@ -84,6 +89,8 @@ def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
             for d in range(0, len(yb), dec_batch):
                 with autocast(device):
                     parts.append(vae.decode(z[d:d + dec_batch]).float().cpu().numpy())
+                if temperature != 1.0:
+                    parts[-1] = parts[-1] / np.float32(temperature)
                 if hard_calls != "argmax":
                     us.append(torch.rand((parts[-1].shape[0], L), generator=gen).numpy())
             u = np.concatenate(us) if us else np.zeros((len(yb), L), np.float32)
@@ -164,7 +171,8 @@ def sample_cohort_files(vae_ckpt: str, diffusion_ckpt: str, bim_path: str, train
     t0 = time.perf_counter()
     G, y = generate(vae_state, diff_state, n, cf, guidance_scale=s["guidance_scale"], sampler=s["sampler"],
                     steps=s["steps"], seed=seed, device=device, hard_calls=s["hard_calls"],
-                    batch_size=int(s["batch_size"]), clip_x0=float(s["clip_x0"]), eta=float(s["eta"]))
+                    batch_size=int(s["batch_size"]), clip_x0=float(s["clip_x0"]), eta=float(s["eta"]),
+                    temperature=float(s["temperature"]), ar_gain=float(s["ar_gain"]))
     t1 = time.perf_counter()
     write_cohort(prefix, G, y, bim, out_pheno)
     t2 = time.perf_counter()
