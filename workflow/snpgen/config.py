@@ -14,7 +14,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+from .defaults import SCHEMA_DIR
 GENOTYPE_KEYS = ("bfile", "pfile", "vcf", "bgen")  # cohort.*: one of them, or none for the demo
 
 
