@@ -20,18 +20,11 @@ import numpy as np
 import polars as pl
 
 from . import io
+from .defaults import schema_defaults
 
-SAMPLING_DEFAULTS: dict = {
-    "guidance_scale": 1.0,   # classifier-free guidance scale (1 = conditional only, 0 = unconditional; > 1 inflates effects)
-    "sampler": "heun",       # "heun" (2nd-order ODE, 2 network calls per step), "ddim" (`steps` steps) or "ddpm" (full ancestral chain)
-    "steps": 25,             # steps of "heun" / "ddim" (ignored by "ddpm")
-    "eta": 0.0,              # DDIM noise: 0 = deterministic, 1 = DDPM-like stochastic steps (more diverse)
-    "hard_calls": "sample",  # "sample" from decoder probabilities, or "argmax"
-    "temperature": 1.0,      # read-out temperature: genotype logits (latent part and lag terms) / this
-    "ar_gain": 1.0,          # multiplies the read-out's lag terms when calls are drawn (> 1: stronger local LD)
-    "batch_size": 1024,      # individuals per generation batch (affects the random stream)
-    "clip_x0": 5.0,          # clip the predicted clean latent to +-clip_x0 (standardised units; 0 = off)
-}
+# The sampling parameters (config["sampling"]) and their defaults: the schema's (each key described in
+# workflow/schemas/config.schema.yaml and config/README.md).
+SAMPLING_DEFAULTS: dict = schema_defaults("sampling")
 
 
 def make_labels(n: int, case_fraction: float, seed: int) -> np.ndarray:

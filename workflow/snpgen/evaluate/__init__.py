@@ -23,49 +23,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..defaults import schema_defaults
+
 if TYPE_CHECKING:  # numpy is imported where it is used; the annotations only name it
     import numpy as np
 
-# Evaluation parameters (config["evaluate"]) and their defaults. Documented in docs/metrics.md.
-DEFAULT_EVALUATE: dict = {
-    "bootstrap_n": 1000,          # bootstrap replicates for AUC confidence intervals
-    "ci_level": 0.95,             # confidence level of bootstrap intervals
-    "models": ["logreg", "hgb"],  # TSTR/TRTR classifiers
-    "logreg_Cs": [0.001, 0.01, 0.1, 1.0],  # inverse L2 strengths tried by 3-fold CV within each training set
-    "logreg_cv": 3,
-    "hgb_max_iter": 200,
-    "hgb_learning_rate": 0.05,
-    "hgb_max_leaf_nodes": 15,
-    "hgb_l2_regularization": 1.0,
-    "ld_window": 50,              # SNPs per LD window (non-overlapping, within chromosome)
-    "ld_max_n": 20000,            # individuals used per cohort for LD (seeded subsample)
-    "ld_informative_r2": 0.1,     # real r2 above which a pair counts as informative
-    "ld_min_informative_pairs": 20,  # below this the LD check is "not applicable"
-    "ld_decay_bins_kb": [0, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000],
-    "n_pcs": 10,                  # PCs fitted on real train for the PCA comparison
-    "structure_n_pcs": 4,         # leading PCs compared one by one and clustered (population structure)
-    "structure_max_clusters": 6,  # most clusters tried on the real-train PC scores (chosen by BIC)
-    "pca_max_n": 20000,           # individuals used to fit the PCA (seeded subsample)
-    "distance": "manhattan",      # manhattan | hamming (on 0/1/2 dosages, missing -> training mode)
-    "distance_chunk": 2048,       # rows per block in the nearest-distance computation
-    "privacy_max_n": 5000,        # cap on S, T and H (equal sizes) for DCR / NNAA / MIA
-    "nnaa_tie_weight": 0.5,       # weight of d_XY == d_XX ties in NNAA (0 = strict '>' as in Yale et al.)
-    "attack_max_n": 5000,         # cap on held-out non-members, training members and synthetic records in the attacks
-    "attack_replay_max_train": 20000,  # cap on the training records searched for each record's nearest (segment replay)
-    "attack_n_pcs": 10,           # leading PCs (fitted on the synthetic cohort) of the density-ratio attack
-    "attack_crossfit_repeats": 5,  # random splits of the held-out people into reference halves, averaged
-    "leaky_resample_share": 0.01,  # share of genotypes redrawn in the leaky calibration reference (copies of training)
-    "king_max_n": 5000,           # cap on synthetic and on real-train individuals in the KING table
-    "king_thresholds": [0.354, 0.177, 0.0884],  # duplicate/MZ, 1st degree, 2nd degree
-    "hwe_p": 1.0e-6,              # HWE p-value threshold for the "fraction failing" summary
-    "gwas_p_thresholds": [5.0e-8, "bonferroni"],  # causal-recovery significance levels (bonferroni = 0.05/K)
-    "effects_n_pcs": 4,           # PCs of the selected SNPs adjusted for in the GWAS of fidelity.effects
-    "min_cell_count": 10,         # counts below this that describe real individuals are suppressed
-    "prs_p_thresholds": [5.0e-8, 1.0e-6, 1.0e-4, 1.0e-3, 0.01, 0.05, 0.1, 0.5, 1.0],
-    "prs_clump_r2": 0.1,
-    "prs_clump_kb": 250,
-    "prs_n_pcs": 10,
-}
+# Evaluation parameters (config["evaluate"]) and their defaults: the schema's (each key described in
+# workflow/schemas/config.schema.yaml and config/README.md; docs/metrics.md describes what they change).
+DEFAULT_EVALUATE: dict = schema_defaults("evaluate")
 
 SCHEMA_VERSION = 1
 

@@ -21,33 +21,14 @@ from __future__ import annotations
 import math
 from statistics import NormalDist
 
+from ..defaults import schema_defaults
 from ..nested import get_in as _get
 
-DEFAULT_THRESHOLDS: dict = {
-    "max_identical_match_rate": 0.0,   # fraction of synthetic records identical to a training record
-    "aa_ts_min": 0.45,                 # NNAA AA_TS (train reference) lower bound
-    "aa_ts_max": 0.55,                 # ... upper bound
-    "max_mia_auc": 0.55,               # distance-based membership-inference AUC
-    "max_privacy_loss": 0.02,          # AA_TS(holdout ref) - AA_TS(train ref)
-    "max_king_kinship": 0.354,         # max KING kinship synthetic-real (0.354 = duplicate/MZ)
-    "max_attack_auc": 0.55,            # largest membership AUC over the attacks (privacy.attacks), as a lower bound:
-    "attack_auc_alpha": 0.05,          # ... one-sided AUC - z SE, z Bonferroni over the attacks (null: the AUC itself)
-    "max_replay_share": 0.05,          # share of synthetic records replaying a training run longer than held-out q99 (0.01 when safe)
-    "min_tstr_trtr_ratio": 0.9,        # TSTR AUC / TRTR AUC
-    "utility_models": ["logreg"],      # models whose TSTR/TRTR ratio must pass
-    "min_af_correlation": 0.95,        # per-SNP allele-frequency Pearson r (null disables)
-    "min_ld_correlation": 0.5,         # r2 correlation on LD windows (null disables)
-    "max_hwe_failure_excess": 0.005,   # share of SNPs failing HWE (evaluate.hwe_p) <= real train share + this
-    "het_f_distance_factor": 3.0,      # Wasserstein(F syn, F real) <= factor x held-out real distance ...
-    "het_f_distance_floor": 0.005,     # ... or this floor (F units), whichever is larger
-    "ld_strength_min": 0.9,            # mean synthetic r2 / mean real r2 on the LD windows, lower bound
-    "ld_strength_max": 1.1,            # ... upper bound
-    "structure_pc_factor": 2.0,        # per leading PC: synthetic distance <= max(factor x held-out, floor) (null disables)
-    "structure_pc_floor": 0.1,         # smallest allowed per-PC distance limit (SD of the real PC score)
-    "max_cluster_proportion_diff": 0.03,  # largest absolute difference of cluster proportions, synthetic vs real train, all people (null disables)
-}
+# The release thresholds (config["verdict"]) and their defaults: the schema's (each check described in
+# workflow/schemas/config.schema.yaml and config/README.md; null disables a check).
+DEFAULT_THRESHOLDS: dict = schema_defaults("verdict")
 
-STRUCTURE_N_PCS = 4  # PCs checked when fidelity.structure is missing (evaluate.structure_n_pcs default)
+STRUCTURE_N_PCS: int = schema_defaults("evaluate")["structure_n_pcs"]  # PCs checked when fidelity.structure is missing
 
 PRIVACY_CHECKS = {"identical_match_rate", "nnaa_aa_ts", "mia_auc", "privacy_loss", "max_king_kinship",
                   "max_attack_auc", "segment_replay_share"}

@@ -35,6 +35,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..defaults import schema_defaults
 from .vae import _groups
 
 NULL_LABEL = 2
@@ -51,32 +52,9 @@ def drop_label(code: torch.Tensor) -> torch.Tensor:
     """The same condition with the label replaced by NULL_LABEL (the cluster is kept)."""
     return code - code % N_LABELS + NULL_LABEL
 
-DIFFUSION_DEFAULTS: dict = {
-    "denoiser": "mlp",             # "mlp" (residual MLP on the flattened latent; fast on CPU) or "unet" (1-D UNet)
-    "mlp_hidden": 256,             # hidden width of the MLP denoiser
-    "mlp_blocks": 3,               # residual blocks of the MLP denoiser
-    "base_channels": 64,           # UNet base width
-    "channel_mults": [1, 2, 4],    # UNet width multipliers per resolution level
-    "res_blocks": 1,               # UNet residual blocks per level
-    "attention": False,            # self-attention at the UNet's lowest resolution
-    "emb_dim": 128,                # timestep / label embedding width
-    "dropout": 0.0,                # dropout in denoiser blocks
-    "timesteps": 1000,             # diffusion training steps T
-    "schedule": "linear",          # beta schedule: "linear" (1e-4..0.02, DDPM), "scaled_linear" (LDM) or "cosine"
-    "gaussian_skip": True,         # eps = sqrt(1-abar_t) x_t + net(...): net learns the non-Gaussian correction
-    "label_dropout": 0.2,          # probability a training label is replaced by the null label (CFG)
-    "ancestry_clusters": 6,        # condition on an ancestry cluster: at most this many (<= 1 = off)
-    "cluster_pcs": 4,              # leading genotype PCs the clusters are fitted on
-    "cluster_min_size": 50,        # smallest cluster (training people) a solution may have
-    "epochs": 30,                  # training epochs (each `steps_per_epoch` optimizer steps)
-    "steps_per_epoch": 100,        # optimizer steps per epoch (one log line per epoch)
-    "batch_size": 256,             # minibatch size
-    "lr": 2e-3,                    # AdamW learning rate (cosine decay to 5%)
-    "weight_decay": 0.0,           # AdamW weight decay
-    "ema_decay": 0.999,            # EMA of denoiser weights used for sampling (0 = off)
-    "grad_clip": 1.0,              # gradient-norm clip (0 = off)
-    "check_samples": 256,          # after training: latents per class for the guidance check (0 = skip)
-}
+# The diffusion parameters (config["model"]["diffusion"]) and their defaults: the schema's (each key
+# described in workflow/schemas/config.schema.yaml and config/README.md).
+DIFFUSION_DEFAULTS: dict = schema_defaults("model", "diffusion")
 
 
 def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:

@@ -52,47 +52,12 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..defaults import schema_defaults
 from ..genotypes import allele_freqs, impute_missing  # noqa: F401  (torch-free; re-exported here)
 
-VAE_DEFAULTS: dict = {
-    "embed_dim": 8,                # per-SNP genotype embedding width (C0)
-    "patch": 8,                    # SNPs merged by the stem (kernel = stride = patch)
-    "channels": [32, 64],          # widths of the conv stages after the stem; a stride-2 step between stages
-    "latent_channels": 8,          # latent channels; latent length = ceil(L / (patch * 2**(len(channels)-1)))
-    "res_blocks": 1,               # residual blocks per stage
-    "attention": False,            # self-attention block at the latent resolution
-    "dropout": 0.1,                # dropout inside residual blocks
-    "kl_weight": 1.0,              # weight of the KL term, per latent element, relative to the per-SNP CE
-    "pheno_weight": 0.2,           # weight of the auxiliary phenotype BCE loss
-    "pheno_hidden": 0,             # hidden units of the phenotype head MLP (0 = a linear head)
-    "pheno_input": "z",            # the head reads the posterior mean ("mu") or a sampled latent ("z")
-    "pheno_dropout": 0.3,          # dropout before/inside the phenotype head
-    "epochs": 60,                  # maximum training epochs
-    "batch_size": 64,              # minibatch size
-    "lr": 2e-3,                    # AdamW learning rate (cosine decay to 5% over `epochs`)
-    "weight_decay": 1e-4,          # AdamW weight decay
-    "patience": 15,                # early stop after this many epochs without validation improvement
-    "ema_decay": 0.0,              # EMA of weights (0 = off); checkpoint/validation use the EMA weights
-    "grad_clip": 1.0,              # gradient-norm clip (0 = off)
-    "ar_lags": 32,                 # autoregressive read-out: each SNP's call also depends on the calls of the
-                                   # `ar_lags` preceding SNPs (0 = SNPs independent given the latent)
-    "global_tokens": 1,            # global latent: this many extra latent positions (latent_channels values each),
-                                   # read from the whole genotype vector and seen by every decoder position and
-                                   # every SNP's read-out (genome-wide correlation: ancestry); 0 = off
-    "global_encoder": "pooled",    # what the global latent reads: "pooled" = the mean over positions of the conv
-                                   # encoder's features; "dosage" = an MLP on all allele dosages (PCs are linear in
-                                   # them; shares nothing with the local encoder)
-    "ancestry_pcs": 4,             # the global latent also predicts this many leading PCs of the training
-                                   # split's selected SNPs (an auxiliary regression head; 0 = off)
-    "ancestry_weight": 0.1,        # weight of that head's mean squared error (PC scores standardised)
-    "genotype_model": "categorical",  # read-out: "categorical" = a free distribution over the 3 genotypes;
-                                   # "binomial" = each call Binomial(2, p) with a per-person, per-SNP ALT-allele
-                                   # probability p (measured worse: an additive lag term on p cannot say "a
-                                   # heterozygote follows a heterozygote", benchmarks/README section 3, session 7)
-    "encoder_patience": 5,         # after this many epochs without a better validation phenotype-head AUC,
-                                   # the model goes back to that epoch and the encoder + head stay frozen
-                                   # while the decoder and read-out keep training (0 = off)
-}
+# The VAE parameters (config["model"]["vae"]) and their defaults: the schema's (each key described in
+# workflow/schemas/config.schema.yaml and config/README.md).
+VAE_DEFAULTS: dict = schema_defaults("model", "vae")
 
 
 def one_hot(G: torch.Tensor, length: int | None = None) -> torch.Tensor:
