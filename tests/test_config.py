@@ -90,22 +90,6 @@ def test_stage_seeds_are_stable_and_distinct():
     assert stage_seed(1, "split", "cad") != stage_seed(2, "split", "cad")
 
 
-def test_schema_defaults_match_the_package_defaults():
-    """The schema documents the defaults the code uses: they must not drift apart."""
-    from snpgen.evaluate import DEFAULT_EVALUATE
-    from snpgen.evaluate.verdict import DEFAULT_THRESHOLDS
-    from snpgen.models.diffusion import DIFFUSION_DEFAULTS
-    from snpgen.models.vae import VAE_DEFAULTS
-    from snpgen.sample import SAMPLING_DEFAULTS
-
-    cfg = check_config({})
-    assert cfg["evaluate"] == DEFAULT_EVALUATE
-    assert cfg["verdict"] == DEFAULT_THRESHOLDS
-    assert cfg["model"]["vae"] == VAE_DEFAULTS
-    assert cfg["model"]["diffusion"] == DIFFUSION_DEFAULTS
-    assert cfg["sampling"] == SAMPLING_DEFAULTS
-
-
 def test_config_readme_tables_match_the_schema():
     """config/README.md's key tables are generated from the schema (scripts/config_tables.py)."""
     import subprocess
