@@ -128,3 +128,11 @@ def test_defaults_module_is_light_and_finds_the_schema_from_anywhere(tmp_path):
     res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == check_config({})["sampling"]["sampler"]
+
+
+@pytest.mark.parametrize("path, name, key", [("report/__init__.py", "MIN_COUNT", "min_cell_count"),
+                                             ("evaluate/verdict.py", "STRUCTURE_N_PCS", "structure_n_pcs")])
+def test_single_defaults_are_read_from_the_schema(path, name, key):
+    """Module constants that stand for one schema default are schema_defaults("evaluate")[key]."""
+    value = _assigned_value(ast.parse((PACKAGE / path).read_text()), name)
+    assert ast.unparse(value) == f"schema_defaults('evaluate')['{key}']", f"{path}: {name} = {ast.unparse(value)}"

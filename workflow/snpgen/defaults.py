@@ -24,6 +24,11 @@ CONFIG_SCHEMA = SCHEMA_DIR / "config.schema.yaml"
 
 @lru_cache(maxsize=None)
 def _load(path: str) -> dict:
+    if not Path(path).is_file():
+        raise FileNotFoundError(
+            f"{path}: the config schema, which snpgen reads its defaults from, is not there. snpgen "
+            "finds it next to the package (workflow/snpgen -> workflow/schemas): import snpgen from the "
+            "workflow checkout (workflow/ on sys.path, as the rules' scripts do, or `pip install -e .`)")
     return yaml.safe_load(Path(path).read_text())
 
 

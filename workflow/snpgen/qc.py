@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from . import io, plink
+from .defaults import schema_defaults
 
 
 def _count_lines(path: Path) -> int:
@@ -101,8 +102,10 @@ def run_qc(bfile: str | Path, phenotypes: pl.DataFrame, covariates: list[str], q
     """Run the QC chain; write the QC'd fileset, PCs, covariate table and summary. Returns the summary.
 
     Intermediate files (keep lists, KING, pruning, PCA) live in a scratch folder that is removed
-    whether QC succeeds or not.
+    whether QC succeeds or not. ``qc`` (config["qc"]) may leave keys out: those take the schema's
+    defaults.
     """
+    qc = {**schema_defaults("qc"), **qc}
     work = Path(out_prefix).parent / "work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -138,7 +141,7 @@ def _filter_steps(bfile: Path, qc: dict, work: Path, run) -> tuple[list[dict], P
     step("variant_call_rate", ["--geno", qc["geno"]], f"variant missing-call rate > {qc['geno']}")
     step("sample_call_rate", ["--mind", qc["mind"]], f"individual missing-call rate > {qc['mind']}")
     step("maf", ["--maf", qc["maf"]], f"minor allele frequency < {qc['maf']}")
-    fewhet = qc.get("hwe_mode", "keep-fewhet") == "keep-fewhet"
+    fewhet = qc["hwe_mode"] == "keep-fewhet"
     step("hwe", ["--hwe", qc["hwe"], *(["keep-fewhet"] if fewhet else [])],
          f"HWE exact test p < {qc['hwe']}" + (" (excess heterozygosity only)" if fewhet else ""))
     restrict = ["--keep", cur["lists"][0], "--extract", cur["lists"][1]]
@@ -162,7 +165,7 @@ def _run_qc(bfile, phenotypes, covariates, qc, out_prefix: Path, eigenvec_path, 
     cur = work / "cohort"
     run(["--keep", f"{last}.id", "--extract", f"{last}.snplist", "--make-bed"], cur)
 
-    summary["warnings"] = qc_warnings(steps, qc.get("warn_removed_fraction", 0.1))
+    summary["warnings"] = qc_warnings(steps, qc["warn_removed_fraction"])
     n_final, m_final = _counts(cur)
     if n_final < 50 or m_final < 100:
         raise ValueError(f"QC left {n_final} individuals and {m_final} variants: too few to go on "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import DEFAULT_EVALUATE
 from ..stats import auc  # (also snpgen.evaluate.utility.auc) ROC AUC by ranks, ties half; NaN with one class only)
 
 # --------------------------------------------------------------------------- AUC
@@ -92,18 +93,19 @@ def dosage_features(G: np.ndarray, means: np.ndarray | None = None) -> tuple[np.
 
 
 def make_model(name: str, seed: int, params: dict | None = None):
-    """A fresh unfitted classifier: 'logreg' (L2, C by CV) or 'hgb' (HistGradientBoosting)."""
-    params = params or {}
+    """A fresh unfitted classifier: 'logreg' (L2, C by CV) or 'hgb' (HistGradientBoosting); ``params``
+    (config["evaluate"]) may leave keys out: those take the schema's defaults (DEFAULT_EVALUATE)."""
+    params = {**DEFAULT_EVALUATE, **(params or {})}
     if name == "logreg":
         from sklearn.linear_model import LogisticRegressionCV
         from sklearn.model_selection import StratifiedKFold
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
 
-        cv = StratifiedKFold(n_splits=int(params.get("logreg_cv", 3)), shuffle=True, random_state=seed)
+        cv = StratifiedKFold(n_splits=int(params["logreg_cv"]), shuffle=True, random_state=seed)
         return make_pipeline(
             StandardScaler(),
-            LogisticRegressionCV(Cs=list(params.get("logreg_Cs", [0.001, 0.01, 0.1, 1.0])), cv=cv,
+            LogisticRegressionCV(Cs=list(params["logreg_Cs"]), cv=cv,
                                  scoring="roc_auc", l1_ratios=(0.0,), max_iter=1000,
                                  use_legacy_attributes=False),
         )
@@ -111,10 +113,10 @@ def make_model(name: str, seed: int, params: dict | None = None):
         from sklearn.ensemble import HistGradientBoostingClassifier
 
         return HistGradientBoostingClassifier(
-            max_iter=int(params.get("hgb_max_iter", 200)),
-            learning_rate=float(params.get("hgb_learning_rate", 0.05)),
-            max_leaf_nodes=int(params.get("hgb_max_leaf_nodes", 15)),
-            l2_regularization=float(params.get("hgb_l2_regularization", 1.0)),
+            max_iter=int(params["hgb_max_iter"]),
+            learning_rate=float(params["hgb_learning_rate"]),
+            max_leaf_nodes=int(params["hgb_max_leaf_nodes"]),
+            l2_regularization=float(params["hgb_l2_regularization"]),
             early_stopping=True, validation_fraction=0.1, n_iter_no_change=20,
             random_state=seed,
         )

@@ -23,7 +23,9 @@ import contextvars
 import math
 from typing import Iterator
 
-MIN_COUNT = 10   # the default of evaluate.min_cell_count (workflow/schemas/config.schema.yaml)
+from ..defaults import schema_defaults
+
+MIN_COUNT: int = schema_defaults("evaluate")["min_cell_count"]  # the schema's default of evaluate.min_cell_count
 
 _THRESHOLD: contextvars.ContextVar[int] = contextvars.ContextVar("min_cell_count", default=MIN_COUNT)
 
