@@ -472,16 +472,17 @@ def _conditions(X: np.ndarray, ytr: np.ndarray | None, p: dict, seed: int, log: 
     return condition_code(torch.as_tensor(labels), torch.as_tensor(cl)), {"n": k, "shares": shares}
 
 
-def train_diffusion(vae_state: dict, X_train: np.ndarray, y_train, params: dict, seed: int,
-                    device="auto", log: Callable[[str], None] = print, config_hash: str | None = None
-                    ) -> tuple[dict, list[dict]]:
-    """Train the label-conditional latent DDPM on standardised VAE posterior means of X_train."""
+def _diffusion_params(params: dict | None) -> dict:
     p = {**DIFFUSION_DEFAULTS, **(params or {})}
     unknown = set(params or {}) - set(DIFFUSION_DEFAULTS)
     if unknown:
         raise ValueError(f"unknown diffusion params: {sorted(unknown)}")
-    device = _as_device(device)
-    seed_everything(seed)
+    return p
+
+
+def _diffusion_latents(vae_state: dict, X_train: np.ndarray, seed: int, device
+                       ) -> tuple[np.ndarray, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Imputed training genotypes, their standardised VAE posterior means, and that mean and SD."""
     X_train = np.asarray(X_train, dtype=np.int8)
     if X_train.shape[1] != int(vae_state["n_snps"]):
         raise ValueError(f"VAE was trained on {vae_state['n_snps']} SNPs, training data has {X_train.shape[1]}")
@@ -491,73 +492,98 @@ def train_diffusion(vae_state: dict, X_train: np.ndarray, y_train, params: dict,
     mu = encode_mu(vae, Xtr, device)
     mean = mu.mean(0)
     std = mu.std(0).clamp_min(1e-4)
-    z = ((mu - mean) / std).contiguous()
-    ytr = _labels(y_train)
-    y, clusters = _conditions(Xtr, ytr, p, seed, log)
+    return Xtr, ((mu - mean) / std).contiguous(), mean, std
 
-    model = build_denoiser(tuple(z.shape[1:]), p, clusters["n"]).to(device)
-    diff = GaussianDiffusion(p["timesteps"], p["schedule"], p["gaussian_skip"])
-    ema = _EMA(model, p["ema_decay"])
-    opt = torch.optim.AdamW(model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
-    g = torch.Generator().manual_seed(seed)
-    n, bs = z.shape[0], min(int(p["batch_size"]), z.shape[0])
-    total = int(p["epochs"]) * int(p["steps_per_epoch"])
-    # fixed evaluation batch (same t and noise every epoch) -> a low-variance progress metric
-    ge = torch.Generator().manual_seed(seed + 1)
-    ne = min(512, n)
-    ev_idx = torch.randperm(n, generator=ge)[:ne]
-    ev_t = torch.randint(0, diff.T, (ne,), generator=ge)
-    ev_noise = torch.randn((ne, *z.shape[1:]), generator=ge)
-    ev_x = diff.q_sample(z[ev_idx], ev_t, ev_noise).to(device)
-    n_par = sum(q.numel() for q in model.parameters())
-    log(f"diffusion: {n} training latents of shape {tuple(z.shape[1:])}, {int((y % 3 == 1).sum())} cases, "
-        f"{int((y % 3 == NULL_LABEL).sum())} unlabelled; {p['denoiser']} denoiser with {n_par} parameters; "
-        f"device {device.type}")
-    history: list[dict] = []
-    perm, pos = torch.randperm(n, generator=g), 0
-    step = 0
-    for epoch in range(1, int(p["epochs"]) + 1):
-        t0 = time.perf_counter()
-        model.train()
+
+class _DiffusionTraining:
+    """A diffusion run's moving parts: denoiser, EMA, optimiser, the seeded minibatch stream (with label
+    dropout) and a fixed evaluation batch (same t and noise every epoch: a low-variance progress metric)."""
+
+    def __init__(self, z: torch.Tensor, y: torch.Tensor, n_clusters: int, p: dict, seed: int, device):
+        self.z, self.y, self.p, self.device = z, y, p, device
+        self.model = build_denoiser(tuple(z.shape[1:]), p, n_clusters).to(device)
+        self.diff = GaussianDiffusion(p["timesteps"], p["schedule"], p["gaussian_skip"])
+        self.ema = _EMA(self.model, p["ema_decay"])
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
+        self.g = torch.Generator().manual_seed(seed)
+        self.n, self.bs = z.shape[0], min(int(p["batch_size"]), z.shape[0])
+        self.total = int(p["epochs"]) * int(p["steps_per_epoch"])
+        ge = torch.Generator().manual_seed(seed + 1)
+        ne = min(512, self.n)
+        self.ev_idx = torch.randperm(self.n, generator=ge)[:ne]
+        self.ev_t = torch.randint(0, self.diff.T, (ne,), generator=ge)
+        self.ev_noise = torch.randn((ne, *z.shape[1:]), generator=ge)
+        self.ev_x = self.diff.q_sample(z[self.ev_idx], self.ev_t, self.ev_noise).to(device)
+        self.perm, self.pos = torch.randperm(self.n, generator=self.g), 0
+        self.step = 0
+
+    def _batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The next minibatch (a fresh seeded order when the current one runs out), labels dropped at random."""
+        if self.pos + self.bs > self.n:
+            self.perm, self.pos = torch.randperm(self.n, generator=self.g), 0
+        idx = self.perm[self.pos:self.pos + self.bs]
+        self.pos += self.bs
+        xb = self.z[idx].to(self.device)
+        yb = self.y[idx].clone()
+        drop = torch.rand(len(idx), generator=self.g) < self.p["label_dropout"]
+        yb[drop] = drop_label(yb[drop])
+        return xb, yb
+
+    def train_epoch(self) -> float:
+        """``steps_per_epoch`` optimiser steps; their mean loss."""
+        p = self.p
+        self.model.train()
         tot = 0.0
         for _ in range(int(p["steps_per_epoch"])):
-            if pos + bs > n:
-                perm, pos = torch.randperm(n, generator=g), 0
-            idx = perm[pos:pos + bs]
-            pos += bs
-            xb = z[idx].to(device)
-            yb = y[idx].clone()
-            drop = torch.rand(len(idx), generator=g) < p["label_dropout"]
-            yb[drop] = drop_label(yb[drop])
-            _cosine_lr(opt, p["lr"], step, total, warmup=min(200, total // 10))
-            with autocast(device):
-                loss = diff.loss(model, xb, yb.to(device), generator=g)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if p["grad_clip"]:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), p["grad_clip"])
-            opt.step()
-            ema.update(model)
-            step += 1
+            xb, yb = self._batch()
+            _cosine_lr(self.opt, p["lr"], self.step, self.total, warmup=min(200, self.total // 10))
+            with autocast(self.device):
+                loss = self.diff.loss(self.model, xb, yb.to(self.device), generator=self.g)
+            _optimise(self.model, self.opt, self.ema, loss, p["grad_clip"])
+            self.step += 1
             tot += float(loss.detach())
-        em = ema.eval_model(model).eval()
-        with torch.no_grad(), autocast(device):
-            ev_y = y[ev_idx].to(device)
-            e_c = F.mse_loss(diff.eps(em, ev_x, ev_t.to(device), ev_y), ev_noise.to(device))
-            e_u = F.mse_loss(diff.eps(em, ev_x, ev_t.to(device), drop_label(ev_y)),
-                             ev_noise.to(device))
-        row = {"epoch": epoch, "step": step, "train_loss": tot / int(p["steps_per_epoch"]),
-               "eval_loss_cond": float(e_c), "eval_loss_uncond": float(e_u),
-               "lr": opt.param_groups[0]["lr"], "seconds": time.perf_counter() - t0}
+        return tot / int(p["steps_per_epoch"])
+
+    def eval_losses(self) -> tuple[float, float]:
+        """The evaluated (EMA) weights' loss on the fixed batch, with its labels and without."""
+        em = self.ema.eval_model(self.model).eval()
+        t, noise = self.ev_t.to(self.device), self.ev_noise.to(self.device)
+        with torch.no_grad(), autocast(self.device):
+            ev_y = self.y[self.ev_idx].to(self.device)
+            e_c = F.mse_loss(self.diff.eps(em, self.ev_x, t, ev_y), noise)
+            e_u = F.mse_loss(self.diff.eps(em, self.ev_x, t, drop_label(ev_y)), noise)
+        return float(e_c), float(e_u)
+
+
+def train_diffusion(vae_state: dict, X_train: np.ndarray, y_train, params: dict, seed: int,
+                    device="auto", log: Callable[[str], None] = print, config_hash: str | None = None
+                    ) -> tuple[dict, list[dict]]:
+    """Train the label-conditional latent DDPM on standardised VAE posterior means of X_train."""
+    p = _diffusion_params(params)
+    device = _as_device(device)
+    seed_everything(seed)
+    Xtr, z, mean, std = _diffusion_latents(vae_state, X_train, seed, device)
+    ytr = _labels(y_train)
+    y, clusters = _conditions(Xtr, ytr, p, seed, log)
+    run = _DiffusionTraining(z, y, clusters["n"], p, seed, device)
+    log(f"diffusion: {run.n} training latents of shape {tuple(z.shape[1:])}, {int((y % 3 == 1).sum())} cases, "
+        f"{int((y % 3 == NULL_LABEL).sum())} unlabelled; {p['denoiser']} denoiser with "
+        f"{sum(q.numel() for q in run.model.parameters())} parameters; device {device.type}")
+    history: list[dict] = []
+    for epoch in range(1, int(p["epochs"]) + 1):
+        t0 = time.perf_counter()
+        loss = run.train_epoch()
+        e_c, e_u = run.eval_losses()
+        row = {"epoch": epoch, "step": run.step, "train_loss": loss, "eval_loss_cond": e_c, "eval_loss_uncond": e_u,
+               "lr": run.opt.param_groups[0]["lr"], "seconds": time.perf_counter() - t0}
         history.append(row)
-        log(f"epoch {epoch:3d}  step {step}  loss {row['train_loss']:.4f}  eval loss (EMA) cond "
-            f"{row['eval_loss_cond']:.4f} uncond {row['eval_loss_uncond']:.4f}  {row['seconds']:.1f}s")
-    final = ema.eval_model(model)
+        log(f"epoch {epoch:3d}  step {run.step}  loss {loss:.4f}  eval loss (EMA) cond {e_c:.4f} uncond {e_u:.4f}"
+            f"  {row['seconds']:.1f}s")
     state = {
         "kind": DIFFUSION_KIND, "format": FORMAT_VERSION, "params": p, "n_snps": int(vae_state["n_snps"]),
-        "latent_shape": list(z.shape[1:]), "model": _cpu_state(final),
-        "latent_mean": mean.clone(), "latent_std": std.clone(), "n_train": int(n), "clusters": clusters,
-        "train_case_fraction": float((ytr == 1).sum() / max((ytr >= 0).sum(), 1)) if ytr is not None else None,
+        "latent_shape": list(z.shape[1:]), "model": _cpu_state(run.ema.eval_model(run.model)),
+        "latent_mean": mean.clone(), "latent_std": std.clone(), "n_train": int(run.n), "clusters": clusters,
+        "train_case_fraction": _case_fraction(ytr),
         "seed": int(seed), "config_hash": config_hash, "vae_config_hash": vae_state.get("config_hash"),
         "versions": package_versions(), "device": device.type,
     }
