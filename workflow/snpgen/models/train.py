@@ -79,6 +79,20 @@ def _cosine_lr(opt, base_lr: float, step: int, total: int, warmup: int = 0) -> N
         g["lr"] = lr
 
 
+def _case_fraction(y: np.ndarray | None) -> float | None:
+    return float((y == 1).sum() / max((y >= 0).sum(), 1)) if y is not None else None
+
+
+def _optimise(model: torch.nn.Module, opt, ema: _EMA, loss: torch.Tensor, grad_clip: float) -> None:
+    """One optimiser step on ``loss`` (gradient-norm clip when ``grad_clip``), then the EMA update."""
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    if grad_clip:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    opt.step()
+    ema.update(model)
+
+
 def _as_device(device) -> torch.device:
     return device if isinstance(device, torch.device) else pick_device(device or "auto")
 
@@ -194,20 +208,6 @@ def _vae_params(params: dict | None) -> dict:
     if int(p["encoder_patience"]) < 0:
         raise ValueError(f"vae.encoder_patience must be >= 0, not {int(p['encoder_patience'])}")
     return p
-
-
-def _case_fraction(y: np.ndarray | None) -> float | None:
-    return float((y == 1).sum() / max((y >= 0).sum(), 1)) if y is not None else None
-
-
-def _optimise(model: torch.nn.Module, opt, ema: _EMA, loss: torch.Tensor, grad_clip: float) -> None:
-    """One optimiser step on ``loss`` (gradient-norm clip when ``grad_clip``), then the EMA update."""
-    opt.zero_grad(set_to_none=True)
-    loss.backward()
-    if grad_clip:
-        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-    opt.step()
-    ema.update(model)
 
 
 @dataclass
