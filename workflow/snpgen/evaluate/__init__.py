@@ -27,6 +27,7 @@ from ..defaults import schema_defaults
 
 if TYPE_CHECKING:  # numpy is imported where it is used; the annotations only name it
     import numpy as np
+    import polars as pl
 
 # Evaluation parameters (config["evaluate"]) and their defaults: the schema's (each key described in
 # workflow/schemas/config.schema.yaml and config/README.md; docs/metrics.md describes what they change).
@@ -51,6 +52,7 @@ def jsonable(obj):
     import math
 
     import numpy as np
+    import polars as pl
 
     if isinstance(obj, dict):
         return {str(k): jsonable(v) for k, v in obj.items()}
@@ -90,6 +92,7 @@ def _ancestry(truth_json: str | None, iids) -> "np.ndarray | None":
     from pathlib import Path
 
     import numpy as np
+    import polars as pl
 
     if not truth_json or not Path(truth_json).exists():
         return None
@@ -104,6 +107,7 @@ def provenance(seed: int) -> dict:
     import platform
 
     import numpy as np
+    import polars as pl
     import scipy
     import sklearn
 
@@ -142,6 +146,7 @@ def evaluate_generator(*, train: str, test: str, synthetic: str, real_gwas: str,
     from pathlib import Path
 
     import numpy as np
+    import polars as pl
 
     from .. import io
     from .verdict import verdict
@@ -158,13 +163,7 @@ def evaluate_generator(*, train: str, test: str, synthetic: str, real_gwas: str,
     workdir.mkdir(parents=True, exist_ok=True)
     min_count = int(P["min_cell_count"])
 
-    bim = io.read_bim(train)
-    for other in (test, synthetic, *([baseline] if baseline else [])):
-        b = io.read_bim(other)
-        if b["ID"].to_list() != bim["ID"].to_list():
-            raise ValueError(f"{other}.bim and {train}.bim list different SNPs (or order)")
-        if b["A1"].to_list() != bim["A1"].to_list():
-            raise ValueError(f"{other}.bim counts different alleles than {train}.bim")
+    bim = _common_bim(train, (test, synthetic, *([baseline] if baseline else [])))
     K = bim.height
     say(f"reading genotypes ({K} SNPs)")
     fam_t, fam_h, fam_s = io.read_fam(train), io.read_fam(test), io.read_fam(synthetic)
@@ -207,16 +206,26 @@ def evaluate_generator(*, train: str, test: str, synthetic: str, real_gwas: str,
     return jsonable(metrics)
 
 
-def _utility_fidelity(metrics, figs, *, G_t, G_h, G_s, y_t, y_h, y_s, bim, fam_t, train, test, synthetic,
-                      real_gwas, figdir, workdir, P, seed, truth_json, disease, baseline, threads, memory_mb,
-                      say, rng, min_count) -> None:
-    """Utility and fidelity sections of :func:`evaluate_generator` (into ``metrics`` and ``figs``)."""
+def _common_bim(train: str, others) -> "pl.DataFrame":
+    """``train``'s .bim, after checking that every other fileset lists the same SNPs, in the same
+    order, with the same counted (A1) alleles."""
+    from .. import io
 
-    from . import fidelity, figures, privacy, utility
+    bim = io.read_bim(train)
+    for other in others:
+        b = io.read_bim(other)
+        if b["ID"].to_list() != bim["ID"].to_list():
+            raise ValueError(f"{other}.bim and {train}.bim list different SNPs (or order)")
+        if b["A1"].to_list() != bim["A1"].to_list():
+            raise ValueError(f"{other}.bim counts different alleles than {train}.bim")
+    return bim
 
-    K = bim.height
-    # ------------------------------------------------------------------ utility
-    say("utility: TSTR vs TRTR")
+
+def _utility(figs, *, G_t, G_h, G_s, y_t, y_h, y_s, figdir, P, seed, baseline) -> dict:
+    """Utility section of :func:`evaluate_generator`: TSTR vs TRTR per model (labelled people only),
+    with the ROC curves figure."""
+    from . import figures, utility
+
     ks, kt, kh = y_s >= 0, y_t >= 0, y_h >= 0
     util = utility.tstr_trtr(G_s[ks], y_s[ks], G_t[kt], y_t[kt], G_h[kh], y_h[kh],
                              models=tuple(P["models"]), seed=seed, n_boot=int(P["bootstrap_n"]),
@@ -230,7 +239,20 @@ def _utility_fidelity(metrics, figs, *, G_t, G_h, G_s, y_t, y_h, y_s, bim, fam_t
     figs.append(figures.roc_curves(curves, figdir / "roc.png").name)
     util["n_bootstrap"] = int(P["bootstrap_n"])
     util["ci_level"] = float(P["ci_level"])
-    metrics["utility"] = util
+    return util
+
+
+def _utility_fidelity(metrics, figs, *, G_t, G_h, G_s, y_t, y_h, y_s, bim, fam_t, train, test, synthetic,
+                      real_gwas, figdir, workdir, P, seed, truth_json, disease, baseline, threads, memory_mb,
+                      say, rng, min_count) -> None:
+    """Utility and fidelity sections of :func:`evaluate_generator` (into ``metrics`` and ``figs``)."""
+
+    from . import fidelity, figures, privacy
+
+    K = bim.height
+    say("utility: TSTR vs TRTR")
+    metrics["utility"] = _utility(figs, G_t=G_t, G_h=G_h, G_s=G_s, y_t=y_t, y_h=y_h, y_s=y_s, figdir=figdir, P=P,
+                                  seed=seed, baseline=baseline)
 
     # ------------------------------------------------------------------ fidelity
     say("fidelity: allele frequencies, LD, PCA")
@@ -298,6 +320,7 @@ def _utility_fidelity(metrics, figs, *, G_t, G_h, G_s, y_t, y_h, y_s, bim, fam_t
 def _two_classes(y) -> bool:
     """Whether the labelled individuals (y >= 0) hold both classes (a GWAS is possible)."""
     import numpy as np
+    import polars as pl
 
     return len(np.unique(y[y >= 0])) == 2
 
@@ -316,6 +339,7 @@ def _gwas_vs_training(figs, *, bim, y_s, synthetic, real_gwas, figdir, workdir, 
                       say) -> dict:
     """``fidelity.gwas``: the synthetic cohort's GWAS (no covariates) against the training GWAS."""
     import numpy as np
+    import polars as pl
 
     from . import effects, fidelity, figures
 
@@ -353,6 +377,7 @@ def _effects(figs, *, bim, pca, G_t, G_h, G_s, y_s, train, test, synthetic, figd
     """``fidelity.effects``: real train, real held-out and synthetic GWAS (the same model, adjusted
     for the leading PCs of the selected SNPs) against the held-out GWAS and the simulated truth."""
     import numpy as np
+    import polars as pl
 
     from ..plink import PlinkError
     from . import effects, fidelity, figures

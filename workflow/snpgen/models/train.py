@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -76,6 +77,20 @@ def _cosine_lr(opt, base_lr: float, step: int, total: int, warmup: int = 0) -> N
         lr = base_lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
     for g in opt.param_groups:
         g["lr"] = lr
+
+
+def _case_fraction(y: np.ndarray | None) -> float | None:
+    return float((y == 1).sum() / max((y >= 0).sum(), 1)) if y is not None else None
+
+
+def _optimise(model: torch.nn.Module, opt, ema: _EMA, loss: torch.Tensor, grad_clip: float) -> None:
+    """One optimiser step on ``loss`` (gradient-norm clip when ``grad_clip``), then the EMA update."""
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    if grad_clip:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    opt.step()
+    ema.update(model)
 
 
 def _as_device(device) -> torch.device:
@@ -181,6 +196,217 @@ def plot_history(history: list[dict], path: str | Path, panels: list[tuple[str, 
 
 
 # ----------------------------------------------------------------------------- VAE
+_VAE_LOSSES = ("loss", "rec", "rec_ar", "kl", "pheno", "ancestry")  # history columns train_<name>
+
+
+def _vae_params(params: dict | None) -> dict:
+    """VAE_DEFAULTS overridden by ``params``; unknown names and a negative encoder_patience are errors."""
+    p = {**VAE_DEFAULTS, **(params or {})}
+    unknown = set(params or {}) - set(VAE_DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown vae params: {sorted(unknown)}")
+    if int(p["encoder_patience"]) < 0:
+        raise ValueError(f"vae.encoder_patience must be >= 0, not {int(p['encoder_patience'])}")
+    return p
+
+
+@dataclass
+class _VAEData:
+    """A VAE run's genotypes, imputed from the training split's allele frequencies, and its summaries."""
+    Xtr: np.ndarray  # training genotypes, imputed
+    Xva: np.ndarray  # validation genotypes, imputed
+    obs_va: np.ndarray  # validation calls that were observed (the only ones scored)
+    ytr: np.ndarray | None
+    yva: np.ndarray | None
+    af: np.ndarray  # training allele frequencies
+    gf: np.ndarray  # training genotype frequencies (3, L)
+    trivial: float  # validation accuracy of calling each SNP's most common training genotype
+
+
+def _vae_data(X_train, y_train, X_val, y_val, seed: int) -> _VAEData:
+    X_train = np.asarray(X_train, dtype=np.int8)
+    X_val = np.asarray(X_val, dtype=np.int8)
+    if X_val.shape[1] != X_train.shape[1]:
+        raise ValueError(f"train has {X_train.shape[1]} SNPs, validation {X_val.shape[1]}")
+    ytr, yva = _labels(y_train), _labels(y_val)
+    af = allele_freqs(X_train)
+    gf = genotype_freqs(X_train)
+    rng = np.random.default_rng(seed)
+    Xtr = impute_missing(X_train, af, rng)
+    Xva = impute_missing(X_val, af, rng)
+    obs_va = X_val >= 0
+    mode = gf.argmax(0)
+    trivial = float(((X_val == mode[None]) & obs_va).sum() / max(obs_va.sum(), 1))
+    return _VAEData(Xtr, Xva, obs_va, ytr, yva, af, gf, trivial)
+
+
+class _VAETraining:
+    """A VAE run's moving parts: the model, its EMA, the optimiser and the seeded minibatch order."""
+
+    def __init__(self, data: _VAEData, p: dict, seed: int, device: torch.device):
+        self.p, self.device = p, device
+        self.model = GenotypeVAE(data.Xtr.shape[1], p, data.gf).to(device)
+        pcs_tr, self.pcs_va = (ancestry_targets(data.Xtr, data.Xva, self.model.ancestry_pcs)
+                               if self.model.ancestry_pcs else (None, None))
+        self.ema = _EMA(self.model, p["ema_decay"])
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
+        self.n, self.bs = data.Xtr.shape[0], int(p["batch_size"])
+        self.steps_per_epoch = max(1, math.ceil(self.n / self.bs))
+        self.total = self.steps_per_epoch * int(p["epochs"])
+        self.g = torch.Generator().manual_seed(seed)
+        self.X = torch.as_tensor(data.Xtr)
+        self.y = torch.as_tensor(data.ytr if data.ytr is not None else np.full(self.n, -1))
+        self.pcs = torch.as_tensor(pcs_tr) if pcs_tr is not None else None
+        self.step = 0
+
+    def train_epoch(self) -> dict[str, float]:
+        """One pass over the training people in a seeded random order; the per-person mean of each loss."""
+        self.model.train()
+        perm = torch.randperm(self.n, generator=self.g)
+        sums = dict.fromkeys(_VAE_LOSSES, 0.0)
+        for b in range(self.steps_per_epoch):
+            idx = perm[b * self.bs:(b + 1) * self.bs]
+            if idx.numel() == 0:
+                continue
+            _cosine_lr(self.opt, self.p["lr"], self.step, self.total, warmup=min(50, self.total // 20))
+            losses = self._losses(idx)
+            _optimise(self.model, self.opt, self.ema, losses["loss"], self.p["grad_clip"])
+            self.step += 1
+            for k, v in losses.items():
+                sums[k] += float(v.detach()) * idx.numel()
+        return {k: v / self.n for k, v in sums.items()}
+
+    def _losses(self, idx: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The minibatch's total loss and its terms, named as in _VAE_LOSSES."""
+        model, device, p = self.model, self.device, self.p
+        xb, yb = self.X[idx].to(device), self.y[idx].to(device)
+        with autocast(device):
+            mu, logvar = model.encode(one_hot(xb, model.padded))
+            z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+            logits = model.decode(z)
+            plogit = model.head_logit(mu, z)
+        mu, logvar = mu.float(), logvar.float()
+        rec = F.cross_entropy(logits.float(), xb.long())
+        if model.ar_lags:  # the read-out with the preceding SNPs' calls (teacher forcing)
+            rec_ar = F.cross_entropy(model.ar_logits(logits.float(), xb), xb.long())
+        else:
+            rec_ar = torch.zeros((), device=device)
+        kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).mean()
+        lab = yb >= 0
+        ph = (F.binary_cross_entropy_with_logits(plogit.float()[lab], yb[lab].float())
+              if bool(lab.any()) else torch.zeros((), device=device))
+        anc = (F.mse_loss(model.ancestry(z).float(), self.pcs[idx].to(device)) if self.pcs is not None
+               else torch.zeros((), device=device))
+        loss = rec + rec_ar + p["kl_weight"] * kl + p["pheno_weight"] * ph + p["ancestry_weight"] * anc
+        return {"loss": loss, "rec": rec, "rec_ar": rec_ar, "kl": kl, "pheno": ph, "ancestry": anc}
+
+    def evaluate(self, data: _VAEData) -> tuple[torch.nn.Module, dict]:
+        """The evaluated weights (the EMA's when enabled) and their validation metrics."""
+        ev_model = self.ema.eval_model(self.model)
+        return ev_model, _vae_eval(ev_model, data.Xva, data.obs_va, data.yva, self.device, pcs=self.pcs_va)
+
+    def snapshot(self, ev_model: torch.nn.Module, ev_state: dict) -> dict:
+        """What going back to this epoch needs: the training weights (the evaluated ones, ``ev_state``,
+        unless they are the EMA's) and the optimiser state."""
+        return {"model": _cpu_state(self.model) if ev_model is not self.model else ev_state,
+                "opt": copy.deepcopy(self.opt.state_dict())}
+
+    def go_back_and_freeze(self, snapshot: dict, ev_state: dict) -> None:
+        """Restore a :meth:`snapshot` (and the EMA weights ``ev_state``); freeze the encoder and head."""
+        self.model.load_state_dict(snapshot["model"])
+        if self.ema.model is not None:
+            self.ema.model.load_state_dict(ev_state)
+        self.opt.load_state_dict(snapshot["opt"])
+        for q in self.model.encoder_parameters():
+            q.requires_grad_(False)
+
+
+class _CheckpointChoice:
+    """Which epoch a VAE run keeps, and when its encoder freezes (the rules in :func:`train_vae`).
+
+    ``best``: the kept candidate so far (its evaluated weights, copied once). ``best_auc``: the epoch of the
+    best validation phenotype-head AUC while the encoder is free, with a snapshot to go back to.
+    ``frozen_at``: the epoch whose encoder was kept frozen; ``frozen_on``: the epoch that froze it (0 = not frozen).
+    """
+
+    def __init__(self, encoder_patience: int, log: Callable[[str], None]):
+        self.encoder_patience, self.log = encoder_patience, log
+        self.best = {"acc": -1.0, "score": -math.inf, "epoch": 0, "state": None, "metrics": {}}
+        self.best_auc: dict = {"auc": -math.inf, "epoch": 0}
+        self.frozen_at = self.frozen_on = 0
+
+    def update(self, run: _VAETraining, row: dict, ev: dict, ev_model: torch.nn.Module) -> bool:
+        """Judge the epoch of history ``row``; True when it is the new best (the log's star)."""
+        epoch = row["epoch"]
+        score = -ev["recon_ce_ar"] if run.model.ar_lags else ev["recon_acc"]
+        improved = score > self.best["score"]
+        # the AUC is watched while the encoder is free (NaN: no labels)
+        watch_auc = bool(self.encoder_patience) and not self.frozen_at and not math.isnan(row["val_auc"])
+        auc_up = watch_auc and row["val_auc"] > self.best_auc["auc"]
+        if improved or auc_up:  # this epoch as a checkpoint candidate (evaluated weights, copied once)
+            entry = {"acc": ev["recon_acc"], "score": score, "epoch": epoch, "state": _cpu_state(ev_model),
+                     "metrics": row}
+        if improved:
+            self.best = entry
+        if auc_up:  # snapshot to come back to; the training weights differ from entry's only with EMA
+            self.best_auc = {"auc": row["val_auc"], "epoch": epoch, "entry": entry,
+                             "snapshot": run.snapshot(ev_model, entry["state"])}
+        elif watch_auc and epoch - self.best_auc["epoch"] >= self.encoder_patience:
+            self._freeze(run, epoch)
+            improved = False
+        return improved
+
+    def _freeze(self, run: _VAETraining, epoch: int) -> None:
+        """Back to the best-AUC epoch, which becomes the kept one; the encoder and head stay there."""
+        back = self.best_auc
+        run.go_back_and_freeze(back["snapshot"], back["entry"]["state"])
+        self.frozen_at, self.frozen_on = back["epoch"], epoch
+        self.best = back["entry"]
+        self.log(f"encoder frozen: back to epoch {self.frozen_at} (best validation phenotype-head AUC "
+                 f"{back['auc']:.3f}); the decoder and read-out train on")
+        self.best_auc = {k: back[k] for k in ("auc", "epoch")}  # drop the snapshot
+
+    def should_stop(self, epoch: int, patience) -> bool:
+        """Early stop: no better epoch for ``patience`` epochs (counted from the freeze, if later)."""
+        return bool(patience) and epoch - max(self.best["epoch"], self.frozen_on) >= int(patience)
+
+
+def _vae_row(epoch: int, train: dict, ev: dict, trivial: float, lr: float, t0: float, frozen: bool) -> dict:
+    return {"epoch": epoch, **{f"train_{k}": v for k, v in train.items()},
+            "val_recon_acc": ev["recon_acc"], "val_recon_ce": ev["recon_ce"],
+            "val_recon_ce_ar": ev.get("recon_ce_ar", float("nan")),
+            "val_trivial_acc": trivial, "val_auc": ev.get("auc", float("nan")),
+            "val_ancestry_r2": ev.get("ancestry_r2", float("nan")),
+            "lr": lr, "seconds": time.perf_counter() - t0, "encoder_frozen": int(frozen)}
+
+
+def _vae_epoch_line(row: dict, model: GenotypeVAE, improved: bool) -> str:
+    return (f"epoch {row['epoch']:3d}  loss {row['train_loss']:.4f}  rec {row['train_rec']:.4f}"
+            f"  kl {row['train_kl']:.4f}  pheno {row['train_pheno']:.4f} | val acc {row['val_recon_acc']:.4f}"
+            f" (trivial {row['val_trivial_acc']:.4f})  val ce {row['val_recon_ce']:.4f}"
+            + (f" (autoregressive {row['val_recon_ce_ar']:.4f})" if model.ar_lags else "")
+            + f"  val AUC {row['val_auc']:.3f}"
+            + (f"  val ancestry R2 {row['val_ancestry_r2']:.3f}" if model.ancestry_pcs else "")
+            + f"  {row['seconds']:.1f}s"
+            + ("  *" if improved else ""))
+
+
+def _vae_checkpoint(p: dict, data: _VAEData, run: _VAETraining, choice: _CheckpointChoice, seed: int,
+                    config_hash: str | None) -> dict:
+    best = choice.best
+    return {
+        "kind": VAE_KIND, "format": FORMAT_VERSION, "params": p, "n_snps": data.Xtr.shape[1],
+        "latent_shape": list(run.model.latent_shape), "model": best["state"],
+        "allele_freq": torch.as_tensor(data.af, dtype=torch.float64),
+        "genotype_freq": torch.as_tensor(data.gf, dtype=torch.float64),
+        "n_train": int(run.n), "n_val": int(data.Xva.shape[0]), "train_case_fraction": _case_fraction(data.ytr),
+        "best_epoch": best["epoch"], "encoder_frozen_epoch": choice.frozen_at or None,
+        "val_recon_acc": best["acc"], "val_trivial_acc": data.trivial,
+        "val_auc": best["metrics"].get("val_auc"), "seed": int(seed), "config_hash": config_hash,
+        "versions": package_versions(), "device": run.device.type,
+    }
+
+
 def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: dict, seed: int,
               device="auto", log: Callable[[str], None] = print, config_hash: str | None = None
               ) -> tuple[dict, list[dict]]:
@@ -198,156 +424,34 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
     Each history row says whether the encoder was frozen (``encoder_frozen``) and which epoch was
     kept (``kept`` = 1 on that row), so readers need not re-derive the rule.
     """
-    p = {**VAE_DEFAULTS, **(params or {})}
-    unknown = set(params or {}) - set(VAE_DEFAULTS)
-    if unknown:
-        raise ValueError(f"unknown vae params: {sorted(unknown)}")
+    p = _vae_params(params)
     device = _as_device(device)
     seed_everything(seed)
-    X_train = np.asarray(X_train, dtype=np.int8)
-    X_val = np.asarray(X_val, dtype=np.int8)
-    L = X_train.shape[1]
-    if X_val.shape[1] != L:
-        raise ValueError(f"train has {L} SNPs, validation {X_val.shape[1]}")
-    ytr, yva = _labels(y_train), _labels(y_val)
-    af = allele_freqs(X_train)
-    gf = genotype_freqs(X_train)
-    rng = np.random.default_rng(seed)
-    Xtr = impute_missing(X_train, af, rng)
-    Xva = impute_missing(X_val, af, rng)
-    obs_va = X_val >= 0
-    mode = gf.argmax(0)
-    trivial = float(((X_val == mode[None]) & obs_va).sum() / max(obs_va.sum(), 1))
-
-    model = GenotypeVAE(L, p, gf).to(device)
-    pcs_tr, pcs_va = ancestry_targets(Xtr, Xva, model.ancestry_pcs) if model.ancestry_pcs else (None, None)
-    ema = _EMA(model, p["ema_decay"])
-    opt = torch.optim.AdamW(model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
-    n, bs = Xtr.shape[0], int(p["batch_size"])
-    steps_per_epoch = max(1, math.ceil(n / bs))
-    total = steps_per_epoch * int(p["epochs"])
-    g = torch.Generator().manual_seed(seed)
-    Xtr_t = torch.as_tensor(Xtr)
-    ytr_t = torch.as_tensor(ytr if ytr is not None else np.full(n, -1))
-    pcs_t = torch.as_tensor(pcs_tr) if pcs_tr is not None else None
-    n_par = sum(q.numel() for q in model.parameters())
-    log(f"VAE: {n} train / {Xva.shape[0]} val individuals, {L} SNPs, latent {model.latent_channels}x"
-        f"{model.latent_len}, {n_par} parameters, device {device.type}; trivial val accuracy {trivial:.4f}")
-
+    data = _vae_data(X_train, y_train, X_val, y_val, seed)
+    run = _VAETraining(data, p, seed, device)
+    m = run.model
+    log(f"VAE: {run.n} train / {data.Xva.shape[0]} val individuals, {data.Xtr.shape[1]} SNPs, latent "
+        f"{m.latent_channels}x{m.latent_len}, {sum(q.numel() for q in m.parameters())} parameters, device "
+        f"{device.type}; trivial val accuracy {data.trivial:.4f}")
     history: list[dict] = []
-    best = {"acc": -1.0, "score": -math.inf, "epoch": 0, "state": None, "metrics": {}}
-    enc_patience = int(p["encoder_patience"])
-    if enc_patience < 0:
-        raise ValueError(f"vae.encoder_patience must be >= 0, not {enc_patience}")
-    best_auc: dict = {"auc": -math.inf, "epoch": 0}
-    frozen_at = frozen_on = 0  # epoch whose encoder was kept frozen, epoch that froze it (0 = not frozen)
-    step = 0
+    choice = _CheckpointChoice(int(p["encoder_patience"]), log)
     for epoch in range(1, int(p["epochs"]) + 1):
         t0 = time.perf_counter()
-        model.train()
-        perm = torch.randperm(n, generator=g)
-        sums = {"loss": 0.0, "rec": 0.0, "rec_ar": 0.0, "kl": 0.0, "pheno": 0.0, "ancestry": 0.0}
-        for b in range(steps_per_epoch):
-            idx = perm[b * bs:(b + 1) * bs]
-            if idx.numel() == 0:
-                continue
-            xb = Xtr_t[idx].to(device)
-            yb = ytr_t[idx].to(device)
-            _cosine_lr(opt, p["lr"], step, total, warmup=min(50, total // 20))
-            with autocast(device):
-                mu, logvar = model.encode(one_hot(xb, model.padded))
-                z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
-                logits = model.decode(z)
-                plogit = model.head_logit(mu, z)
-            mu, logvar = mu.float(), logvar.float()
-            rec = F.cross_entropy(logits.float(), xb.long())
-            if model.ar_lags:  # the read-out with the preceding SNPs' calls (teacher forcing)
-                rec_ar = F.cross_entropy(model.ar_logits(logits.float(), xb), xb.long())
-            else:
-                rec_ar = torch.zeros((), device=device)
-            kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).mean()
-            lab = yb >= 0
-            ph = (F.binary_cross_entropy_with_logits(plogit.float()[lab], yb[lab].float())
-                  if bool(lab.any()) else torch.zeros((), device=device))
-            anc = (F.mse_loss(model.ancestry(z).float(), pcs_t[idx].to(device)) if pcs_t is not None
-                   else torch.zeros((), device=device))
-            loss = rec + rec_ar + p["kl_weight"] * kl + p["pheno_weight"] * ph + p["ancestry_weight"] * anc
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if p["grad_clip"]:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), p["grad_clip"])
-            opt.step()
-            ema.update(model)
-            step += 1
-            k = idx.numel()
-            sums["loss"] += float(loss.detach()) * k
-            sums["rec"] += float(rec.detach()) * k
-            sums["rec_ar"] += float(rec_ar.detach()) * k
-            sums["kl"] += float(kl.detach()) * k
-            sums["pheno"] += float(ph.detach()) * k
-            sums["ancestry"] += float(anc.detach()) * k
-        ev_model = ema.eval_model(model)
-        ev = _vae_eval(ev_model, Xva, obs_va, yva, device, pcs=pcs_va)
-        row = {"epoch": epoch, **{f"train_{k}": v / n for k, v in sums.items()},
-               "val_recon_acc": ev["recon_acc"], "val_recon_ce": ev["recon_ce"],
-               "val_recon_ce_ar": ev.get("recon_ce_ar", float("nan")),
-               "val_trivial_acc": trivial, "val_auc": ev.get("auc", float("nan")),
-               "val_ancestry_r2": ev.get("ancestry_r2", float("nan")),
-               "lr": opt.param_groups[0]["lr"], "seconds": time.perf_counter() - t0,
-               "encoder_frozen": int(bool(frozen_at))}
+        train = run.train_epoch()
+        ev_model, ev = run.evaluate(data)
+        row = _vae_row(epoch, train, ev, data.trivial, run.opt.param_groups[0]["lr"], t0, bool(choice.frozen_at))
         history.append(row)
-        score = -ev["recon_ce_ar"] if model.ar_lags else ev["recon_acc"]
-        improved = score > best["score"]
-        watch_auc = bool(enc_patience) and not frozen_at and not math.isnan(row["val_auc"])  # NaN: no labels
-        auc_up = watch_auc and row["val_auc"] > best_auc["auc"]
-        if improved or auc_up:  # this epoch as a checkpoint candidate (evaluated weights, copied once)
-            entry = {"acc": ev["recon_acc"], "score": score, "epoch": epoch, "state": _cpu_state(ev_model),
-                     "metrics": row}
-        if improved:
-            best = entry
-        if auc_up:  # snapshot to come back to; the training weights differ from entry's only with EMA
-            best_auc = {"auc": row["val_auc"], "epoch": epoch, "entry": entry,
-                        "model": _cpu_state(model) if ev_model is not model else entry["state"],
-                        "opt": copy.deepcopy(opt.state_dict())}
-        elif watch_auc and epoch - best_auc["epoch"] >= enc_patience:
-            model.load_state_dict(best_auc["model"])
-            if ema.model is not None:
-                ema.model.load_state_dict(best_auc["entry"]["state"])
-            opt.load_state_dict(best_auc["opt"])
-            for q in model.encoder_parameters():
-                q.requires_grad_(False)
-            frozen_at, frozen_on = best_auc["epoch"], epoch
-            best, improved = best_auc["entry"], False
-            log(f"encoder frozen: back to epoch {frozen_at} (best validation phenotype-head AUC "
-                f"{best_auc['auc']:.3f}); the decoder and read-out train on")
-            best_auc = {k: best_auc[k] for k in ("auc", "epoch")}  # drop the snapshot
-        log(f"epoch {epoch:3d}  loss {row['train_loss']:.4f}  rec {row['train_rec']:.4f}  kl {row['train_kl']:.4f}"
-            f"  pheno {row['train_pheno']:.4f} | val acc {ev['recon_acc']:.4f} (trivial {trivial:.4f})"
-            f"  val ce {ev['recon_ce']:.4f}"
-            + (f" (autoregressive {ev['recon_ce_ar']:.4f})" if model.ar_lags else "")
-            + f"  val AUC {row['val_auc']:.3f}"
-            + (f"  val ancestry R2 {row['val_ancestry_r2']:.3f}" if model.ancestry_pcs else "")
-            + f"  {row['seconds']:.1f}s"
-            + ("  *" if improved else ""))
-        if p["patience"] and epoch - max(best["epoch"], frozen_on) >= int(p["patience"]):
+        improved = choice.update(run, row, ev, ev_model)
+        log(_vae_epoch_line(row, run.model, improved))
+        if choice.should_stop(epoch, p["patience"]):
             log(f"early stop: no validation improvement for {p['patience']} epochs")
             break
+    best = choice.best
     for r in history:
         r["kept"] = int(r["epoch"] == best["epoch"])
-    log(f"best epoch {best['epoch']}: val recon acc {best['acc']:.4f} vs trivial {trivial:.4f}, "
+    log(f"best epoch {best['epoch']}: val recon acc {best['acc']:.4f} vs trivial {data.trivial:.4f}, "
         f"val AUC {best['metrics'].get('val_auc', float('nan')):.3f}")
-    state = {
-        "kind": VAE_KIND, "format": FORMAT_VERSION, "params": p, "n_snps": L,
-        "latent_shape": list(model.latent_shape), "model": best["state"],
-        "allele_freq": torch.as_tensor(af, dtype=torch.float64),
-        "genotype_freq": torch.as_tensor(gf, dtype=torch.float64),
-        "n_train": int(n), "n_val": int(Xva.shape[0]),
-        "train_case_fraction": float((ytr == 1).sum() / max((ytr >= 0).sum(), 1)) if ytr is not None else None,
-        "best_epoch": best["epoch"], "encoder_frozen_epoch": frozen_at or None, "val_recon_acc": best["acc"], "val_trivial_acc": trivial,
-        "val_auc": best["metrics"].get("val_auc"), "seed": int(seed), "config_hash": config_hash,
-        "versions": package_versions(), "device": device.type,
-    }
-    return state, history
+    return _vae_checkpoint(p, data, run, choice, seed, config_hash), history
 
 
 # ----------------------------------------------------------------------------- diffusion
@@ -368,16 +472,17 @@ def _conditions(X: np.ndarray, ytr: np.ndarray | None, p: dict, seed: int, log: 
     return condition_code(torch.as_tensor(labels), torch.as_tensor(cl)), {"n": k, "shares": shares}
 
 
-def train_diffusion(vae_state: dict, X_train: np.ndarray, y_train, params: dict, seed: int,
-                    device="auto", log: Callable[[str], None] = print, config_hash: str | None = None
-                    ) -> tuple[dict, list[dict]]:
-    """Train the label-conditional latent DDPM on standardised VAE posterior means of X_train."""
+def _diffusion_params(params: dict | None) -> dict:
     p = {**DIFFUSION_DEFAULTS, **(params or {})}
     unknown = set(params or {}) - set(DIFFUSION_DEFAULTS)
     if unknown:
         raise ValueError(f"unknown diffusion params: {sorted(unknown)}")
-    device = _as_device(device)
-    seed_everything(seed)
+    return p
+
+
+def _diffusion_latents(vae_state: dict, X_train: np.ndarray, seed: int, device
+                       ) -> tuple[np.ndarray, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Imputed training genotypes, their standardised VAE posterior means, and that mean and SD."""
     X_train = np.asarray(X_train, dtype=np.int8)
     if X_train.shape[1] != int(vae_state["n_snps"]):
         raise ValueError(f"VAE was trained on {vae_state['n_snps']} SNPs, training data has {X_train.shape[1]}")
@@ -387,73 +492,98 @@ def train_diffusion(vae_state: dict, X_train: np.ndarray, y_train, params: dict,
     mu = encode_mu(vae, Xtr, device)
     mean = mu.mean(0)
     std = mu.std(0).clamp_min(1e-4)
-    z = ((mu - mean) / std).contiguous()
-    ytr = _labels(y_train)
-    y, clusters = _conditions(Xtr, ytr, p, seed, log)
+    return Xtr, ((mu - mean) / std).contiguous(), mean, std
 
-    model = build_denoiser(tuple(z.shape[1:]), p, clusters["n"]).to(device)
-    diff = GaussianDiffusion(p["timesteps"], p["schedule"], p["gaussian_skip"])
-    ema = _EMA(model, p["ema_decay"])
-    opt = torch.optim.AdamW(model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
-    g = torch.Generator().manual_seed(seed)
-    n, bs = z.shape[0], min(int(p["batch_size"]), z.shape[0])
-    total = int(p["epochs"]) * int(p["steps_per_epoch"])
-    # fixed evaluation batch (same t and noise every epoch) -> a low-variance progress metric
-    ge = torch.Generator().manual_seed(seed + 1)
-    ne = min(512, n)
-    ev_idx = torch.randperm(n, generator=ge)[:ne]
-    ev_t = torch.randint(0, diff.T, (ne,), generator=ge)
-    ev_noise = torch.randn((ne, *z.shape[1:]), generator=ge)
-    ev_x = diff.q_sample(z[ev_idx], ev_t, ev_noise).to(device)
-    n_par = sum(q.numel() for q in model.parameters())
-    log(f"diffusion: {n} training latents of shape {tuple(z.shape[1:])}, {int((y % 3 == 1).sum())} cases, "
-        f"{int((y % 3 == NULL_LABEL).sum())} unlabelled; {p['denoiser']} denoiser with {n_par} parameters; "
-        f"device {device.type}")
-    history: list[dict] = []
-    perm, pos = torch.randperm(n, generator=g), 0
-    step = 0
-    for epoch in range(1, int(p["epochs"]) + 1):
-        t0 = time.perf_counter()
-        model.train()
+
+class _DiffusionTraining:
+    """A diffusion run's moving parts: denoiser, EMA, optimiser, the seeded minibatch stream (with label
+    dropout) and a fixed evaluation batch (same t and noise every epoch: a low-variance progress metric)."""
+
+    def __init__(self, z: torch.Tensor, y: torch.Tensor, n_clusters: int, p: dict, seed: int, device):
+        self.z, self.y, self.p, self.device = z, y, p, device
+        self.model = build_denoiser(tuple(z.shape[1:]), p, n_clusters).to(device)
+        self.diff = GaussianDiffusion(p["timesteps"], p["schedule"], p["gaussian_skip"])
+        self.ema = _EMA(self.model, p["ema_decay"])
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
+        self.g = torch.Generator().manual_seed(seed)
+        self.n, self.bs = z.shape[0], min(int(p["batch_size"]), z.shape[0])
+        self.total = int(p["epochs"]) * int(p["steps_per_epoch"])
+        ge = torch.Generator().manual_seed(seed + 1)
+        ne = min(512, self.n)
+        self.ev_idx = torch.randperm(self.n, generator=ge)[:ne]
+        self.ev_t = torch.randint(0, self.diff.T, (ne,), generator=ge)
+        self.ev_noise = torch.randn((ne, *z.shape[1:]), generator=ge)
+        self.ev_x = self.diff.q_sample(z[self.ev_idx], self.ev_t, self.ev_noise).to(device)
+        self.perm, self.pos = torch.randperm(self.n, generator=self.g), 0
+        self.step = 0
+
+    def _batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The next minibatch (a fresh seeded order when the current one runs out), labels dropped at random."""
+        if self.pos + self.bs > self.n:
+            self.perm, self.pos = torch.randperm(self.n, generator=self.g), 0
+        idx = self.perm[self.pos:self.pos + self.bs]
+        self.pos += self.bs
+        xb = self.z[idx].to(self.device)
+        yb = self.y[idx].clone()
+        drop = torch.rand(len(idx), generator=self.g) < self.p["label_dropout"]
+        yb[drop] = drop_label(yb[drop])
+        return xb, yb
+
+    def train_epoch(self) -> float:
+        """``steps_per_epoch`` optimiser steps; their mean loss."""
+        p = self.p
+        self.model.train()
         tot = 0.0
         for _ in range(int(p["steps_per_epoch"])):
-            if pos + bs > n:
-                perm, pos = torch.randperm(n, generator=g), 0
-            idx = perm[pos:pos + bs]
-            pos += bs
-            xb = z[idx].to(device)
-            yb = y[idx].clone()
-            drop = torch.rand(len(idx), generator=g) < p["label_dropout"]
-            yb[drop] = drop_label(yb[drop])
-            _cosine_lr(opt, p["lr"], step, total, warmup=min(200, total // 10))
-            with autocast(device):
-                loss = diff.loss(model, xb, yb.to(device), generator=g)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if p["grad_clip"]:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), p["grad_clip"])
-            opt.step()
-            ema.update(model)
-            step += 1
+            xb, yb = self._batch()
+            _cosine_lr(self.opt, p["lr"], self.step, self.total, warmup=min(200, self.total // 10))
+            with autocast(self.device):
+                loss = self.diff.loss(self.model, xb, yb.to(self.device), generator=self.g)
+            _optimise(self.model, self.opt, self.ema, loss, p["grad_clip"])
+            self.step += 1
             tot += float(loss.detach())
-        em = ema.eval_model(model).eval()
-        with torch.no_grad(), autocast(device):
-            ev_y = y[ev_idx].to(device)
-            e_c = F.mse_loss(diff.eps(em, ev_x, ev_t.to(device), ev_y), ev_noise.to(device))
-            e_u = F.mse_loss(diff.eps(em, ev_x, ev_t.to(device), drop_label(ev_y)),
-                             ev_noise.to(device))
-        row = {"epoch": epoch, "step": step, "train_loss": tot / int(p["steps_per_epoch"]),
-               "eval_loss_cond": float(e_c), "eval_loss_uncond": float(e_u),
-               "lr": opt.param_groups[0]["lr"], "seconds": time.perf_counter() - t0}
+        return tot / int(p["steps_per_epoch"])
+
+    def eval_losses(self) -> tuple[float, float]:
+        """The evaluated (EMA) weights' loss on the fixed batch, with its labels and without."""
+        em = self.ema.eval_model(self.model).eval()
+        t, noise = self.ev_t.to(self.device), self.ev_noise.to(self.device)
+        with torch.no_grad(), autocast(self.device):
+            ev_y = self.y[self.ev_idx].to(self.device)
+            e_c = F.mse_loss(self.diff.eps(em, self.ev_x, t, ev_y), noise)
+            e_u = F.mse_loss(self.diff.eps(em, self.ev_x, t, drop_label(ev_y)), noise)
+        return float(e_c), float(e_u)
+
+
+def train_diffusion(vae_state: dict, X_train: np.ndarray, y_train, params: dict, seed: int,
+                    device="auto", log: Callable[[str], None] = print, config_hash: str | None = None
+                    ) -> tuple[dict, list[dict]]:
+    """Train the label-conditional latent DDPM on standardised VAE posterior means of X_train."""
+    p = _diffusion_params(params)
+    device = _as_device(device)
+    seed_everything(seed)
+    Xtr, z, mean, std = _diffusion_latents(vae_state, X_train, seed, device)
+    ytr = _labels(y_train)
+    y, clusters = _conditions(Xtr, ytr, p, seed, log)
+    run = _DiffusionTraining(z, y, clusters["n"], p, seed, device)
+    log(f"diffusion: {run.n} training latents of shape {tuple(z.shape[1:])}, {int((y % 3 == 1).sum())} cases, "
+        f"{int((y % 3 == NULL_LABEL).sum())} unlabelled; {p['denoiser']} denoiser with "
+        f"{sum(q.numel() for q in run.model.parameters())} parameters; device {device.type}")
+    history: list[dict] = []
+    for epoch in range(1, int(p["epochs"]) + 1):
+        t0 = time.perf_counter()
+        loss = run.train_epoch()
+        e_c, e_u = run.eval_losses()
+        row = {"epoch": epoch, "step": run.step, "train_loss": loss, "eval_loss_cond": e_c, "eval_loss_uncond": e_u,
+               "lr": run.opt.param_groups[0]["lr"], "seconds": time.perf_counter() - t0}
         history.append(row)
-        log(f"epoch {epoch:3d}  step {step}  loss {row['train_loss']:.4f}  eval loss (EMA) cond "
-            f"{row['eval_loss_cond']:.4f} uncond {row['eval_loss_uncond']:.4f}  {row['seconds']:.1f}s")
-    final = ema.eval_model(model)
+        log(f"epoch {epoch:3d}  step {run.step}  loss {loss:.4f}  eval loss (EMA) cond {e_c:.4f} uncond {e_u:.4f}"
+            f"  {row['seconds']:.1f}s")
     state = {
         "kind": DIFFUSION_KIND, "format": FORMAT_VERSION, "params": p, "n_snps": int(vae_state["n_snps"]),
-        "latent_shape": list(z.shape[1:]), "model": _cpu_state(final),
-        "latent_mean": mean.clone(), "latent_std": std.clone(), "n_train": int(n), "clusters": clusters,
-        "train_case_fraction": float((ytr == 1).sum() / max((ytr >= 0).sum(), 1)) if ytr is not None else None,
+        "latent_shape": list(z.shape[1:]), "model": _cpu_state(run.ema.eval_model(run.model)),
+        "latent_mean": mean.clone(), "latent_std": std.clone(), "n_train": int(run.n), "clusters": clusters,
+        "train_case_fraction": _case_fraction(ytr),
         "seed": int(seed), "config_hash": config_hash, "vae_config_hash": vae_state.get("config_hash"),
         "versions": package_versions(), "device": device.type,
     }

@@ -105,6 +105,47 @@ class Attention1d(nn.Module):
         return x + h.transpose(1, 2)
 
 
+def _encoder_layers(c0: int, ch: list[int], patch: int, nres: int, drop: float, attention: bool,
+                    latent_channels: int) -> list[nn.Module]:
+    """Patch stem, residual stages (a stride-2 step between them), optional attention, then the
+    (mu, logvar) projection of the local latent."""
+    enc: list[nn.Module] = [nn.Conv1d(c0, ch[0], patch, stride=patch)]
+    for i in range(len(ch)):
+        for _ in range(nres):
+            enc.append(ResBlock1d(ch[i], ch[i], drop))
+        if i < len(ch) - 1:
+            enc.append(nn.Conv1d(ch[i], ch[i + 1], 4, stride=2, padding=1))
+    cm = ch[-1]
+    if attention:
+        enc.append(Attention1d(cm))
+    return enc + [nn.GroupNorm(_groups(cm), cm), nn.SiLU(), nn.Conv1d(cm, 2 * latent_channels, 1)]
+
+
+def _decoder_layers(c0: int, ch: list[int], patch: int, nres: int, drop: float, attention: bool,
+                    latent_channels: int) -> list[nn.Module]:
+    """The encoder's mirror: latent projection, optional attention, residual stages (upsampling
+    between them), then a transposed patch stem back to per-SNP features."""
+    cm = ch[-1]
+    dec: list[nn.Module] = [nn.Conv1d(latent_channels, cm, 3, padding=1)]
+    if attention:
+        dec.append(Attention1d(cm))
+    for i in reversed(range(len(ch))):
+        for _ in range(nres):
+            dec.append(ResBlock1d(ch[i], ch[i], drop))
+        if i > 0:
+            dec += [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv1d(ch[i], ch[i - 1], 3, padding=1)]
+    return dec + [nn.GroupNorm(_groups(ch[0]), ch[0]), nn.SiLU(),
+                  nn.ConvTranspose1d(ch[0], c0, patch, stride=patch), nn.SiLU()]
+
+
+def _pheno_head(zdim: int, hidden: int, dropout: float) -> nn.Sequential:
+    """Phenotype head on the flattened latent: linear (``hidden`` 0) or a one-hidden-layer MLP."""
+    if hidden == 0:
+        return nn.Sequential(nn.Dropout(dropout), nn.Linear(zdim, 1))
+    return nn.Sequential(nn.Dropout(dropout), nn.Linear(zdim, hidden), nn.SiLU(), nn.Dropout(dropout),
+                         nn.Linear(hidden, 1))
+
+
 class GenotypeVAE(nn.Module):
     def __init__(self, n_snps: int, params: dict, genotype_freq: np.ndarray | None = None):
         super().__init__()
@@ -129,17 +170,9 @@ class GenotypeVAE(nn.Module):
 
         # per-SNP genotype embedding (a locally connected 1x1 layer), then a patch stem
         self.embed = nn.Parameter(torch.randn(3, c0, Lp))
-        enc: list[nn.Module] = [nn.Conv1d(c0, ch[0], self.patch, stride=self.patch)]
-        for i in range(len(ch)):
-            for _ in range(nres):
-                enc.append(ResBlock1d(ch[i], ch[i], drop))
-            if i < len(ch) - 1:
-                enc.append(nn.Conv1d(ch[i], ch[i + 1], 4, stride=2, padding=1))
+        self.encoder = nn.Sequential(*_encoder_layers(c0, ch, self.patch, nres, drop, bool(p["attention"]),
+                                                      self.latent_channels))
         cm = ch[-1]
-        if p["attention"]:
-            enc.append(Attention1d(cm))
-        enc += [nn.GroupNorm(_groups(cm), cm), nn.SiLU(), nn.Conv1d(cm, 2 * self.latent_channels, 1)]
-        self.encoder = nn.Sequential(*enc)
         gdim = self.latent_channels * self.global_tokens
         if p["global_encoder"] not in ("pooled", "dosage"):
             raise ValueError(f"vae.global_encoder must be 'pooled' or 'dosage', not {p['global_encoder']!r}")
@@ -148,17 +181,8 @@ class GenotypeVAE(nn.Module):
             cin = Lp if self.global_from_dosage else cm
             self.to_global = nn.Sequential(nn.Linear(cin, cm), nn.SiLU(), nn.Linear(cm, 2 * gdim))
 
-        dec: list[nn.Module] = [nn.Conv1d(self.latent_channels, cm, 3, padding=1)]
-        if p["attention"]:
-            dec.append(Attention1d(cm))
-        for i in reversed(range(len(ch))):
-            for _ in range(nres):
-                dec.append(ResBlock1d(ch[i], ch[i], drop))
-            if i > 0:
-                dec += [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv1d(ch[i], ch[i - 1], 3, padding=1)]
-        dec += [nn.GroupNorm(_groups(ch[0]), ch[0]), nn.SiLU(),
-                nn.ConvTranspose1d(ch[0], c0, self.patch, stride=self.patch), nn.SiLU()]
-        self.decoder = nn.Sequential(*dec)
+        self.decoder = nn.Sequential(*_decoder_layers(c0, ch, self.patch, nres, drop, bool(p["attention"]),
+                                                      self.latent_channels))
         if p["genotype_model"] not in ("binomial", "categorical"):
             raise ValueError(f"vae.genotype_model must be 'binomial' or 'categorical', not {p['genotype_model']!r}")
         self.binomial = p["genotype_model"] == "binomial"
@@ -184,8 +208,7 @@ class GenotypeVAE(nn.Module):
         if p["pheno_input"] not in ("mu", "z"):
             raise ValueError(f"vae.pheno_input must be 'mu' or 'z', not {p['pheno_input']!r}")
         self.pheno_input = p["pheno_input"]
-        self.pheno_head = (nn.Sequential(nn.Dropout(pd), nn.Linear(zdim, 1)) if ph == 0 else nn.Sequential(
-            nn.Dropout(pd), nn.Linear(zdim, ph), nn.SiLU(), nn.Dropout(pd), nn.Linear(ph, 1)))
+        self.pheno_head = _pheno_head(zdim, ph, pd)
         self.ancestry_pcs = int(p["ancestry_pcs"]) if gdim else 0
         if self.ancestry_pcs:  # linear: the PCs are (nearly) linear in the genotypes
             self.ancestry_head = nn.Linear(gdim, self.ancestry_pcs)
