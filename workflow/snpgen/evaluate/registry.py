@@ -7,7 +7,9 @@ report, the benchmarks or the docs read by name is declared here once, with
   ``<level>``, ...) stands for any key at that level (one metric per model, attack, ...);
 - ``section``: utility, fidelity, structure, genotype_qc, effects, privacy, attacks (or sizes);
 - ``label`` and ``unit``: as the report shows them (a ``{}`` in the label is filled with the
-  ``<...>`` part the check is about: the model, the PC number);
+  ``<...>`` part the check is about: the model, the PC number); a metric that is also a verdict
+  check shows ``label`` in the verdict table and ``table_label`` / ``table_unit`` (when set) in its
+  section's table, where a ``{}`` is filled with a setting (an HWE p-value, a MAF threshold);
 - ``direction``: ``higher`` / ``lower`` better, ``target`` (a value such as 0.5 or 1 is best) or
   ``none`` (a size, or the real reference a synthetic value is read against);
 - ``check``: the verdict check it feeds (``{}`` filled per model / per PC), its ``comparison``, the
@@ -47,6 +49,8 @@ class Metric:
     thresholds: tuple[str, ...] = ()
     options: tuple[str, ...] = ()
     reference: tuple[str, ...] | None = None
+    table_label: str | None = None
+    table_unit: str | None = None
 
     @property
     def path(self) -> str:
@@ -56,10 +60,10 @@ class Metric:
 
 def _m(path: str, section: str, label: str, unit: str, direction: str, doc: str, *, ref: str | None = None,
        check: str | None = None, cmp: str | None = None, th: tuple[str, ...] = (),
-       opt: tuple[str, ...] = ()) -> Metric:
+       opt: tuple[str, ...] = (), tl: str | None = None, tu: str | None = None) -> Metric:
     return Metric(key=tuple(path.split(".")), section=section, label=label, unit=unit, direction=direction,
                   doc=doc, check=check, comparison=cmp, thresholds=th, options=opt,
-                  reference=tuple(ref.split(".")) if ref else None)
+                  reference=tuple(ref.split(".")) if ref else None, table_label=tl, table_unit=tu)
 
 
 _SIZES = [
@@ -80,21 +84,23 @@ _PRIVACY = [
     _m("privacy.identical_match_rate", "privacy", "Synthetic records identical to a training record", "fraction",
        "lower", "share of synthetic records equal to some training record over all selected SNPs",
        ref="privacy.holdout_identical_match_rate", check="identical_match_rate", cmp="<=",
-       th=("max_identical_match_rate",)),
+       th=("max_identical_match_rate",), tu="fraction of synthetic records"),
     _m("privacy.nnaa.aa_ts", "privacy",
        "Nearest-neighbour adversarial accuracy AA_TS (0.5 = indistinguishable)", "fraction", "target",
        "NNAA with the training split as reference (Yale et al.)", check="nnaa_aa_ts", cmp="in",
-       th=("aa_ts_min", "aa_ts_max")),
+       th=("aa_ts_min", "aa_ts_max"), tl="NNAA AA_TS, training reference [CI]", tu="fraction (target 0.5)"),
     _m("privacy.mia.auc", "privacy", "Membership-inference attack AUC (0.5 = guessing)", "AUC", "lower",
        "distance-based membership inference: training members vs held-out non-members", check="mia_auc",
-       cmp="<=", th=("max_mia_auc",)),
+       cmp="<=", th=("max_mia_auc",), tl="Membership-inference AUC", tu="AUC (0.5 = guessing)"),
     _m("privacy.nnaa.privacy_loss", "privacy", "NNAA privacy loss (held-out minus training reference)",
        "fraction", "lower", "AA_TS with the held-out reference minus AA_TS with the training reference",
-       check="privacy_loss", cmp="<=", th=("max_privacy_loss",)),
+       check="privacy_loss", cmp="<=", th=("max_privacy_loss",), tl="NNAA privacy loss [CI]",
+       tu="fraction (target 0)"),
     _m("privacy.king.max_kinship_syn_real_upper", "privacy",
        "Largest KING kinship synthetic-real (0.354 = duplicate)", "kinship", "lower",
        "largest plink2 KING kinship of a synthetic-real pair, or the table filter when no pair passes it",
-       ref="privacy.king.max_kinship_real_real", check="max_king_kinship", cmp="<=", th=("max_king_kinship",)),
+       ref="privacy.king.max_kinship_real_real", check="max_king_kinship", cmp="<=", th=("max_king_kinship",),
+       tl="Largest KING kinship synthetic-real (upper bound) (reference: real-real on the same SNPs)"),
     _m("privacy.king.max_kinship_syn_real", "privacy", "Largest KING kinship synthetic-real", "kinship", "lower",
        "null when no synthetic-real pair passes the KING table filter"),
     _m("privacy.king.max_kinship_real_real", "privacy", "Largest KING kinship real-real (same SNPs)", "kinship",
@@ -131,12 +137,12 @@ _ATTACKS = [
        "Strongest membership attack: largest lower confidence bound AUC - z SE over the attacks (z Bonferroni "
        "over attacks; 0.5 = guessing; the largest AUC and TPR at 1% FPR in the note)", "AUC", "lower",
        "largest AUC over the attacks; the check bounds each attack's AUC - z SE", check="max_attack_auc",
-       cmp="<=", th=("max_attack_auc",), opt=("attack_auc_alpha",)),
+       cmp="<=", th=("max_attack_auc",), opt=("attack_auc_alpha",), tl="Strongest attack: largest AUC"),
     _m("privacy.attacks.segment_replay.share_synthetic_above_holdout_q99", "attacks",
        "Synthetic records replaying a training segment longer than 99% of held-out people",
        "fraction (about 0.01 = safe)", "lower", "share of synthetic records whose longest identical run with the "
        "nearest training record exceeds the held-out q99", check="segment_replay_share", cmp="<=",
-       th=("max_replay_share",)),
+       th=("max_replay_share",), tl="Synthetic records with a run above the held-out 99th percentile"),
     _m("privacy.attacks.<attack>.auc", "attacks", "Membership attack AUC", "AUC (0.5 = guessing)", "lower",
        "members = training people, non-members = held-out people, cross-fitted references"),
     _m("privacy.attacks.<attack>.auc_se", "attacks", "Membership attack AUC standard error", "AUC", "none",
@@ -184,10 +190,11 @@ _UTILITY = [
 _FIDELITY = [
     _m("fidelity.allele_frequency.correlation", "fidelity", "Allele-frequency correlation, real train vs synthetic",
        "r", "higher", "Pearson r of per-SNP allele frequencies", ref="fidelity.allele_frequency.holdout_correlation",
-       check="af_correlation", cmp=">=", th=("min_af_correlation",)),
+       check="af_correlation", cmp=">=", th=("min_af_correlation",), tl="Allele-frequency correlation",
+       tu="Pearson r"),
     _m("fidelity.ld.correlation", "fidelity", "LD r² correlation on windows of neighbouring SNPs", "r", "higher",
        "Pearson r of pairwise r² within windows", ref="fidelity.ld.holdout_correlation", check="ld_correlation",
-       cmp=">=", th=("min_ld_correlation",)),
+       cmp=">=", th=("min_ld_correlation",), tl="LD r² correlation, all SNP pairs in windows", tu="Pearson r"),
     _m("fidelity.allele_frequency.holdout_correlation", "fidelity", "Allele-frequency correlation, real train vs "
        "held-out", "r", "none", "the reference for the synthetic correlation"),
     _m("fidelity.allele_frequency.mean_abs_diff", "fidelity", "Mean |allele-frequency difference|", "frequency",
@@ -200,13 +207,13 @@ _FIDELITY = [
        "SNPs with one allele only in the synthetic cohort", "SNPs", "lower", "monomorphic in S"),
     _m("fidelity.ld.holdout_correlation", "fidelity", "LD r² correlation, real train vs held-out", "r", "none",
        "the reference"),
-    _m("fidelity.ld.correlation_informative", "fidelity", "LD r² correlation, pairs with real r² ≥ informative_r2",
-       "r", "higher", "the pairs with real LD only"),
-    _m("fidelity.ld.per_window_mean_correlation", "fidelity", "Mean per-window LD correlation", "r", "higher",
+    _m("fidelity.ld.correlation_informative", "fidelity", "LD r² correlation, pairs with real r² ≥ {}",
+       "Pearson r", "higher", "the pairs with real LD only"),
+    _m("fidelity.ld.per_window_mean_correlation", "fidelity", "Mean per-window LD correlation", "Pearson r", "higher",
        "mean over windows of the r² correlation", ref="fidelity.ld.holdout_per_window_mean_correlation"),
     _m("fidelity.ld.holdout_per_window_mean_correlation", "fidelity", "Mean per-window LD correlation, held-out",
        "r", "none", "the reference"),
-    _m("fidelity.ld.mean_r2_synthetic", "fidelity", "Mean LD r², synthetic", "r²", "none",
+    _m("fidelity.ld.mean_r2_synthetic", "fidelity", "Mean LD r²: synthetic (reference column: real)", "r²", "none",
        "over the window pairs", ref="fidelity.ld.mean_r2_real"),
     _m("fidelity.ld.mean_r2_real", "fidelity", "Mean LD r², real train", "r²", "none", "the reference"),
     _m("fidelity.ld.mean_abs_r2_diff", "fidelity", "Mean |r² difference|", "r²", "lower", "over the window pairs"),
@@ -230,16 +237,19 @@ _GENOTYPE_QC = [
     _m("fidelity.het_hwe.synthetic.hwe_frac_below", "genotype_qc",
        "SNPs failing Hardy-Weinberg (limit: real training share + margin)", "fraction of SNPs", "lower",
        "share of SNPs with plink2 exact HWE p < evaluate.hwe_p", ref="fidelity.het_hwe.real_train.hwe_frac_below",
-       check="hwe_failure_share", cmp="<=", th=("max_hwe_failure_excess",)),
+       check="hwe_failure_share", cmp="<=", th=("max_hwe_failure_excess",),
+       tl="SNPs failing Hardy-Weinberg (reference: real train)"),
     _m("fidelity.het_hwe.f_distance.wasserstein", "genotype_qc",
        "Inbreeding-F distance to real train (limit: held-out real distance x factor, or floor)", "Wasserstein, F",
        "lower", "1-D Wasserstein distance of the plink2 --het F distributions",
        ref="fidelity.het_hwe.f_distance.holdout_wasserstein", check="het_f_distance", cmp="<=",
-       th=("het_f_distance_factor",), opt=("het_f_distance_floor",)),
+       th=("het_f_distance_factor",), opt=("het_f_distance_floor",),
+       tl="Inbreeding-F distribution distance to real train (reference: held-out real)"),
     _m("fidelity.ld.strength_ratio", "genotype_qc", "LD strength: mean synthetic r² / mean real r² on the LD windows",
        "ratio", "target", "1 = real strength", ref="fidelity.ld.holdout_strength_ratio", check="ld_strength",
-       cmp="in", th=("ld_strength_min", "ld_strength_max")),
-    _m("fidelity.het_hwe.<set>.hwe_frac_below", "genotype_qc", "SNPs failing the exact HWE test (--hwe)",
+       cmp="in", th=("ld_strength_min", "ld_strength_max"),
+       tl="LD strength: mean synthetic r² / mean real r² (reference: held-out real)", tu="ratio (1 = real strength)"),
+    _m("fidelity.het_hwe.<set>.hwe_frac_below", "genotype_qc", "SNPs failing the exact HWE test, p < {} (--hwe)",
        "fraction of SNPs", "none", "per set: real_train, real_test, synthetic"),
     _m("fidelity.het_hwe.<set>.hwe_median_neglog10p", "genotype_qc", "Median -log10 HWE p", "-log10 p", "none",
        "per set"),
@@ -249,7 +259,8 @@ _GENOTYPE_QC = [
        "per set"),
     _m("fidelity.het_hwe.f_distance.holdout_wasserstein", "genotype_qc", "Inbreeding-F distance, held-out real",
        "Wasserstein, F", "none", "the reference of het_f_distance"),
-    _m("fidelity.het_hwe.f_distance.mean_diff", "genotype_qc", "Mean F minus real-train mean F", "F", "target",
+    _m("fidelity.het_hwe.f_distance.mean_diff", "genotype_qc", "Mean F minus real-train mean F (reference: held-out real)", "F",
+       "target",
        "bounded by the F distance", ref="fidelity.het_hwe.f_distance.holdout_mean_diff"),
     _m("fidelity.het_hwe.f_distance.holdout_mean_diff", "genotype_qc", "Mean F minus real-train mean F, held-out",
        "F", "none", "the reference"),
@@ -257,7 +268,7 @@ _GENOTYPE_QC = [
        "higher", "plink2 --freq", ref="fidelity.maf.holdout_correlation"),
     _m("fidelity.maf.holdout_correlation", "genotype_qc", "MAF correlation, held-out real", "Pearson r", "none",
        "the reference"),
-    _m("fidelity.maf.<set>.maf_frac_below", "genotype_qc", "SNPs with MAF < maf_threshold (--freq)",
+    _m("fidelity.maf.<set>.maf_frac_below", "genotype_qc", "SNPs with MAF < {} (--freq)",
        "fraction of SNPs", "none", "per set"),
     _m("fidelity.maf.<set>.maf_median", "genotype_qc", "Median MAF (--freq)", "frequency", "none", "per set"),
     _m("fidelity.maf.<set>.maf_mean", "genotype_qc", "Mean MAF (--freq)", "frequency", "none", "per set"),
@@ -274,7 +285,7 @@ _STRUCTURE = [
        "Population clusters: largest |synthetic − real train| share of people", "fraction", "lower",
        "clusters fitted on real-train PC scores, all people",
        ref="fidelity.structure.clusters.overall.max_abs_diff_holdout", check="cluster_proportion_diff", cmp="<=",
-       th=("max_cluster_proportion_diff",)),
+       th=("max_cluster_proportion_diff",), tl="Cluster shares: largest |difference| from real train"),
     _m("fidelity.structure.pc_distance_holdout", "structure", "PC distance, held-out vs real train",
        "SD of real PC score", "none", "the reference, one value per leading PC"),
     _m("fidelity.structure.clusters.<class>.max_abs_diff_synthetic", "structure",
@@ -416,6 +427,21 @@ INTERNAL: dict[str, str] = {
 
 # the top-level sections whose numbers are declared or internal (tests/test_registry.py)
 REGISTERED_SECTIONS = ("sizes", "utility", "fidelity", "privacy")
+
+
+def get(path: str) -> Metric:
+    """The declaration of ``path`` exactly as declared (``<...>`` parts included); KeyError if none."""
+    for m in METRICS:
+        if m.path == path:
+            return m
+    raise KeyError(f"no metric {path!r} in snpgen.evaluate.registry")
+
+
+def row(path: str, *fill) -> tuple[str, str]:
+    """(label, unit) of ``path`` in its section's table of the report; ``fill`` fills a ``{}``."""
+    m = get(path)
+    label = m.table_label or m.label
+    return (label.format(*fill) if fill else label), m.table_unit or m.unit
 
 
 def split(path: str) -> tuple[str, ...]:
