@@ -97,3 +97,14 @@ def test_check_labels_fill_the_family_part():
     assert R.check_metric("structure_pc_distance") is None
     assert R.find("utility.logreg.ratio").check == "tstr_trtr_ratio_{}"
     assert R.find(("fidelity", "structure", "clusters", "overall", "max_abs_diff_synthetic")).check
+
+
+def test_docs_table_matches_the_registry():
+    """docs/metrics.md's registry tables are generated (scripts/metrics_table.py)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "metrics_table.py"
+    res = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
