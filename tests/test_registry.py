@@ -108,3 +108,21 @@ def test_docs_table_matches_the_registry():
     script = Path(__file__).resolve().parents[1] / "scripts" / "metrics_table.py"
     res = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
+
+
+def test_quality_table_reads_declared_metrics(metrics, tmp_path):
+    """benchmarks/quality.py reads through the registry: every path it names is declared (else KeyError)."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "quality", Path(__file__).resolve().parents[1] / "benchmarks" / "quality.py")
+    quality = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(quality)
+    (tmp_path / "toy" / "metrics").mkdir(parents=True)
+    (tmp_path / "toy" / "metrics" / "holdout.json").write_text(json.dumps(metrics))
+    row, = quality.rows_of(tmp_path)
+    for k in ("ratio", "af_r", "ld_r", "ld_r_holdout", "aa_ts", "mia", "tpr_real", "tpr_syn", "pc_syn",
+              "pc_holdout", "cluster_diff", "cluster_diff_holdout"):
+        assert row[k] is not None, k
