@@ -822,9 +822,9 @@ def _structure_rows(metrics, generators) -> list[dict]:
     ST = ("fidelity", "structure")
     rows = []
     for j in range(len(_ref(metrics, generators, *ST, "pc_distance_synthetic") or [])):
-        rows.append((f"PC{j + 1} distance, synthetic vs real train", "SD of real PC score",
-                     lambda m, j=j: fmt((_get(m, *ST, "pc_distance_synthetic") or [None] * (j + 1))[j]),
-                     fmt((_ref(metrics, generators, *ST, "pc_distance_holdout") or [None] * (j + 1))[j])))
+        rows.append(_row("fidelity.structure.pc_distance_synthetic",
+                         lambda m, j=j: fmt((_get(m, *ST, "pc_distance_synthetic") or [None] * (j + 1))[j]),
+                         fmt((_ref(metrics, generators, *ST, "pc_distance_holdout") or [None] * (j + 1))[j]), j + 1))
     diff = (*ST, "clusters", "overall")
     rows.append(_row("fidelity.structure.clusters.overall.max_abs_diff_synthetic",
                      lambda m: fmt(_get(m, *diff, "max_abs_diff_synthetic")),
@@ -956,12 +956,12 @@ def _attack_section(metrics, generators) -> dict | None:
     spec = []
     for a, name in ATTACK_NAMES.items():
         spec += [
-            (f"{name}: AUC [± SE]", "AUC (0.5 = guessing)",
-             lambda m, a=a: (f"{fmt(_get(m, *A, a, 'auc'))} ± {fmt(_get(m, *A, a, 'auc_se'), 3)}"
-                             if _get(m, *A, a, "auc") is not None else "n/a"), "0.500"),
-            ("... TPR at 1% FPR", "fraction (0.01 = guessing)", lambda m, a=a: _tpr(m, a, "tpr_at_1pct_fpr"), "0.010"),
-            ("... TPR at 0.1% FPR", "fraction (0.001 = guessing)", lambda m, a=a: _tpr(m, a, "tpr_at_0p1pct_fpr"),
-             "0.001"),
+            _row("privacy.attacks.<attack>.auc",
+                 lambda m, a=a: (f"{fmt(_get(m, *A, a, 'auc'))} ± {fmt(_get(m, *A, a, 'auc_se'), 3)}"
+                                 if _get(m, *A, a, "auc") is not None else "n/a"), "0.500", name),
+            _row("privacy.attacks.<attack>.tpr_at_1pct_fpr", lambda m, a=a: _tpr(m, a, "tpr_at_1pct_fpr"), "0.010"),
+            _row("privacy.attacks.<attack>.tpr_at_0p1pct_fpr", lambda m, a=a: _tpr(m, a, "tpr_at_0p1pct_fpr"),
+                 "0.001"),
             ("... AUC on the safe-leaky scale", "0 = baseline, 100 = leaky copy", scale(a, "auc"), "-"),
         ]
     spec += [
@@ -986,12 +986,11 @@ def _attack_section(metrics, generators) -> dict | None:
         ("... on the safe-leaky scale", "0 = baseline, 100 = leaky copy",
          scale("segment_replay", "share_synthetic_above_holdout_q99"), "-"),
         _row("privacy.attacks.attribute.auc_members", lambda m: fmt(_get(m, *A, "attribute", "auc_members")), "-"),
-        ("... held-out non-members", "AUC", lambda m: fmt(_get(m, *A, "attribute", "auc_nonmembers")), "-"),
-        ("... gap (members minus non-members: the attribute leak)", "AUC difference (0 = no leak)",
-         lambda m: fmt(_get(m, *A, "attribute", "auc_gap")), "0.000"),
-        ("Allele-frequency likelihood ratio with the training split's own per-class frequencies (the level "
-         "any cohort that reproduces them reaches)", "AUC", lambda m: "-",
-         fmt(_ref(metrics, G, *A, "allele_frequency_lr", "auc_training_frequencies"))),
+        _row("privacy.attacks.attribute.auc_nonmembers", lambda m: fmt(_get(m, *A, "attribute", "auc_nonmembers")),
+             "-"),
+        _row("privacy.attacks.attribute.auc_gap", lambda m: fmt(_get(m, *A, "attribute", "auc_gap")), "0.000"),
+        _row("privacy.attacks.allele_frequency_lr.auc_training_frequencies", lambda m: "-",
+             fmt(_ref(metrics, G, *A, "allele_frequency_lr", "auc_training_frequencies"))),
     ]
     d = _ref(metrics, G, *A, "design") or {}
     return {"rows": _table(spec, metrics, G), "generators": G, "threat_model": _ref(metrics, G, *A, "threat_model"),
