@@ -126,3 +126,16 @@ def test_quality_table_reads_declared_metrics(metrics, tmp_path):
     for k in ("ratio", "af_r", "ld_r", "ld_r_holdout", "aa_ts", "mia", "tpr_real", "tpr_syn", "pc_syn",
               "pc_holdout", "cluster_diff", "cluster_diff_holdout"):
         assert row[k] is not None, k
+
+
+def test_registry_imports_nothing_heavy():
+    """The registry is read by the verdict, the report and the docs script: no numpy, torch or later stages."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys; sys.path.insert(0, 'workflow'); import snpgen.evaluate.registry; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'torch', 'scipy', 'polars', 'snpgen')))")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert res.stdout.strip() == "['snpgen', 'snpgen.evaluate', 'snpgen.evaluate.registry']"
