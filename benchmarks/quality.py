@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
+from snpgen.evaluate import registry  # noqa: E402
 from snpgen.nested import get_in as _get  # noqa: E402
 
 TARGETS = {
@@ -34,6 +35,13 @@ TARGETS = {
 }
 
 
+def metric(m: dict, path: str, *fill: str):
+    """The value of the declared metric ``path`` (registry key; ``fill`` names its ``<...>`` parts in
+    order); an undeclared path raises KeyError, so a renamed metric fails here instead of printing "-"."""
+    parts = iter(fill)
+    return _get(m, *(next(parts) if k.startswith("<") else k for k in registry.get(path).key))
+
+
 def rows_of(results: Path) -> list[dict]:
     rows = []
     for ddir in sorted(p for p in results.iterdir() if (p / "metrics").is_dir()):
@@ -43,23 +51,25 @@ def rows_of(results: Path) -> list[dict]:
                 continue
             m = json.loads(path.read_text())
             u = _get(m, "utility", "logreg") or {}
-            rec = _get(m, "fidelity", "gwas", "causal_recovery", "levels", "bonferroni") or {}
+            rec = "fidelity.gwas.causal_recovery.levels.<level>.<set>."
             rows.append({
                 "run": str(results), "disease": ddir.name, "generator": path.stem,
-                "tstr": _get(u, "tstr"), "trtr": _get(u, "trtr"), "ratio": u.get("ratio"),
+                "tstr": _get(u, "tstr"), "trtr": _get(u, "trtr"), "ratio": metric(m, "utility.<model>.ratio", "logreg"),
                 "vs_baseline": u.get("vs_baseline"),
                 "prs": _get(prs, "prs", "test", "prs"),
-                "af_r": _get(m, "fidelity", "allele_frequency", "correlation"),
-                "ld_r": _get(m, "fidelity", "ld", "correlation"),
-                "ld_r_holdout": _get(m, "fidelity", "ld", "holdout_correlation"),
-                "aa_ts": _get(m, "privacy", "nnaa", "aa_ts"),
-                "mia": _get(m, "privacy", "mia", "auc"),
-                "tpr_real": _get(rec, "real_train", "tpr"), "tpr_syn": _get(rec, "synthetic", "tpr"),
-                "fdr_real": _get(rec, "real_train", "fdr"), "fdr_syn": _get(rec, "synthetic", "fdr"),
-                "pc_syn": _get(m, "fidelity", "structure", "pc_distance_synthetic"),
-                "pc_holdout": _get(m, "fidelity", "structure", "pc_distance_holdout"),
-                "cluster_diff": _get(m, "fidelity", "structure", "clusters", "overall", "max_abs_diff_synthetic"),
-                "cluster_diff_holdout": _get(m, "fidelity", "structure", "clusters", "overall", "max_abs_diff_holdout"),
+                "af_r": metric(m, "fidelity.allele_frequency.correlation"),
+                "ld_r": metric(m, "fidelity.ld.correlation"),
+                "ld_r_holdout": metric(m, "fidelity.ld.holdout_correlation"),
+                "aa_ts": metric(m, "privacy.nnaa.aa_ts"),
+                "mia": metric(m, "privacy.mia.auc"),
+                "tpr_real": metric(m, rec + "tpr", "bonferroni", "real_train"),
+                "tpr_syn": metric(m, rec + "tpr", "bonferroni", "synthetic"),
+                "fdr_real": metric(m, rec + "fdr", "bonferroni", "real_train"),
+                "fdr_syn": metric(m, rec + "fdr", "bonferroni", "synthetic"),
+                "pc_syn": metric(m, "fidelity.structure.pc_distance_synthetic"),
+                "pc_holdout": metric(m, "fidelity.structure.pc_distance_holdout"),
+                "cluster_diff": metric(m, "fidelity.structure.clusters.overall.max_abs_diff_synthetic"),
+                "cluster_diff_holdout": metric(m, "fidelity.structure.clusters.<class>.max_abs_diff_holdout", "overall"),
                 "verdict": _get(m, "verdict", "decision") or _get(m, "verdict", "release"),
             })
     return rows

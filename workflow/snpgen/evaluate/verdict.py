@@ -23,6 +23,7 @@ from statistics import NormalDist
 
 from ..defaults import schema_defaults
 from ..nested import get_in as _get
+from . import registry
 
 # The release thresholds (config["verdict"]) and their defaults: the schema's (each check described in
 # workflow/schemas/config.schema.yaml and config/README.md; null disables a check).
@@ -30,8 +31,8 @@ DEFAULT_THRESHOLDS: dict = schema_defaults("verdict")
 
 STRUCTURE_N_PCS: int = schema_defaults("evaluate")["structure_n_pcs"]  # PCs checked when fidelity.structure is missing
 
-PRIVACY_CHECKS = {"identical_match_rate", "nnaa_aa_ts", "mia_auc", "privacy_loss", "max_king_kinship",
-                  "max_attack_auc", "segment_replay_share"}
+# the checks of the privacy-only verdict (the leaky calibration reference)
+PRIVACY_CHECKS = {m.check for s in ("privacy", "attacks") for m in registry.checks(s)}
 
 
 def _num(x):
@@ -88,51 +89,105 @@ def _relative(name: str, value, reference, limit_of, what: str) -> dict:
     return check(name, value, limit_of(ref), "<=")
 
 
+def _fill(key: tuple[str, ...], part: str) -> tuple[str, ...]:
+    """``key`` with its ``<...>`` part replaced by ``part`` (a model name)."""
+    return tuple(part if k.startswith("<") else k for k in key)
+
+
+def _limit(m: registry.Metric, th: dict):
+    """The check's threshold: one value, or [low, high] for an 'in' check."""
+    return [th[k] for k in m.thresholds] if m.comparison == "in" else th[m.thresholds[0]]
+
+
+def _plain(m: registry.Metric, metrics: dict, th: dict) -> list[dict]:
+    """The declared metric against its declared threshold."""
+    return [check(m.check, _get(metrics, *m.key), _limit(m, th), m.comparison)]
+
+
+def _king(m: registry.Metric, metrics: dict, th: dict) -> list[dict]:
+    """``max_king_kinship``: the upper bound, with a note when it is the KING table filter."""
+    king = _get(metrics, *m.key[:-1])
+    king = king if isinstance(king, dict) else {}
+    note = None
+    if king.get("max_kinship_syn_real") is None and king.get(m.key[-1]) is not None:
+        note = "no synthetic-real pair above the KING table filter; value is that filter (an upper bound)"
+    return [check(m.check, king.get(m.key[-1]), _limit(m, th), m.comparison, note=note)]
+
+
+def _utility(m: registry.Metric, metrics: dict, th: dict) -> list[dict]:
+    """``tstr_trtr_ratio_<model>`` for each model in ``utility_models``."""
+    return [check(m.check.format(x), _get(metrics, *_fill(m.key, x)), _limit(m, th), m.comparison)
+            for x in th.get("utility_models") or []]
+
+
+def _hwe(m: registry.Metric, metrics: dict, th: dict) -> list[dict]:
+    """``hwe_failure_share``: limit = the real training share + ``max_hwe_failure_excess``."""
+    return [_relative(m.check, _get(metrics, *m.key), _get(metrics, *m.reference),
+                      lambda r: r + float(th["max_hwe_failure_excess"]), "share of real training SNPs failing HWE")]
+
+
+def _het_f(m: registry.Metric, metrics: dict, th: dict) -> list[dict]:
+    """``het_f_distance``: limit = max(factor x the held-out distance, floor); carries ``mean_diff``."""
+    c = _relative(m.check, _get(metrics, *m.key), _get(metrics, *m.reference),
+                  lambda r: max(float(th["het_f_distance_factor"]) * r, float(th.get("het_f_distance_floor") or 0.0)),
+                  "F distance of the held-out real people")
+    fd = _get(metrics, *m.key[:-1]) or {}
+    if _num(fd.get("mean_diff")) is not None:
+        c["mean_diff"] = fd["mean_diff"]
+    return [c]
+
+
+def _structure_pcs(m: registry.Metric, metrics: dict, th: dict) -> list[dict]:
+    """``structure_pc<j>_distance`` per leading PC: limit = max(factor x held-out distance, floor)."""
+    syn = _get(metrics, *m.key) or [None] * STRUCTURE_N_PCS
+    hold = _get(metrics, *m.reference) or []
+    floor = float(th.get("structure_pc_floor") or 0.0)
+    checks = []
+    for j, v in enumerate(syn):
+        h = _num(hold[j]) if j < len(hold) else None
+        limit = None if h is None else max(float(th["structure_pc_factor"]) * h, floor)
+        c = check(m.check.format(j + 1), v if limit is not None else None, limit, m.comparison)
+        c["holdout_value"] = h  # the threshold is max(factor x this, floor)
+        checks.append(c)
+    return checks
+
+
+def _attack(m: registry.Metric, metrics: dict, th: dict) -> list[dict]:
+    return [_max_attack_auc(_get(metrics, *m.key[:-1]) or {}, th)]
+
+
+# checks computed otherwise than metric-against-threshold (by registry check name)
+_SPECIAL = {"max_king_kinship": _king, "max_attack_auc": _attack, "tstr_trtr_ratio_{}": _utility,
+            "hwe_failure_share": _hwe, "het_f_distance": _het_f, "structure_pc{}_distance": _structure_pcs}
+# checks that are not applicable (passed None) on SNPs with too little real LD
+_LD_CHECKS = {"ld_correlation", "ld_strength"}
+
+
+def registry_checks(metrics: dict, th: dict, section: str | None = None) -> list[dict]:
+    """The checks declared in :mod:`snpgen.evaluate.registry` (of one section), in their order;
+    a check whose threshold keys are not all set is off."""
+    out = []
+    for m in registry.checks(section):
+        if any(th.get(k) is None for k in m.thresholds):
+            continue
+        cs = _SPECIAL.get(m.check, _plain)(m, metrics, th)
+        if m.check in _LD_CHECKS:
+            why = _ld_not_applicable(_get(metrics, *m.key[:-1]) or {})
+            cs = [_unless_applicable(c, why) for c in cs]
+        out += cs
+    return out
+
+
 def genotype_qc_checks(metrics: dict, th: dict) -> list[dict]:
     """hwe_failure_share, het_f_distance and ld_strength (see :func:`verdict`)."""
-    out = []
-    hh = _get(metrics, "fidelity", "het_hwe") or {}
-    if th.get("max_hwe_failure_excess") is not None:
-        out.append(_relative("hwe_failure_share", _get(hh, "synthetic", "hwe_frac_below"),
-                             _get(hh, "real_train", "hwe_frac_below"),
-                             lambda r: r + float(th["max_hwe_failure_excess"]),
-                             "share of real training SNPs failing HWE"))
-    if th.get("het_f_distance_factor") is not None:
-        fd = hh.get("f_distance") or {}
-        c = _relative("het_f_distance", fd.get("wasserstein"), fd.get("holdout_wasserstein"),
-                      lambda r: max(float(th["het_f_distance_factor"]) * r,
-                                    float(th.get("het_f_distance_floor") or 0.0)),
-                      "F distance of the held-out real people")
-        if _num(fd.get("mean_diff")) is not None:
-            c["mean_diff"] = fd["mean_diff"]
-        out.append(c)
-    if th.get("ld_strength_min") is not None and th.get("ld_strength_max") is not None:
-        ld = _get(metrics, "fidelity", "ld") or {}
-        out.append(_unless_applicable(check("ld_strength", ld.get("strength_ratio"),
-                                            [th["ld_strength_min"], th["ld_strength_max"]], "in"),
-                                      _ld_not_applicable(ld)))
-    return out
+    return registry_checks(metrics, th, "genotype_qc")
+
+
 def structure_checks(metrics: dict, th: dict) -> list[dict]:
     """Population-structure checks from ``fidelity.structure``: one per leading PC
     (``structure_pc<j>_distance``) and the overall cluster proportions
     (``cluster_proportion_diff``). Per-class proportions are reported, not checked."""
-    st = _get(metrics, "fidelity", "structure") or {}
-    checks = []
-    if th.get("structure_pc_factor") is not None:
-        syn = st.get("pc_distance_synthetic") or [None] * STRUCTURE_N_PCS
-        hold = st.get("pc_distance_holdout") or []
-        floor = float(th.get("structure_pc_floor") or 0.0)
-        for j, v in enumerate(syn):
-            h = _num(hold[j]) if j < len(hold) else None
-            limit = None if h is None else max(float(th["structure_pc_factor"]) * h, floor)
-            c = check(f"structure_pc{j + 1}_distance", v if limit is not None else None, limit, "<=")
-            c["holdout_value"] = h  # the threshold is max(factor x this, floor)
-            checks.append(c)
-    if th.get("max_cluster_proportion_diff") is not None:
-        checks.append(check("cluster_proportion_diff",
-                            _get(st, "clusters", "overall", "max_abs_diff_synthetic"),
-                            th["max_cluster_proportion_diff"], "<="))
-    return checks
+    return registry_checks(metrics, th, "structure")
 
 
 def attack_bounds(attacks: dict, alpha: float | None) -> dict:
@@ -193,14 +248,7 @@ def attack_checks(metrics: dict, th: dict) -> list[dict]:
 
     ``segment_replay_share``: privacy.attacks.segment_replay.share_synthetic_above_holdout_q99
     <= ``max_replay_share``."""
-    a = _get(metrics, "privacy", "attacks") or {}
-    out = []
-    if th.get("max_attack_auc") is not None:
-        out.append(_max_attack_auc(a, th))
-    if th.get("max_replay_share") is not None:
-        out.append(check("segment_replay_share", _get(a, "segment_replay", "share_synthetic_above_holdout_q99"),
-                         th["max_replay_share"], "<="))
-    return out
+    return registry_checks(metrics, th, "attacks")
 
 
 def verdict(metrics: dict, thresholds: dict | None = None, *, privacy_only: bool = False) -> dict:
@@ -211,7 +259,9 @@ def verdict(metrics: dict, thresholds: dict | None = None, *, privacy_only: bool
 
     Attack checks (:func:`attack_checks`): ``max_attack_auc`` and ``segment_replay_share``.
 
-    Reads: privacy.identical_match_rate, privacy.nnaa.aa_ts, privacy.mia.auc,
+    The checks, their order, the metric each reads, its comparison and its threshold keys are
+    declared in :mod:`snpgen.evaluate.registry` (:func:`registry_checks`; docs/metrics.md, "Metric
+    registry"). Reads: privacy.identical_match_rate, privacy.nnaa.aa_ts, privacy.mia.auc,
     privacy.nnaa.privacy_loss, privacy.king.max_kinship_syn_real_upper,
     utility.<model>.ratio, fidelity.allele_frequency.correlation, fidelity.ld.correlation
     (+ fidelity.ld.n_pairs_informative / ld_min_informative_pairs),
@@ -235,38 +285,7 @@ def verdict(metrics: dict, thresholds: dict | None = None, *, privacy_only: bool
     """
     th = dict(DEFAULT_THRESHOLDS)
     th.update({k: v for k, v in (thresholds or {}).items()})
-    checks = []
-    p = metrics.get("privacy", {})
-    if th.get("max_identical_match_rate") is not None:
-        checks.append(check("identical_match_rate", p.get("identical_match_rate"),
-                            th["max_identical_match_rate"], "<="))
-    if th.get("aa_ts_min") is not None and th.get("aa_ts_max") is not None:
-        checks.append(check("nnaa_aa_ts", _get(p, "nnaa", "aa_ts"), [th["aa_ts_min"], th["aa_ts_max"]], "in"))
-    if th.get("max_mia_auc") is not None:
-        checks.append(check("mia_auc", _get(p, "mia", "auc"), th["max_mia_auc"], "<="))
-    if th.get("max_privacy_loss") is not None:
-        checks.append(check("privacy_loss", _get(p, "nnaa", "privacy_loss"), th["max_privacy_loss"], "<="))
-    if th.get("max_king_kinship") is not None:
-        king = p.get("king") if isinstance(p.get("king"), dict) else {}
-        note = None
-        if king.get("max_kinship_syn_real") is None and king.get("max_kinship_syn_real_upper") is not None:
-            note = "no synthetic-real pair above the KING table filter; value is that filter (an upper bound)"
-        checks.append(check("max_king_kinship", king.get("max_kinship_syn_real_upper"),
-                            th["max_king_kinship"], "<=", note=note))
-    checks += attack_checks(metrics, th)
-    if th.get("min_tstr_trtr_ratio") is not None:
-        for m in th.get("utility_models") or []:
-            checks.append(check(f"tstr_trtr_ratio_{m}", _get(metrics, "utility", m, "ratio"),
-                                th["min_tstr_trtr_ratio"], ">="))
-    if th.get("min_af_correlation") is not None:
-        checks.append(check("af_correlation", _get(metrics, "fidelity", "allele_frequency", "correlation"),
-                            th["min_af_correlation"], ">="))
-    ld = _get(metrics, "fidelity", "ld") or {}
-    if th.get("min_ld_correlation") is not None:
-        checks.append(_unless_applicable(check("ld_correlation", ld.get("correlation"), th["min_ld_correlation"],
-                                               ">="), _ld_not_applicable(ld)))
-    checks += genotype_qc_checks(metrics, th)
-    checks += structure_checks(metrics, th)
+    checks = registry_checks(metrics, th)
     if privacy_only:
         checks = [c for c in checks if c["name"] in PRIVACY_CHECKS]
     evaluated = [c for c in checks if c["passed"] is not None]

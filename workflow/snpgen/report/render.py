@@ -27,6 +27,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from ..evaluate import registry
 from ..nested import get_in as _get
 from ..paths import GWAS_GLM
 from . import cell_threshold, is_suppressed, min_cell_count, round_count, suppress_parts, suppress_small
@@ -56,31 +57,7 @@ ATTACK_NAMES = {
     "allele_frequency_lr": "Allele-frequency likelihood ratio (Homer / Sankararaman: per-class frequencies)",
 }
 
-CHECK_LABELS = {
-    "identical_match_rate": ("Synthetic records identical to a training record", "fraction"),
-    "nnaa_aa_ts": ("Nearest-neighbour adversarial accuracy AA_TS (0.5 = indistinguishable)", "fraction"),
-    "mia_auc": ("Membership-inference attack AUC (0.5 = guessing)", "AUC"),
-    "privacy_loss": ("NNAA privacy loss (held-out minus training reference)", "fraction"),
-    "max_king_kinship": ("Largest KING kinship synthetic-real (0.354 = duplicate)", "kinship"),
-    "max_attack_auc": ("Strongest membership attack: largest lower confidence bound AUC - z SE over the attacks "
-                       "(z Bonferroni over attacks; 0.5 = guessing; the largest AUC and TPR at 1% FPR in the note)",
-                       "AUC"),
-    "segment_replay_share": ("Synthetic records replaying a training segment longer than 99% of held-out people",
-                             "fraction (about 0.01 = safe)"),
-    "af_correlation": ("Allele-frequency correlation, real train vs synthetic", "r"),
-    "ld_correlation": ("LD r² correlation on windows of neighbouring SNPs", "r"),
-    "hwe_failure_share": ("SNPs failing Hardy-Weinberg (limit: real training share + margin)", "fraction of SNPs"),
-    "het_f_distance": ("Inbreeding-F distance to real train (limit: held-out real distance x factor, or floor)",
-                       "Wasserstein, F"),
-    "ld_strength": ("LD strength: mean synthetic r² / mean real r² on the LD windows", "ratio"),
-    "cluster_proportion_diff": ("Population clusters: largest |synthetic − real train| share of people", "fraction"),
-}
-# name prefix -> label of a family of numbered checks (the name's tail is filled in)
-CHECK_FAMILIES = {
-    "tstr_trtr_ratio_": ("Utility: TSTR/TRTR AUC ratio ({})", "ratio"),
-    "structure_pc": ("Population structure: PC{} distance, synthetic vs real train (limit from held-out)",
-                     "SD of real PC score"),
-}
+# labels and units of the verdict checks and of the metrics in the section tables: snpgen.evaluate.registry
 CLASS_NAMES = {"overall": "all", "case": "cases", "control": "controls"}
 
 # name -> (section, title, plain-language caption)
@@ -519,11 +496,8 @@ def _training_section(results: Path, d: str, gaps: Gaps, sampling: dict | None =
 
 
 def check_label(name: str) -> tuple[str, str]:
-    """(label, unit) of a release check for the verdict table."""
-    for prefix, (label, unit) in CHECK_FAMILIES.items():
-        if name.startswith(prefix):
-            return label.format(name.removeprefix(prefix).removesuffix("_distance")), unit
-    return CHECK_LABELS.get(name, (name, ""))
+    """(label, unit) of a release check for the verdict table (declared in the metric registry)."""
+    return registry.check_label(name)
 
 
 def _verdict_section(metrics: dict[str, dict | None], generators: list[str]) -> dict:
@@ -677,6 +651,11 @@ def _table(rows_spec, metrics, generators) -> list[dict]:
     return rows
 
 
+def _row(path: str, fn, ref: str, *fill) -> tuple:
+    """A table row spec whose label and unit are the registry's for ``path``."""
+    return (*registry.row(path, *fill), fn, ref)
+
+
 def _fidelity_section(results: Path, d: str, metrics, generators, gaps: Gaps) -> dict:
     G = generators
     AF = ("fidelity", "allele_frequency")
@@ -692,39 +671,36 @@ def _fidelity_section(results: Path, d: str, metrics, generators, gaps: Gaps) ->
         return lambda m: fmt(_get(m, *k), digits)
 
     spec = [
-        ("Allele-frequency correlation", "Pearson r", f(*AF, "correlation", digits=4),
-         fmt(_ref(metrics, G, *AF, "holdout_correlation"), 4)),
-        ("Mean |allele-frequency difference|", "frequency", f(*AF, "mean_abs_diff", digits=4), "-"),
-        ("95th percentile |allele-frequency difference|", "frequency", f(*AF, "q95_abs_diff", digits=4), "-"),
-        ("SNPs with one allele only in the synthetic cohort", "SNPs", lambda m: fmt_int(_get(m, *AF, "n_monomorphic_synthetic")), "-"),
-        ("LD r² correlation, all SNP pairs in windows", "Pearson r", f(*LD, "correlation"),
-         fmt(_ref(metrics, G, *LD, "holdout_correlation"))),
-        ("LD r² correlation, pairs with real r² ≥ " + fmt(_ref(metrics, G, *LD, "informative_r2"), 2), "Pearson r",
-         f(*LD, "correlation_informative"), "-"),
-        ("Mean per-window LD correlation", "Pearson r", f(*LD, "per_window_mean_correlation"),
-         fmt(_ref(metrics, G, *LD, "holdout_per_window_mean_correlation"))),
-        ("Mean LD r²: synthetic (reference column: real)", "r²", f(*LD, "mean_r2_synthetic"),
-         fmt(_ref(metrics, G, *LD, "mean_r2_real"))),
-        ("LD strength: mean synthetic r² / mean real r² (reference: held-out real)", "ratio (1 = real strength)",
-         f(*LD, "strength_ratio"), fmt(_ref(metrics, G, *LD, "holdout_strength_ratio"))),
+        _row("fidelity.allele_frequency.correlation", f(*AF, "correlation", digits=4),
+             fmt(_ref(metrics, G, *AF, "holdout_correlation"), 4)),
+        _row("fidelity.allele_frequency.mean_abs_diff", f(*AF, "mean_abs_diff", digits=4), "-"),
+        _row("fidelity.allele_frequency.q95_abs_diff", f(*AF, "q95_abs_diff", digits=4), "-"),
+        _row("fidelity.allele_frequency.n_monomorphic_synthetic",
+             lambda m: fmt_int(_get(m, *AF, "n_monomorphic_synthetic")), "-"),
+        _row("fidelity.ld.correlation", f(*LD, "correlation"), fmt(_ref(metrics, G, *LD, "holdout_correlation"))),
+        _row("fidelity.ld.correlation_informative", f(*LD, "correlation_informative"), "-",
+             fmt(_ref(metrics, G, *LD, "informative_r2"), 2)),
+        _row("fidelity.ld.per_window_mean_correlation", f(*LD, "per_window_mean_correlation"),
+             fmt(_ref(metrics, G, *LD, "holdout_per_window_mean_correlation"))),
+        _row("fidelity.ld.mean_r2_synthetic", f(*LD, "mean_r2_synthetic"), fmt(_ref(metrics, G, *LD, "mean_r2_real"))),
+        _row("fidelity.ld.strength_ratio", f(*LD, "strength_ratio"),
+             fmt(_ref(metrics, G, *LD, "holdout_strength_ratio"))),
         ("SNP pairs compared / with real LD", "SNP pairs",
          lambda m: f"{fmt_int(_get(m, *LD, 'n_pairs'))} / {fmt_int(_get(m, *LD, 'n_pairs_informative'))}", "-"),
-        ("Mean PC distance, synthetic vs real train", "SD of real PC score", f(*PCA, "mean_wasserstein_synthetic"),
-         fmt(_ref(metrics, G, *PCA, "mean_wasserstein_holdout"))),
+        _row("fidelity.pca.mean_wasserstein_synthetic", f(*PCA, "mean_wasserstein_synthetic"),
+             fmt(_ref(metrics, G, *PCA, "mean_wasserstein_holdout"))),
         ("Mean inbreeding coefficient F (reference: real train)", "F", f(*HH, "synthetic", "het_F_mean"),
          fmt(_ref(metrics, G, *HH, "real_train", "het_F_mean"))),
-        ("Inbreeding-F distribution distance to real train (reference: held-out real)", "Wasserstein, F",
-         f(*HH, "f_distance", "wasserstein", digits=4),
-         fmt(_ref(metrics, G, *HH, "f_distance", "holdout_wasserstein"), 4)),
-        ("Mean F minus real-train mean F (reference: held-out real)", "F", f(*HH, "f_distance", "mean_diff", digits=4),
-         fmt(_ref(metrics, G, *HH, "f_distance", "holdout_mean_diff"), 4)),
-        ("SNPs failing Hardy-Weinberg (reference: real train)", "fraction of SNPs",
-         f(*HH, "synthetic", "hwe_frac_below"), fmt(_ref(metrics, G, *HH, "real_train", "hwe_frac_below"))),
-        ("GWAS effect (log OR) correlation with the real training GWAS", "Pearson r", f(*GW, "beta_correlation"), "-"),
-        ("GWAS effect sign concordance", "fraction of SNPs", f(*GW, "sign_concordance"), "-"),
-        ("Sign concordance, SNPs genome-wide significant in the real GWAS", "fraction of SNPs",
-         f(*GW, "sign_concordance_real_significant"), "-"),
-        ("Slope of synthetic on real effects (1 = same scale)", "-", f(*GW, "regression_slope_syn_on_real"), "-"),
+        _row("fidelity.het_hwe.f_distance.wasserstein", f(*HH, "f_distance", "wasserstein", digits=4),
+             fmt(_ref(metrics, G, *HH, "f_distance", "holdout_wasserstein"), 4)),
+        _row("fidelity.het_hwe.f_distance.mean_diff", f(*HH, "f_distance", "mean_diff", digits=4),
+             fmt(_ref(metrics, G, *HH, "f_distance", "holdout_mean_diff"), 4)),
+        _row("fidelity.het_hwe.synthetic.hwe_frac_below", f(*HH, "synthetic", "hwe_frac_below"),
+             fmt(_ref(metrics, G, *HH, "real_train", "hwe_frac_below"))),
+        _row("fidelity.gwas.beta_correlation", f(*GW, "beta_correlation"), "-"),
+        _row("fidelity.gwas.sign_concordance", f(*GW, "sign_concordance"), "-"),
+        _row("fidelity.gwas.sign_concordance_real_significant", f(*GW, "sign_concordance_real_significant"), "-"),
+        _row("fidelity.gwas.regression_slope_syn_on_real", f(*GW, "regression_slope_syn_on_real"), "-"),
     ]
     rows = _table(spec, metrics, G)
     notes = [f"{x}: {_get(metrics[x], *GW, 'note')}" for x in G
@@ -819,19 +795,20 @@ def _genotype_qc_section(metrics, G, gaps: Gaps) -> dict:
     and held-out splits (aggregates over SNPs or people only)."""
     HH, MAF = ("fidelity", "het_hwe"), ("fidelity", "maf")
     hwe_p = _ref(metrics, G, *HH, "real_train", "hwe_threshold")
-    spec = [  # label, unit, metrics section, key, digits
-        (f"SNPs failing the exact HWE test, p < {fmt_p(hwe_p)} (--hwe)", "fraction of SNPs", HH, "hwe_frac_below", 4),
-        ("Mean inbreeding coefficient F (--het)", "F", HH, "het_F_mean", 4),
-        ("SD of inbreeding coefficient F (--het)", "F", HH, "het_F_sd", 4),
-        (f"SNPs with MAF < {fmt(_ref(metrics, G, *MAF, 'real_train', 'maf_threshold'), 2)} (--freq)",
-         "fraction of SNPs", MAF, "maf_frac_below", 4),
-        ("Median MAF (--freq)", "frequency", MAF, "maf_median", 3),
+    maf = fmt(_ref(metrics, G, *MAF, "real_train", "maf_threshold"), 2)
+    spec = [  # label, unit (from the registry's fidelity.<section>.<set>.<key>), metrics section, key, digits
+        (*registry.row("fidelity.het_hwe.<set>.hwe_frac_below", fmt_p(hwe_p)), HH, "hwe_frac_below", 4),
+        (*registry.row("fidelity.het_hwe.<set>.het_F_mean"), HH, "het_F_mean", 4),
+        (*registry.row("fidelity.het_hwe.<set>.het_F_sd"), HH, "het_F_sd", 4),
+        (*registry.row("fidelity.maf.<set>.maf_frac_below", maf), MAF, "maf_frac_below", 4),
+        (*registry.row("fidelity.maf.<set>.maf_median"), MAF, "maf_median", 3),
     ]
     rows = [{"label": label, "unit": unit, "train": fmt(_ref(metrics, G, *sec, "real_train", key), dg),
              "holdout": fmt(_ref(metrics, G, *sec, "real_test", key), dg),
              "cells": [fmt(_get(metrics[g], *sec, "synthetic", key), dg) for g in G]}
             for label, unit, sec, key, dg in spec]
-    rows.append({"label": "MAF correlation with real train, per SNP (--freq)", "unit": "Pearson r", "train": "1",
+    label, unit = registry.row("fidelity.maf.correlation")
+    rows.append({"label": label, "unit": unit, "train": "1",
                  "holdout": fmt(_ref(metrics, G, *MAF, "holdout_correlation"), 4),
                  "cells": [fmt(_get(metrics[g], *MAF, "correlation"), 4) for g in G]})
     ok = _ref(metrics, G, *MAF, "real_train") is not None
@@ -846,13 +823,13 @@ def _structure_rows(metrics, generators) -> list[dict]:
     ST = ("fidelity", "structure")
     rows = []
     for j in range(len(_ref(metrics, generators, *ST, "pc_distance_synthetic") or [])):
-        rows.append((f"PC{j + 1} distance, synthetic vs real train", "SD of real PC score",
-                     lambda m, j=j: fmt((_get(m, *ST, "pc_distance_synthetic") or [None] * (j + 1))[j]),
-                     fmt((_ref(metrics, generators, *ST, "pc_distance_holdout") or [None] * (j + 1))[j])))
+        rows.append(_row("fidelity.structure.pc_distance_synthetic",
+                         lambda m, j=j: fmt((_get(m, *ST, "pc_distance_synthetic") or [None] * (j + 1))[j]),
+                         fmt((_ref(metrics, generators, *ST, "pc_distance_holdout") or [None] * (j + 1))[j]), j + 1))
     diff = (*ST, "clusters", "overall")
-    rows.append(("Cluster shares: largest |difference| from real train", "fraction",
-                 lambda m: fmt(_get(m, *diff, "max_abs_diff_synthetic")),
-                 fmt(_ref(metrics, generators, *diff, "max_abs_diff_holdout"))))
+    rows.append(_row("fidelity.structure.clusters.overall.max_abs_diff_synthetic",
+                     lambda m: fmt(_get(m, *diff, "max_abs_diff_synthetic")),
+                     fmt(_ref(metrics, generators, *diff, "max_abs_diff_holdout"))))
     return _table(rows, metrics, generators)
 
 
@@ -902,29 +879,24 @@ def _privacy_section(results: Path, d: str, metrics, generators, gaps: Gaps) -> 
 
     hold_rate = _ref(metrics, G, *P, "holdout_identical_match_rate")
     spec = [
-        ("Synthetic records identical to a training record", "fraction of synthetic records",
-         f("identical_match_rate", digits=4),
-         fmt(hold_rate, 4) if hold_rate is not None else f"suppressed (<{min_cell_count()} records)"),
+        _row("privacy.identical_match_rate", f("identical_match_rate", digits=4),
+             fmt(hold_rate, 4) if hold_rate is not None else f"suppressed (<{min_cell_count()} records)"),
         ("... as a count", f"records (the count touches real records: suppressed below {min_cell_count()})",
          lambda m: suppress_small(_get(m, *P, "identical_match_count"), missing=f"<{min_cell_count()}"),
          suppress_small(_ref(metrics, G, *P, "holdout_identical_match_count"), missing=f"<{min_cell_count()}")),
         ("Median distance to the closest training record (reference: held-out real people)",
          "differing allele counts", f("dcr", "d_st_quantiles", "q50", digits=1),
          fmt(_ref(metrics, G, *P, "dcr", "d_ht_quantiles", "q50"), 1)),
-        ("Synthetic records closer to training than 95% of held-out people", "fraction (about 0.05 is safe)",
-         f("dcr", "frac_d_st_below_d_ht_p05"), "0.050"),
-        ("Distance distributions differ (Kolmogorov-Smirnov p)", "p", lambda m: fmt_p(_get(m, *P, "dcr", "ks_pvalue")), "-"),
-        ("P(synthetic farther from training than held-out)", "probability (0.5 = same)",
-         f("dcr", "mannwhitney_auc"), "0.500"),
-        ("NNAA AA_TS, training reference [CI]", "fraction (target 0.5)", ci("aa_ts", "aa_ts_ci"), "0.500"),
-        ("NNAA privacy loss [CI]", "fraction (target 0)", ci("privacy_loss", "privacy_loss_ci"), "0.000"),
-        ("Membership-inference AUC", "AUC (0.5 = guessing)", f("mia", "auc"), "0.500"),
-        ("Attack true-positive rate at 1% false positives", "fraction (0.01 = guessing)",
-         f("mia", "tpr_at_fpr"), "0.010"),
-        ("Real records per set in the distance tests", "individuals",
-         lambda m: suppress_small(_get(m, *P, "n_per_set")), "-"),
-        ("Largest KING kinship synthetic-real (upper bound) (reference: real-real on the same SNPs)", "kinship",
-         f("king", "max_kinship_syn_real_upper"), fmt(_ref(metrics, G, *P, "king", "max_kinship_real_real"))),
+        _row("privacy.dcr.frac_d_st_below_d_ht_p05", f("dcr", "frac_d_st_below_d_ht_p05"), "0.050"),
+        _row("privacy.dcr.ks_pvalue", lambda m: fmt_p(_get(m, *P, "dcr", "ks_pvalue")), "-"),
+        _row("privacy.dcr.mannwhitney_auc", f("dcr", "mannwhitney_auc"), "0.500"),
+        _row("privacy.nnaa.aa_ts", ci("aa_ts", "aa_ts_ci"), "0.500"),
+        _row("privacy.nnaa.privacy_loss", ci("privacy_loss", "privacy_loss_ci"), "0.000"),
+        _row("privacy.mia.auc", f("mia", "auc"), "0.500"),
+        _row("privacy.mia.tpr_at_fpr", f("mia", "tpr_at_fpr"), "0.010"),
+        _row("privacy.n_per_set", lambda m: suppress_small(_get(m, *P, "n_per_set")), "-"),
+        _row("privacy.king.max_kinship_syn_real_upper", f("king", "max_kinship_syn_real_upper"),
+             fmt(_ref(metrics, G, *P, "king", "max_kinship_real_real"))),
         ("Any synthetic-real pair at duplicate level (> 0.354)", "yes/no",
          lambda m: {True: "yes", False: "no"}.get(_get(m, *P, "king", "any_syn_real_duplicate"), "n/a"), "-"),
     ]
@@ -985,23 +957,23 @@ def _attack_section(metrics, generators) -> dict | None:
     spec = []
     for a, name in ATTACK_NAMES.items():
         spec += [
-            (f"{name}: AUC [± SE]", "AUC (0.5 = guessing)",
-             lambda m, a=a: (f"{fmt(_get(m, *A, a, 'auc'))} ± {fmt(_get(m, *A, a, 'auc_se'), 3)}"
-                             if _get(m, *A, a, "auc") is not None else "n/a"), "0.500"),
-            ("... TPR at 1% FPR", "fraction (0.01 = guessing)", lambda m, a=a: _tpr(m, a, "tpr_at_1pct_fpr"), "0.010"),
-            ("... TPR at 0.1% FPR", "fraction (0.001 = guessing)", lambda m, a=a: _tpr(m, a, "tpr_at_0p1pct_fpr"),
-             "0.001"),
+            _row("privacy.attacks.<attack>.auc",
+                 lambda m, a=a: (f"{fmt(_get(m, *A, a, 'auc'))} ± {fmt(_get(m, *A, a, 'auc_se'), 3)}"
+                                 if _get(m, *A, a, "auc") is not None else "n/a"), "0.500", name),
+            _row("privacy.attacks.<attack>.tpr_at_1pct_fpr", lambda m, a=a: _tpr(m, a, "tpr_at_1pct_fpr"), "0.010"),
+            _row("privacy.attacks.<attack>.tpr_at_0p1pct_fpr", lambda m, a=a: _tpr(m, a, "tpr_at_0p1pct_fpr"),
+                 "0.001"),
             ("... AUC on the safe-leaky scale", "0 = baseline, 100 = leaky copy", scale(a, "auc"), "-"),
         ]
     spec += [
-        ("Strongest attack: largest AUC", "AUC", lambda m: fmt(_get(m, *A, "max_auc")), "0.500"),
+        _row("privacy.attacks.max_auc", lambda m: fmt(_get(m, *A, "max_auc")), "0.500"),
         ("... which attack", "", lambda m: str(_get(m, *A, "max_auc_attack") or "n/a"), "-"),
         ("... largest lower confidence bound AUC - z SE (the verdict's max_attack_auc value)", "AUC",
          lambda m: fmt(next((c.get("value") for c in _get(m, "verdict", "checks") or []
                              if c.get("name") == "max_attack_auc"), None)), "-"),
         ("... on the safe-leaky scale", "0 = baseline, 100 = leaky copy", scale("max_auc"), "-"),
-        ("Largest TPR at 1% FPR over the attacks", "fraction (0.01 = guessing)",
-         lambda m: (fmt(_get(m, *A, "max_tpr_at_1pct_fpr")) if _get(m, *A, "max_tpr_at_1pct_fpr") is not None
+        _row("privacy.attacks.max_tpr_at_1pct_fpr",
+             lambda m: (fmt(_get(m, *A, "max_tpr_at_1pct_fpr")) if _get(m, *A, "max_tpr_at_1pct_fpr") is not None
                     else (f"< {fmt(_get(m, *A, 'max_tpr_at_1pct_fpr_upper'))} (suppressed)"
                           if _get(m, *A, "max_tpr_at_1pct_fpr_upper") is not None else "n/a")), "0.010"),
         ("Segment replay: median longest run, synthetic vs nearest training record (reference: held-out people)",
@@ -1010,18 +982,16 @@ def _attack_section(metrics, generators) -> dict | None:
         ("Segment replay: 99th percentile of the longest run", "SNPs",
          lambda m: fmt(_get(m, *A, "segment_replay", "synthetic_run_quantiles", "q99"), 0),
          fmt(_ref(metrics, G, *A, "segment_replay", "holdout_q99"), 0)),
-        ("Synthetic records with a run above the held-out 99th percentile", "fraction (about 0.01 = safe)",
-         lambda m: fmt(_get(m, *A, "segment_replay", "share_synthetic_above_holdout_q99")), "0.010"),
+        _row("privacy.attacks.segment_replay.share_synthetic_above_holdout_q99",
+             lambda m: fmt(_get(m, *A, "segment_replay", "share_synthetic_above_holdout_q99")), "0.010"),
         ("... on the safe-leaky scale", "0 = baseline, 100 = leaky copy",
          scale("segment_replay", "share_synthetic_above_holdout_q99"), "-"),
-        ("Attribute inference: disease-status AUC from the synthetic cohort, training members", "AUC",
-         lambda m: fmt(_get(m, *A, "attribute", "auc_members")), "-"),
-        ("... held-out non-members", "AUC", lambda m: fmt(_get(m, *A, "attribute", "auc_nonmembers")), "-"),
-        ("... gap (members minus non-members: the attribute leak)", "AUC difference (0 = no leak)",
-         lambda m: fmt(_get(m, *A, "attribute", "auc_gap")), "0.000"),
-        ("Allele-frequency likelihood ratio with the training split's own per-class frequencies (the level "
-         "any cohort that reproduces them reaches)", "AUC", lambda m: "-",
-         fmt(_ref(metrics, G, *A, "allele_frequency_lr", "auc_training_frequencies"))),
+        _row("privacy.attacks.attribute.auc_members", lambda m: fmt(_get(m, *A, "attribute", "auc_members")), "-"),
+        _row("privacy.attacks.attribute.auc_nonmembers", lambda m: fmt(_get(m, *A, "attribute", "auc_nonmembers")),
+             "-"),
+        _row("privacy.attacks.attribute.auc_gap", lambda m: fmt(_get(m, *A, "attribute", "auc_gap")), "0.000"),
+        _row("privacy.attacks.allele_frequency_lr.auc_training_frequencies", lambda m: "-",
+             fmt(_ref(metrics, G, *A, "allele_frequency_lr", "auc_training_frequencies"))),
     ]
     d = _ref(metrics, G, *A, "design") or {}
     return {"rows": _table(spec, metrics, G), "generators": G, "threat_model": _ref(metrics, G, *A, "threat_model"),
