@@ -127,14 +127,18 @@ def test_generate_is_deterministic_for_a_seed(files):
 
 
 def test_readout_temperature_and_lag_gain(files):
-    """Temperature 1 and gain 1 are the trained model (identical calls); a temperature near 0
-    turns the draw into the mode (the argmax calls); the gain changes the calls."""
+    """The defaults are the schema's; a temperature near 0 turns the draw into the mode (the
+    argmax calls); the gain changes the calls."""
     from snpgen.models.train import load_checkpoint
+    from snpgen.sample import SAMPLING_DEFAULTS as D
 
     vae, diff = load_checkpoint(files / "vae.pt"), load_checkpoint(files / "diffusion.pt")
     kw = dict(guidance_scale=1.0, sampler="ddim", steps=5, seed=4, device="cpu")
-    plain = generate(vae, diff, 60, 0.3, **kw)[0]
-    assert np.array_equal(plain, generate(vae, diff, 60, 0.3, temperature=1.0, ar_gain=1.0, **kw)[0])
+    plain = generate(vae, diff, 60, 0.3, temperature=1.0, ar_gain=1.0, **kw)[0]
+    default = generate(vae, diff, 60, 0.3, **kw)[0]
+    assert np.array_equal(default, generate(vae, diff, 60, 0.3, temperature=D["temperature"],
+                                            ar_gain=D["ar_gain"], **kw)[0])
+    assert (D["temperature"], D["ar_gain"]) == (1.0, 1.0) or not np.array_equal(default, plain)
     mode = generate(vae, diff, 60, 0.3, hard_calls="argmax", **kw)[0]
     cold = generate(vae, diff, 60, 0.3, temperature=1e-4, **kw)[0]
     assert (cold == mode).mean() > 0.999 and (plain == mode).mean() < 0.99
