@@ -6,6 +6,7 @@ individuals, variants and genotypes (BGEN: hard calls exported, so exactly; a VC
 """
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -52,7 +53,10 @@ def original(tmp_path_factory, plink2_available):
     """The tiny test cohort (tests/config/demo_cohort.yaml: 800 people, 3 populations, 2 chromosomes,
     planted QC artefacts) and its QC'd fileset."""
     root = tmp_path_factory.mktemp("import")
-    params = yaml.safe_load((ROOT / "tests" / "config" / "demo_cohort.yaml").read_text())
+    # SNPGEN_ROUNDTRIP_COHORT=resources/demo_cohort.yaml runs the round trips on the full demo cohort
+    # (3,000 people, 4 chromosomes; minutes, not a CI test; result in benchmarks/README.md, section 7)
+    params_file = os.environ.get("SNPGEN_ROUNDTRIP_COHORT", "tests/config/demo_cohort.yaml")
+    params = yaml.safe_load((ROOT / params_file).read_text())
     simulate_cohort(params, root / "cohort" / "cohort", root / "pheno.tsv", root / "truth.json", seed=7)
     cohort = check_config({"cohort": {"bfile": str(root / "cohort" / "cohort"),
                                       "phenotypes": str(root / "pheno.tsv")}})["cohort"]
