@@ -16,8 +16,8 @@ from snpgen.evaluate.verdict import verdict
 from snpgen.paths import GWAS_GLM
 from snpgen.report import (MIN_COUNT, SECONDARY, cell_threshold, is_suppressed, min_cell_count, suppress_parts,
                            suppress_small)
-from snpgen.report.render import (DEFAULT_GENERATORS, collect_provenance, render_disease_report,
-                                  render_index)
+from snpgen.provenance import run_provenance
+from snpgen.report.render import DEFAULT_GENERATORS, render_disease_report, render_index
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -432,8 +432,8 @@ def build_results(root: Path, diseases=("cad",), *, with_models=True, with_metri
 
 
 def render_all(results: Path, diseases=("cad",)) -> dict[str, Path]:
-    prov = collect_provenance(config_hash="0123456789abcdef", seeds={"master": 7, "split": 11},
-                              repo_dir=Path(__file__).parent)
+    prov = run_provenance(config_hash="0123456789abcdef", seeds={"master": 7, "split": 11},
+                          repo_dir=Path(__file__).parent)
     out = results / "reports"
     pages = {}
     entries = []

@@ -19,12 +19,9 @@ Every count describing real individuals goes through :func:`snpgen.report.suppre
 from __future__ import annotations
 
 import base64
-import datetime as _dt
 import json
 import math
-import platform
 import shutil
-import subprocess
 from pathlib import Path
 
 from ..evaluate import registry
@@ -999,59 +996,6 @@ def _attack_section(metrics, generators) -> dict | None:
             "n_members": suppress_small(d.get("n_members"), missing=f"<{min_cell_count()}"),
             "n_nonmembers": suppress_small(d.get("n_nonmembers"), missing=f"<{min_cell_count()}"),
             "scaled": bool(safe and leaky)}
-
-
-# --------------------------------------------------------------------------- provenance
-def _pkg_version(name: str) -> str:
-    from importlib import metadata
-
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def git_commit(cwd: str | Path | None = None) -> str:
-    """``git rev-parse HEAD`` (+ " (uncommitted changes)"), "unknown" outside a git checkout."""
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=20)
-        if head.returncode != 0 or not head.stdout.strip():
-            return "unknown"
-        commit = head.stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
-                               capture_output=True, text=True, timeout=60)
-        return commit + (" (uncommitted changes)" if dirty.returncode == 0 and dirty.stdout.strip() else "")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
-def collect_provenance(*, config_hash: str | None, seeds: dict | None, repo_dir: str | Path | None = None,
-                       now: _dt.datetime | None = None) -> dict:
-    """Software versions, commit, config hash, seeds and run date (rendered as a table)."""
-    import snpgen
-
-    from .. import plink
-
-    tools = {}
-    for name, exe in (("plink2", plink.plink2_exe), ("plink1.9", plink.plink19_exe)):
-        try:
-            tools[name] = plink.version(exe())
-        except Exception as e:  # noqa: BLE001 - recorded, not fatal
-            tools[name] = f"unavailable ({e.__class__.__name__})"
-    now = now or _dt.datetime.now(_dt.timezone.utc)
-    return {
-        "snpgen": snpgen.__version__,
-        "git_commit": git_commit(repo_dir),
-        "config_hash": config_hash or "unknown",
-        "seeds": dict(seeds or {}),
-        "packages": {"python": platform.python_version(), "torch": _pkg_version("torch"),
-                     "numpy": _pkg_version("numpy"), "snakemake": _pkg_version("snakemake"),
-                     "polars": _pkg_version("polars"), "scipy": _pkg_version("scipy"),
-                     "scikit-learn": _pkg_version("scikit-learn"), "matplotlib": _pkg_version("matplotlib"),
-                     "jinja2": _pkg_version("jinja2")},
-        "tools": tools,
-        "run_date": now.strftime("%Y-%m-%d %H:%M UTC"),
-    }
 
 
 # --------------------------------------------------------------------------- pages
