@@ -12,7 +12,7 @@ sm = snakemake  # noqa: F821
 with step_logging(sm.log[0], f"render_report[{sm.wildcards.disease}]") as log:
     prov = run_provenance(config_hash=sm.params.config_hash, seeds=sm.params.seeds,
                           repo_dir=Path(sm.scriptdir).parent.parent)
-    summary = render_disease_report(sm.params.results, sm.wildcards.disease, sm.output.html, sm.output.figures,
+    summary = render_disease_report(dict(sm.input.items()), sm.wildcards.disease, sm.output.html, sm.output.figures,
                                     generators=sm.params.generators, provenance=prov,
                                     verdict_json=sm.output.verdict, demo=sm.params.demo,
                                     sampling=dict(sm.params.sampling), min_count=sm.params.min_count)
