@@ -16,6 +16,7 @@ from snpgen.evaluate.verdict import verdict
 from snpgen.paths import GWAS_GLM
 from snpgen.report import (MIN_COUNT, SECONDARY, cell_threshold, is_suppressed, min_cell_count, suppress_parts,
                            suppress_small)
+from snpgen.plink import tool_versions
 from snpgen.provenance import run_provenance
 from snpgen.report.render import DEFAULT_GENERATORS, render_disease_report, render_index
 
@@ -462,7 +463,7 @@ def test_report_inputs_match_the_rule_and_render_builds_no_paths():
 
 
 def render_all(results: Path, diseases=("cad",)) -> dict[str, Path]:
-    prov = run_provenance(config_hash="0123456789abcdef", seeds={"master": 7, "split": 11},
+    prov = run_provenance(config_hash="0123456789abcdef", seeds={"master": 7, "split": 11}, tools=tool_versions(),
                           repo_dir=Path(__file__).parent)
     out = results / "reports"
     pages = {}

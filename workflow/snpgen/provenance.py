@@ -7,8 +7,9 @@ Three outputs record provenance, each in its own long-standing shape:
 - :func:`run_provenance` -- the provenance table of the HTML reports (commit, config hash, seeds, ...).
 
 All three read package versions through :func:`package_version` (``importlib.metadata``: nothing
-heavy such as torch or scikit-learn is imported just to learn its version) and plink versions
-through :func:`tool_versions` (``snpgen.plink``). Standard library only at import time.
+heavy such as torch or scikit-learn is imported just to learn its version). The plink versions come
+from :func:`snpgen.plink.tool_versions`, passed in by the caller: this module does not import
+snpgen.plink, so the model code (torch env, no plink binaries) can use it. Standard library only.
 """
 from __future__ import annotations
 
@@ -44,19 +45,6 @@ def python_version() -> str:
     return platform.python_version()
 
 
-def tool_versions() -> dict:
-    """``{"plink2": ..., "plink1.9": ...}``: the first line of ``--version``, or ``"unavailable (Error)"``."""
-    from . import plink
-
-    out = {}
-    for name, exe in (("plink2", plink.plink2_exe), ("plink1.9", plink.plink19_exe)):
-        try:
-            out[name] = plink.version(exe())
-        except Exception as e:  # noqa: BLE001 - recorded, not fatal
-            out[name] = f"unavailable ({e.__class__.__name__})"
-    return out
-
-
 def git_commit(cwd: str | Path | None = None) -> str:
     """``git rev-parse HEAD`` (+ " (uncommitted changes)"), "unknown" outside a git checkout."""
     try:
@@ -71,14 +59,15 @@ def git_commit(cwd: str | Path | None = None) -> str:
         return "unknown"
 
 
-def evaluation_provenance(seed: int) -> dict:
-    """Seed and software versions, for the metrics files (``polars`` left out when not installed)."""
+def evaluation_provenance(seed: int, tools: dict) -> dict:
+    """Seed and software versions, for the metrics files (``polars`` left out when not installed);
+    ``tools``: :func:`snpgen.plink.tool_versions`."""
     out = {"seed": int(seed), "python": python_version(), "numpy": package_version("numpy"),
            "scipy": package_version("scipy"), "scikit_learn": package_version("scikit-learn")}
     polars = package_version("polars")
     if polars != NOT_INSTALLED:
         out["polars"] = polars
-    out.update(tool_versions())
+    out.update(tools)
     return out
 
 
@@ -87,9 +76,10 @@ def checkpoint_versions() -> dict:
     return {"torch": package_version("torch"), "numpy": package_version("numpy"), "snpgen": snpgen_version()}
 
 
-def run_provenance(*, config_hash: str | None, seeds: dict | None, repo_dir: str | Path | None = None,
+def run_provenance(*, config_hash: str | None, seeds: dict | None, tools: dict, repo_dir: str | Path | None = None,
                    now: _dt.datetime | None = None) -> dict:
-    """Software versions, commit, config hash, seeds and run date (the reports' provenance table)."""
+    """Software versions, commit, config hash, seeds and run date (the reports' provenance table);
+    ``tools``: :func:`snpgen.plink.tool_versions`."""
     now = now or _dt.datetime.now(_dt.timezone.utc)
     packages = {"python": python_version()}
     packages.update({key: package_version(dist) for key, dist in REPORT_PACKAGES.items()})
@@ -99,6 +89,6 @@ def run_provenance(*, config_hash: str | None, seeds: dict | None, repo_dir: str
         "config_hash": config_hash or "unknown",
         "seeds": dict(seeds or {}),
         "packages": packages,
-        "tools": tool_versions(),
+        "tools": dict(tools),
         "run_date": now.strftime("%Y-%m-%d %H:%M UTC"),
     }

@@ -24,7 +24,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..defaults import schema_defaults
-from ..provenance import evaluation_provenance
 
 if TYPE_CHECKING:  # numpy is imported where it is used; the annotations only name it
     import numpy as np
@@ -103,6 +102,14 @@ def _ancestry(truth_json: str | None, iids) -> "np.ndarray | None":
     return np.array([str(anc[str(i)]) for i in iids])
 
 
+def _provenance(seed: int) -> dict:
+    """The metrics files' provenance block (snpgen.provenance, with the plink versions)."""
+    from ..plink import tool_versions
+    from ..provenance import evaluation_provenance
+
+    return evaluation_provenance(seed, tool_versions())
+
+
 def evaluate_generator(*, train: str, test: str, synthetic: str, real_gwas: str, figdir: str,
                        workdir: str, params: dict, thresholds: dict, seed: int,
                        truth_json: str | None = None, disease: str = "", generator: str = "",
@@ -177,7 +184,7 @@ def evaluate_generator(*, train: str, test: str, synthetic: str, real_gwas: str,
     metrics["verdict"] = verdict(metrics, thresholds, privacy_only=privacy_only)
     metrics["figures"] = sorted(figs)
     metrics["params"] = P
-    metrics["provenance"] = evaluation_provenance(seed)
+    metrics["provenance"] = _provenance(seed)
     return jsonable(metrics)
 
 
@@ -448,4 +455,4 @@ def evaluate_prs(*, cohort: str, gwas: str, train_ids: str, val_ids: str, test_i
                        level=float(P["ci_level"]), threads=threads, memory_mb=memory_mb)
     keys = ("prs_p_thresholds", "prs_clump_r2", "prs_clump_kb", "prs_n_pcs", "bootstrap_n", "ci_level")
     return jsonable({"schema_version": SCHEMA_VERSION, "disease": disease, "prs": res,
-                     "params": {k: P[k] for k in keys}, "provenance": evaluation_provenance(seed)})
+                     "params": {k: P[k] for k in keys}, "provenance": _provenance(seed)})
