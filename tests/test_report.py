@@ -16,8 +16,9 @@ from snpgen.evaluate.verdict import verdict
 from snpgen.paths import GWAS_GLM
 from snpgen.report import (MIN_COUNT, SECONDARY, cell_threshold, is_suppressed, min_cell_count, suppress_parts,
                            suppress_small)
-from snpgen.report.render import (DEFAULT_GENERATORS, collect_provenance, render_disease_report,
-                                  render_index)
+from snpgen.plink import tool_versions
+from snpgen.provenance import run_provenance
+from snpgen.report.render import DEFAULT_GENERATORS, render_disease_report, render_index
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -431,14 +432,44 @@ def build_results(root: Path, diseases=("cad",), *, with_models=True, with_metri
     return results
 
 
+def report_inputs(results: Path, d: str, generators=DEFAULT_GENERATORS) -> dict[str, Path]:
+    """The named inputs rule render_report passes (report_inputs in workflow/rules/common.smk)."""
+    ins = {"qc": results / "qc" / "qc_summary.json", "validated": results / "inputs" / "validated.json",
+           "split": results / d / "split" / "split_summary.json", "gwas": results / d / "gwas" / "gwas_summary.json",
+           "glm": results / d / "gwas" / GWAS_GLM,
+           "selection": results / d / "selection" / "selection_summary.json",
+           "snps": results / d / "selection" / "snps.txt", "prs": results / d / "metrics" / "prs.json"}
+    for m in ("vae_history", "diffusion_history"):
+        ins[m] = results / d / "model" / f"{m}.tsv"
+    for m in ("vae_curve", "diffusion_curve"):
+        ins[m] = results / d / "model" / f"{m}.png"
+    for g in generators:
+        ins[f"metrics_{g}"] = results / d / "metrics" / f"{g}.json"
+        ins[f"figures_{g}"] = results / d / "metrics" / "figures" / g
+    return ins
+
+
+def test_report_inputs_match_the_rule_and_render_builds_no_paths():
+    """The helper above names what rule render_report passes; render.py only receives paths."""
+    root = Path(__file__).resolve().parents[1]
+    smk = (root / "workflow/rules/common.smk").read_text()
+    body = smk[smk.index("def report_inputs(wc):"):smk.index("def report_seeds(wc):")]
+    keys = set(re.findall(r'^\s+"(\w+)": f"', body, flags=re.M))
+    keys |= {f"{k}_{g}" for k in re.findall(r'ins\[f"(\w+)_\{gen\}"\]', body) for g in DEFAULT_GENERATORS}
+    assert keys == set(report_inputs(Path("r"), "cad"))
+    src = (root / "workflow/snpgen/report/render.py").read_text()
+    for pattern in ('/ "metrics"', '/ "gwas"', '/ "split"', '/ "model"', '/ "qc"', "results /", "Path(results)"):
+        assert pattern not in src, pattern
+
+
 def render_all(results: Path, diseases=("cad",)) -> dict[str, Path]:
-    prov = collect_provenance(config_hash="0123456789abcdef", seeds={"master": 7, "split": 11},
-                              repo_dir=Path(__file__).parent)
+    prov = run_provenance(config_hash="0123456789abcdef", seeds={"master": 7, "split": 11}, tools=tool_versions(),
+                          repo_dir=Path(__file__).parent)
     out = results / "reports"
     pages = {}
     entries = []
     for d in diseases:
-        summ = render_disease_report(results, d, out / f"{d}.html", out / d, provenance=prov,
+        summ = render_disease_report(report_inputs(results, d), d, out / f"{d}.html", out / d, provenance=prov,
                                      verdict_json=out / f"{d}.verdict.json")
         entries.append({**summ, "href": f"{d}.html"})
         pages[d] = out / f"{d}.html"
@@ -641,7 +672,7 @@ def test_large_qc_removal_warns_at_the_top_and_stays_visible(tmp_path):
     assert "came as VCF/BCF in 22 part(s)" in qc and "1,274 multi-allelic variant(s) were dropped" in qc
     # evaluate.min_cell_count = 20: the warning's small count and the QC table follow it
     out = results / "reports"
-    render_disease_report(results, "cad", out / "cad20.html", out / "cad20", min_count=20)
+    render_disease_report(report_inputs(results, "cad"), "cad", out / "cad20.html", out / "cad20", min_count=20)
     text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", (out / "cad20.html").read_text())
     banner = text[text.index('id="qc-warnings"'):text.index('id="summary"')]
     assert "&lt;20 of 20 people, more" in banner and "&lt;10" not in banner
@@ -663,8 +694,8 @@ def test_metrics_without_the_freq_summary_are_a_visible_gap(tmp_path):
 def test_missing_everything_still_renders(tmp_path):
     results = tmp_path / "results"
     results.mkdir()
-    summ = render_disease_report(results, "cad", results / "reports" / "cad.html", results / "reports" / "cad",
-                                 provenance={})
+    summ = render_disease_report(report_inputs(results, "cad"), "cad", results / "reports" / "cad.html",
+                                 results / "reports" / "cad", provenance={})
     html = (results / "reports" / "cad.html").read_text()
     assert summ["complete"] is False and summ["n_gaps"] >= 8
     assert "qc/qc_summary.json" in html and f"cad/gwas/{GWAS_GLM}" in html
@@ -830,7 +861,7 @@ def test_workflow_reports_in_headless_chromium(workflow_run, tmp_path):
 def test_training_section_names_the_epoch_train_vae_kept(tmp_path, with_ar, frozen, want_label):
     """The report shows the epoch train_vae marked as kept (not the accuracy argmax, epoch 3 here)
     and names the rule; with the encoder frozen it says for how many epochs."""
-    from snpgen.report.render import Gaps, _training_section
+    from snpgen.report.render import Gaps, ReportInputs, _training_section
 
     mdir = tmp_path / "d" / "model"
     mdir.mkdir(parents=True)
@@ -843,7 +874,7 @@ def test_training_section_names_the_epoch_train_vae_kept(tmp_path, with_ar, froz
         rows = [r + [c] for r, c in zip(rows, [0.40, 0.30, 0.35])]
     (mdir / "vae_history.tsv").write_text(
         "\t".join(cols) + "\n" + "".join("\t".join(map(str, r)) + "\n" for r in rows))
-    rows_out = _training_section(tmp_path, "d", Gaps())["vae"]["rows"]
+    rows_out = _training_section(ReportInputs(report_inputs(tmp_path, "d")), Gaps())["vae"]["rows"]
     label, epoch, _ = next(r for r in rows_out if r[0].startswith("Best epoch"))
     assert want_label in label and epoch == "2"
     frozen_rows = [r for r in rows_out if r[0].startswith("Epochs with the encoder")]
@@ -860,7 +891,8 @@ def test_report_uses_the_configured_min_cell_count(tmp_path):
     out = results / "reports"
     pages, full = {}, {}
     for n in (None, 20):
-        summ = render_disease_report(results, "cad", out / f"cad{n}.html", out / f"cad{n}", min_count=n)
+        summ = render_disease_report(report_inputs(results, "cad"), "cad", out / f"cad{n}.html", out / f"cad{n}",
+                                     min_count=n)
         render_index([{**summ, "href": f"cad{n}.html"}], out / f"index{n}.html", min_count=n)
         text = (out / f"cad{n}.html").read_text().replace("\n", "").replace("      ", "")
         full[n] = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", text)

@@ -23,9 +23,7 @@ rule render_report:
         ),
         verdict=f"{REPORT_DIR}/{{disease}}.verdict.json",
     params:
-        # the results directory, from the QC summary's path (results/qc/qc_summary.json)
-        # the results directory, derived from an input (lint: no hard-coded path prefixes)
-        results=lambda wc, input: str(Path(input.qc).parents[1]),
+        # the named inputs (report_inputs) go to snpgen.report.render as they are: no paths rebuilt there
         generators=GENERATORS,
         config_hash=CONFIG_HASH,
         seeds=report_seeds,

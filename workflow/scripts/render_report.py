@@ -5,13 +5,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # noqa: F821
 
 from snpgen.logs import step_logging  # noqa: E402
-from snpgen.report.render import collect_provenance, render_disease_report  # noqa: E402
+from snpgen.plink import tool_versions  # noqa: E402
+from snpgen.provenance import run_provenance  # noqa: E402
+from snpgen.report.render import render_disease_report  # noqa: E402
 
 sm = snakemake  # noqa: F821
 with step_logging(sm.log[0], f"render_report[{sm.wildcards.disease}]") as log:
-    prov = collect_provenance(config_hash=sm.params.config_hash, seeds=sm.params.seeds,
-                              repo_dir=Path(sm.scriptdir).parent.parent)
-    summary = render_disease_report(sm.params.results, sm.wildcards.disease, sm.output.html, sm.output.figures,
+    prov = run_provenance(config_hash=sm.params.config_hash, seeds=sm.params.seeds, tools=tool_versions(),
+                          repo_dir=Path(sm.scriptdir).parent.parent)
+    summary = render_disease_report(dict(sm.input.items()), sm.wildcards.disease, sm.output.html, sm.output.figures,
                                     generators=sm.params.generators, provenance=prov,
                                     verdict_json=sm.output.verdict, demo=sm.params.demo,
                                     sampling=dict(sm.params.sampling), min_count=sm.params.min_count)

@@ -65,3 +65,15 @@ def plink19(args: Sequence[str], out: str | Path, threads: int = 1, memory_mb: i
 def version(exe: str) -> str:
     proc = subprocess.run([exe, "--version"], capture_output=True, text=True)
     return (proc.stdout or proc.stderr).strip().splitlines()[0] if (proc.stdout or proc.stderr) else "unknown"
+
+
+def tool_versions() -> dict:
+    """``{"plink2": ..., "plink1.9": ...}`` for the provenance records (snpgen.provenance): the first line
+    of ``--version``, or ``"unavailable (ErrorClass)"`` (recorded, not fatal)."""
+    out = {}
+    for name, exe in (("plink2", plink2_exe), ("plink1.9", plink19_exe)):
+        try:
+            out[name] = version(exe())
+        except Exception as e:  # noqa: BLE001 - recorded, not fatal
+            out[name] = f"unavailable ({e.__class__.__name__})"
+    return out

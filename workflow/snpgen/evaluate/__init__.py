@@ -102,30 +102,12 @@ def _ancestry(truth_json: str | None, iids) -> "np.ndarray | None":
     return np.array([str(anc[str(i)]) for i in iids])
 
 
-def provenance(seed: int) -> dict:
-    """Software versions and the seed, for the metrics files."""
-    import platform
+def _provenance(seed: int) -> dict:
+    """The metrics files' provenance block (snpgen.provenance, with the plink versions)."""
+    from ..plink import tool_versions
+    from ..provenance import evaluation_provenance
 
-    import numpy as np
-    import polars as pl
-    import scipy
-    import sklearn
-
-    from ..plink import plink19_exe, plink2_exe, version
-
-    out = {"seed": int(seed), "python": platform.python_version(), "numpy": np.__version__,
-           "scipy": scipy.__version__, "scikit_learn": sklearn.__version__}
-    try:
-        import polars
-        out["polars"] = polars.__version__
-    except ImportError:  # pragma: no cover
-        pass
-    for name, fn in (("plink2", plink2_exe), ("plink1.9", plink19_exe)):
-        try:
-            out[name] = version(fn())
-        except Exception as e:  # noqa: BLE001 - recorded, not fatal
-            out[name] = f"unavailable ({e.__class__.__name__})"
-    return out
+    return evaluation_provenance(seed, tool_versions())
 
 
 def evaluate_generator(*, train: str, test: str, synthetic: str, real_gwas: str, figdir: str,
@@ -202,7 +184,7 @@ def evaluate_generator(*, train: str, test: str, synthetic: str, real_gwas: str,
     metrics["verdict"] = verdict(metrics, thresholds, privacy_only=privacy_only)
     metrics["figures"] = sorted(figs)
     metrics["params"] = P
-    metrics["provenance"] = provenance(seed)
+    metrics["provenance"] = _provenance(seed)
     return jsonable(metrics)
 
 
@@ -473,4 +455,4 @@ def evaluate_prs(*, cohort: str, gwas: str, train_ids: str, val_ids: str, test_i
                        level=float(P["ci_level"]), threads=threads, memory_mb=memory_mb)
     keys = ("prs_p_thresholds", "prs_clump_r2", "prs_clump_kb", "prs_n_pcs", "bootstrap_n", "ci_level")
     return jsonable({"schema_version": SCHEMA_VERSION, "disease": disease, "prs": res,
-                     "params": {k: P[k] for k in keys}, "provenance": provenance(seed)})
+                     "params": {k: P[k] for k in keys}, "provenance": _provenance(seed)})

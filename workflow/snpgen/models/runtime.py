@@ -11,6 +11,8 @@ import random
 
 import numpy as np
 
+from ..provenance import checkpoint_versions as package_versions  # noqa: F401 - re-exported
+
 
 def pick_device(name: str = "auto"):
     """``"auto"`` -> CUDA when available, else CPU; otherwise ``torch.device(name)``."""
@@ -47,11 +49,3 @@ def autocast(device):
     if getattr(device, "type", str(device)) == "cuda":
         return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
     return contextlib.nullcontext()
-
-
-def package_versions() -> dict:
-    import torch
-
-    import snpgen
-
-    return {"torch": str(torch.__version__), "numpy": str(np.__version__), "snpgen": str(snpgen.__version__)}

@@ -5,36 +5,35 @@ histories, figures); nothing here reads genotypes or sample tables. Inputs that 
 not an error: their section shows a visible "Not available" note naming the missing file, and
 the page carries a banner listing every gap (tolerant, but loud).
 
-Layout of the inputs (relative to the results directory, ``{d}`` = disease):
+The inputs arrive as a mapping name -> path (:class:`ReportInputs`), the named inputs of rule
+render_report (``report_inputs`` in workflow/rules/common.smk); nothing here builds a path from the
+results folder. Names (the workflow's files in brackets, ``{d}`` = disease):
 
-- ``qc/qc_summary.json``, ``inputs/validated.json``
-- ``{d}/split/split_summary.json``
-- ``{d}/gwas/gwas_summary.json``, ``{d}/gwas/gwas.glm.tsv`` (:data:`snpgen.paths.GWAS_GLM`)
-- ``{d}/selection/selection_summary.json``, ``{d}/selection/snps.txt``
-- ``{d}/model/{vae,diffusion}_history.tsv`` and ``_curve.png``
-- ``{d}/metrics/{gen}.json`` + ``{d}/metrics/figures/{gen}/*.png`` (docs/metrics.md), ``{d}/metrics/prs.json``
+- ``qc`` (``qc/qc_summary.json``), ``validated`` (``inputs/validated.json``)
+- ``split`` (``{d}/split/split_summary.json``)
+- ``gwas``, ``glm`` (``{d}/gwas/gwas_summary.json``, ``{d}/gwas/gwas.glm.tsv``)
+- ``selection``, ``snps`` (``{d}/selection/selection_summary.json``, ``{d}/selection/snps.txt``)
+- ``vae_history``, ``vae_curve``, ``diffusion_history``, ``diffusion_curve`` (``{d}/model/...``)
+- ``metrics_{gen}``, ``figures_{gen}`` (``{d}/metrics/{gen}.json``, the folder ``{d}/metrics/figures/{gen}``;
+  docs/metrics.md), ``prs`` (``{d}/metrics/prs.json``)
 
 Every count describing real individuals goes through :func:`snpgen.report.suppress_small`.
 """
 from __future__ import annotations
 
 import base64
-import datetime as _dt
 import json
 import math
-import platform
+import os
 import shutil
-import subprocess
 from pathlib import Path
 
 from ..evaluate import registry
 from ..nested import get_in as _get
-from ..paths import GWAS_GLM
 from . import cell_threshold, is_suppressed, min_cell_count, round_count, suppress_parts, suppress_small
 
 TEMPLATES = Path(__file__).parent / "templates"
 DEFAULT_GENERATORS = ("matched", "augmented", "baseline", "leaky")
-GLM_NAME = GWAS_GLM
 
 GENERATOR_ROLES = {
     "matched": "synthetic cohort, training case fraction",
@@ -221,6 +220,27 @@ class Gaps:
         return note
 
 
+class ReportInputs:
+    """The report's input files by name (see the module docstring). A missing file is reported by its
+    path relative to the folder all the inputs share (the results folder, in the workflow)."""
+
+    def __init__(self, paths):
+        self.paths = {str(k): Path(v) for k, v in dict(paths).items()}
+        common = os.path.commonpath([str(p.absolute()) for p in self.paths.values()]) if self.paths else "."
+        self.root = Path(common)
+
+    def path(self, name: str) -> Path:
+        if name not in self.paths:
+            raise KeyError(f"report input {name!r} not given (named inputs of rule render_report)")
+        return self.paths[name]
+
+    def figure(self, gen: str, name: str) -> Path:
+        return self.path(f"figures_{gen}") / name
+
+    def label(self, path: Path) -> str:
+        return Path(os.path.relpath(Path(path).absolute(), self.root)).as_posix()
+
+
 def _figure(path: Path, title: str, caption: str, label: str = "", wide: bool = False) -> dict:
     return {"src": png_data_uri(path), "title": title, "caption": caption, "label": label,
             "alt": f"{title}{' - ' + label if label else ''}", "wide": wide}
@@ -240,12 +260,12 @@ def _imported(imp: dict | None) -> str | None:
             f"were dropped on import.")
 
 
-def _cohort_section(results: Path, gaps: Gaps) -> dict:
-    qc = load_json(results / "qc" / "qc_summary.json")
-    val = load_json(results / "inputs" / "validated.json")
+def _cohort_section(inp: ReportInputs, gaps: Gaps) -> dict:
+    qc = load_json(inp.path("qc"))
+    val = load_json(inp.path("validated"))
     sec: dict = {"available": qc is not None, "missing": []}
     if qc is None:
-        sec["missing"].append(gaps.add("Cohort and QC", "qc/qc_summary.json", "file not found (QC has not run)"))
+        sec["missing"].append(gaps.add("Cohort and QC", inp.label(inp.path("qc")), "file not found (QC has not run)"))
         return sec
     sec["input"] = {"individuals": suppress_small(_get(qc, "input", "individuals")),
                     "variants": fmt_int(_get(qc, "input", "variants"))}
@@ -309,11 +329,11 @@ def _qc_warning(w: dict) -> str:
             f"Key to change: {w.get('config_key')}.")
 
 
-def _split_section(results: Path, d: str, gaps: Gaps) -> dict:
-    s = load_json(results / d / "split" / "split_summary.json")
+def _split_section(inp: ReportInputs, gaps: Gaps) -> dict:
+    s = load_json(inp.path("split"))
     if s is None:
         return {"available": False,
-                "missing": [gaps.add("Split design", f"{d}/split/split_summary.json", "file not found")]}
+                "missing": [gaps.add("Split design", inp.label(inp.path("split")), "file not found")]}
     rows = []
     for name in ("train", "val", "test"):
         r = s.get(name) or {}
@@ -325,13 +345,13 @@ def _split_section(results: Path, d: str, gaps: Gaps) -> dict:
     return {"available": True, "missing": [], "rows": rows}
 
 
-def _gwas_section(results: Path, d: str, figdir: Path, gaps: Gaps, n_train) -> dict:
+def _gwas_section(inp: ReportInputs, d: str, figdir: Path, gaps: Gaps, n_train) -> dict:
     from . import gwas_plots
 
-    summ = load_json(results / d / "gwas" / "gwas_summary.json")
+    summ = load_json(inp.path("gwas"))
     sec: dict = {"available": summ is not None, "missing": [], "figures": []}
     if summ is None:
-        sec["missing"].append(gaps.add("GWAS", f"{d}/gwas/gwas_summary.json", "file not found"))
+        sec["missing"].append(gaps.add("GWAS", inp.label(inp.path("gwas")), "file not found"))
     else:
         sec["lambda_gc"] = fmt(summ.get("lambda_gc"), 3)
         sec["variants_tested"] = fmt_int(summ.get("variants_tested"))
@@ -344,15 +364,15 @@ def _gwas_section(results: Path, d: str, figdir: Path, gaps: Gaps, n_train) -> d
                               "close to 1: little inflation from population structure" if lam < 1.1 else
                               "above 1.1: test statistics are inflated (population structure, relatedness "
                               "or a polygenic signal in a small sample); read p-values with care")
-    glm_path = results / d / "gwas" / GLM_NAME
+    glm_path = inp.path("glm")
     if not glm_path.exists():
-        sec["missing"].append(gaps.add("GWAS", f"{d}/gwas/{GLM_NAME}",
+        sec["missing"].append(gaps.add("GWAS", inp.label(glm_path),
                                        "file not found: no Manhattan / QQ plot"))
         return sec
     from ..gwas import read_glm
 
     glm = read_glm(glm_path)
-    snps_txt = results / d / "selection" / "snps.txt"
+    snps_txt = inp.path("snps")
     selected = set(snps_txt.read_text().split()) if snps_txt.exists() else None
     figdir.mkdir(parents=True, exist_ok=True)
     man = gwas_plots.manhattan(glm, figdir / "manhattan.png", n_individuals=n_train, highlight=selected,
@@ -380,11 +400,11 @@ def _gwas_section(results: Path, d: str, figdir: Path, gaps: Gaps, n_train) -> d
     return sec
 
 
-def _selection_section(results: Path, d: str, gaps: Gaps) -> dict:
-    s = load_json(results / d / "selection" / "selection_summary.json")
+def _selection_section(inp: ReportInputs, gaps: Gaps) -> dict:
+    s = load_json(inp.path("selection"))
     if s is None:
         return {"available": False,
-                "missing": [gaps.add("Selected SNPs", f"{d}/selection/selection_summary.json", "file not found")]}
+                "missing": [gaps.add("Selected SNPs", inp.label(inp.path("selection")), "file not found")]}
     rows = []
     for c in s.get("per_chromosome") or []:
         lo, hi = _num(c.get("first_bp")), _num(c.get("last_bp"))
@@ -420,12 +440,11 @@ def _sampling_rows(sampling: dict | None) -> list[tuple[str, str, str]]:
     ]
 
 
-def _training_section(results: Path, d: str, gaps: Gaps, sampling: dict | None = None) -> dict:
-    mdir = results / d / "model"
+def _training_section(inp: ReportInputs, gaps: Gaps, sampling: dict | None = None) -> dict:
     out: dict = {}
     # VAE
     vae: dict = {"missing": [], "figure": None, "rows": []}
-    hist = read_history(mdir / "vae_history.tsv")
+    hist = read_history(inp.path("vae_history"))
     if hist:
         # train_vae marks the epoch it kept (``kept`` = 1); the label only names its rule
         kept = [r for r in hist if _num(r.get("kept")) == 1]
@@ -457,19 +476,20 @@ def _training_section(results: Path, d: str, gaps: Gaps, sampling: dict | None =
             vae["warning"] = ("The VAE barely beats the trivial reconstruction level: it has learned little "
                               "beyond allele frequencies.")
     else:
-        vae["missing"].append(gaps.add("Training", f"{d}/model/vae_history.tsv", "file not found (VAE not trained)"))
-    if (mdir / "vae_curve.png").exists():
-        vae["figure"] = _figure(mdir / "vae_curve.png", "VAE training curves",
+        vae["missing"].append(gaps.add("Training", inp.label(inp.path("vae_history")),
+                                       "file not found (VAE not trained)"))
+    if inp.path("vae_curve").exists():
+        vae["figure"] = _figure(inp.path("vae_curve"), "VAE training curves",
                                 "Loss and validation metrics of the genotype autoencoder per epoch. The "
                                 "reconstruction accuracy should rise clearly above the trivial level (always "
                                 "guessing each SNP's most common genotype); the phenotype-head AUC shows how "
                                 "much disease signal the compressed representation keeps.", wide=True)
     else:
-        vae["missing"].append(gaps.add("Training", f"{d}/model/vae_curve.png", "file not found"))
+        vae["missing"].append(gaps.add("Training", inp.label(inp.path("vae_curve")), "file not found"))
     out["vae"] = vae
     # diffusion
     dif: dict = {"missing": [], "figure": None, "rows": []}
-    hist = read_history(mdir / "diffusion_history.tsv")
+    hist = read_history(inp.path("diffusion_history"))
     if hist:
         last = hist[-1]
         secs = sum(_num(r.get("seconds")) or 0.0 for r in hist)
@@ -482,15 +502,15 @@ def _training_section(results: Path, d: str, gaps: Gaps, sampling: dict | None =
             ("Training time", fmt(secs / 60, 1), "minutes"),
         ] + _sampling_rows(sampling)
     else:
-        dif["missing"].append(gaps.add("Training", f"{d}/model/diffusion_history.tsv",
+        dif["missing"].append(gaps.add("Training", inp.label(inp.path("diffusion_history")),
                                        "file not found (diffusion model not trained)"))
-    if (mdir / "diffusion_curve.png").exists():
-        dif["figure"] = _figure(mdir / "diffusion_curve.png", "Latent diffusion training curves",
+    if inp.path("diffusion_curve").exists():
+        dif["figure"] = _figure(inp.path("diffusion_curve"), "Latent diffusion training curves",
                                 "Loss of the diffusion model that generates new compressed genomes, per "
                                 "epoch. The fixed-batch loss with the disease label below the one without it "
                                 "means the model uses the label.", wide=True)
     else:
-        dif["missing"].append(gaps.add("Training", f"{d}/model/diffusion_curve.png", "file not found"))
+        dif["missing"].append(gaps.add("Training", inp.label(inp.path("diffusion_curve")), "file not found"))
     out["diffusion"] = dif
     return out
 
@@ -545,7 +565,7 @@ def _verdict_section(metrics: dict[str, dict | None], generators: list[str]) -> 
             "any": any(g["available"] for g in gens)}
 
 
-def _gen_figures(results: Path, d: str, section: str, metrics: dict[str, dict | None],
+def _gen_figures(inp: ReportInputs, section: str, metrics: dict[str, dict | None],
                  generators: list[str], gaps: Gaps) -> list[dict]:
     """Figure groups of one section: one group per figure kind, one figure per generator."""
     groups = []
@@ -559,19 +579,19 @@ def _gen_figures(results: Path, d: str, section: str, metrics: dict[str, dict | 
             m = metrics.get(g)
             if m is None:
                 continue  # the whole generator is reported missing once, in the section note
-            path = results / d / "metrics" / "figures" / g / name
+            path = inp.figure(g, name)
             if path.exists():
                 grp["figures"].append(_figure(path, title, caption, label=g, wide=name in WIDE_FIGURES))
             else:
                 why = "not produced by the evaluation"
                 if name in ("gwas_beta.png", *TRUTH_FIGURES) and _get(m, "fidelity", "gwas", "note"):
                     why = m["fidelity"]["gwas"]["note"]
-                grp["missing"].append(gaps.add(section.capitalize(), f"{d}/metrics/figures/{g}/{name}", why))
+                grp["missing"].append(gaps.add(section.capitalize(), inp.label(path), why))
         groups.append(grp)
     return groups
 
 
-def _utility_section(results: Path, d: str, metrics, generators, prs, gaps: Gaps, split: dict) -> dict:
+def _utility_section(inp: ReportInputs, metrics, generators, prs, gaps: Gaps, split: dict) -> dict:
     rows = []
     for g in generators:
         u = _get(metrics.get(g), "utility")
@@ -609,7 +629,7 @@ def _utility_section(results: Path, d: str, metrics, generators, prs, gaps: Gaps
     n_boot = next((_get(metrics[g], "utility", "n_bootstrap") for g in generators if metrics.get(g)), None)
     sec = {"rows": rows, "sizes": sizes, "ci_level": fmt(ci_level, 2) if ci_level else "0.95",
            "n_bootstrap": fmt_int(n_boot), "missing": [],
-           "figures": _gen_figures(results, d, "utility", metrics, generators, gaps)}
+           "figures": _gen_figures(inp, "utility", metrics, generators, gaps)}
     p = _get(prs, "prs")
     if isinstance(p, dict):
         t = p.get("test") or {}
@@ -629,7 +649,7 @@ def _utility_section(results: Path, d: str, metrics, generators, prs, gaps: Gaps
         }
     else:
         sec["prs"] = None
-        sec["missing"].append(gaps.add("Utility", f"{d}/metrics/prs.json",
+        sec["missing"].append(gaps.add("Utility", inp.label(inp.path("prs")),
                                        "file not found: no polygenic-score comparison"))
     return sec
 
@@ -656,7 +676,7 @@ def _row(path: str, fn, ref: str, *fill) -> tuple:
     return (*registry.row(path, *fill), fn, ref)
 
 
-def _fidelity_section(results: Path, d: str, metrics, generators, gaps: Gaps) -> dict:
+def _fidelity_section(inp: ReportInputs, metrics, generators, gaps: Gaps) -> dict:
     G = generators
     AF = ("fidelity", "allele_frequency")
     LD = ("fidelity", "ld")
@@ -713,7 +733,7 @@ def _fidelity_section(results: Path, d: str, metrics, generators, gaps: Gaps) ->
             "construction; a model that reproduces the true signal but only part of the noise scores below 1. "
             "Read the slope together with utility (TSTR) and the comparison with held-out real people (and, "
             "for a simulated cohort, the true effects) below.")
-    figs = _gen_figures(results, d, "fidelity", metrics, G, gaps)
+    figs = _gen_figures(inp, "fidelity", metrics, G, gaps)
     TH = ("verdict", "thresholds")
     structure = {"rows": _structure_rows(metrics, G), "clusters": _cluster_table(metrics, G), "min_count": min_cell_count(),
                  "pc_factor": fmt(_ref(metrics, G, *TH, "structure_pc_factor"), 1),
@@ -864,7 +884,7 @@ def _cluster_table(metrics, generators) -> dict | None:
             "method": _ref(metrics, generators, *CL, "method")}
 
 
-def _privacy_section(results: Path, d: str, metrics, generators, gaps: Gaps) -> dict:
+def _privacy_section(inp: ReportInputs, metrics, generators, gaps: Gaps) -> dict:
     G = generators
     P = ("privacy",)
 
@@ -917,7 +937,7 @@ def _privacy_section(results: Path, d: str, metrics, generators, gaps: Gaps) -> 
     threat = _ref(metrics, G, *P, "threat_model")
     return {"rows": rows, "king": king, "threat_model": threat, "attacks": _attack_section(metrics, G),
             "metric": _ref(metrics, G, *P, "metric") or "manhattan",
-            "figures": _gen_figures(results, d, "privacy", metrics, G, gaps)}
+            "figures": _gen_figures(inp, "privacy", metrics, G, gaps)}
 
 
 def calibrated(value, safe, leaky):
@@ -1001,59 +1021,6 @@ def _attack_section(metrics, generators) -> dict | None:
             "scaled": bool(safe and leaky)}
 
 
-# --------------------------------------------------------------------------- provenance
-def _pkg_version(name: str) -> str:
-    from importlib import metadata
-
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def git_commit(cwd: str | Path | None = None) -> str:
-    """``git rev-parse HEAD`` (+ " (uncommitted changes)"), "unknown" outside a git checkout."""
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=20)
-        if head.returncode != 0 or not head.stdout.strip():
-            return "unknown"
-        commit = head.stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
-                               capture_output=True, text=True, timeout=60)
-        return commit + (" (uncommitted changes)" if dirty.returncode == 0 and dirty.stdout.strip() else "")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
-def collect_provenance(*, config_hash: str | None, seeds: dict | None, repo_dir: str | Path | None = None,
-                       now: _dt.datetime | None = None) -> dict:
-    """Software versions, commit, config hash, seeds and run date (rendered as a table)."""
-    import snpgen
-
-    from .. import plink
-
-    tools = {}
-    for name, exe in (("plink2", plink.plink2_exe), ("plink1.9", plink.plink19_exe)):
-        try:
-            tools[name] = plink.version(exe())
-        except Exception as e:  # noqa: BLE001 - recorded, not fatal
-            tools[name] = f"unavailable ({e.__class__.__name__})"
-    now = now or _dt.datetime.now(_dt.timezone.utc)
-    return {
-        "snpgen": snpgen.__version__,
-        "git_commit": git_commit(repo_dir),
-        "config_hash": config_hash or "unknown",
-        "seeds": dict(seeds or {}),
-        "packages": {"python": platform.python_version(), "torch": _pkg_version("torch"),
-                     "numpy": _pkg_version("numpy"), "snakemake": _pkg_version("snakemake"),
-                     "polars": _pkg_version("polars"), "scipy": _pkg_version("scipy"),
-                     "scikit-learn": _pkg_version("scikit-learn"), "matplotlib": _pkg_version("matplotlib"),
-                     "jinja2": _pkg_version("jinja2")},
-        "tools": tools,
-        "run_date": now.strftime("%Y-%m-%d %H:%M UTC"),
-    }
-
-
 # --------------------------------------------------------------------------- pages
 def _env():
     import jinja2
@@ -1064,21 +1031,23 @@ def _env():
     return env
 
 
-def build_context(results: str | Path, disease: str, figdir: str | Path, *, generators=DEFAULT_GENERATORS,
+def build_context(inputs, disease: str, figdir: str | Path, *, generators=DEFAULT_GENERATORS,
                   provenance: dict | None = None, demo: bool | None = None, sampling: dict | None = None) -> dict:
-    """Everything the disease template shows (formatted strings; no raw arrays)."""
-    results, figdir = Path(results), Path(figdir)
+    """Everything the disease template shows (formatted strings; no raw arrays); ``inputs``: the input
+    files by name (a mapping or :class:`ReportInputs`)."""
+    inp = inputs if isinstance(inputs, ReportInputs) else ReportInputs(inputs)
+    figdir = Path(figdir)
     generators = list(generators)
     gaps = Gaps()
     metrics: dict[str, dict | None] = {}
     metric_missing = []
     for g in generators:
-        metrics[g] = load_json(results / disease / "metrics" / f"{g}.json")
+        metrics[g] = load_json(inp.path(f"metrics_{g}"))
         if metrics[g] is None:
-            metric_missing.append(gaps.add("Evaluation", f"{disease}/metrics/{g}.json",
+            metric_missing.append(gaps.add("Evaluation", inp.label(inp.path(f"metrics_{g}")),
                                            "file not found: this generator has not been evaluated"))
-    prs = load_json(results / disease / "metrics" / "prs.json")
-    split = load_json(results / disease / "split" / "split_summary.json") or {}
+    prs = load_json(inp.path("prs"))
+    split = load_json(inp.path("split")) or {}
     n_train = _get(split, "train", "individuals")
 
     ctx = {
@@ -1089,19 +1058,19 @@ def build_context(results: str | Path, disease: str, figdir: str | Path, *, gene
         "reference_generators": sorted(REFERENCE_GENERATORS & set(generators)),
         "min_count": min_cell_count(),
         "metric_missing": metric_missing,
-        "cohort": _cohort_section(results, gaps),
-        "split": _split_section(results, disease, gaps),
-        "gwas": _gwas_section(results, disease, figdir, gaps, n_train),
-        "selection": _selection_section(results, disease, gaps),
-        "training": _training_section(results, disease, gaps, sampling),
+        "cohort": _cohort_section(inp, gaps),
+        "split": _split_section(inp, gaps),
+        "gwas": _gwas_section(inp, disease, figdir, gaps, n_train),
+        "selection": _selection_section(inp, gaps),
+        "training": _training_section(inp, gaps, sampling),
         "verdict": _verdict_section(metrics, generators),
     }
     avail = [g for g in generators if metrics.get(g)]
     full = [g for g in avail if g not in PRIVACY_ONLY_GENERATORS]  # the leaky reference: privacy only
     ctx["utility_generators"] = full
-    ctx["utility"] = _utility_section(results, disease, metrics, full, prs, gaps, split)
-    ctx["fidelity"] = _fidelity_section(results, disease, metrics, full, gaps)
-    ctx["privacy"] = _privacy_section(results, disease, metrics, avail, gaps)
+    ctx["utility"] = _utility_section(inp, metrics, full, prs, gaps, split)
+    ctx["fidelity"] = _fidelity_section(inp, metrics, full, gaps)
+    ctx["privacy"] = _privacy_section(inp, metrics, avail, gaps)
     if demo is None:
         demo = _get(ctx["selection"], "causal") is not None
     ctx["demo"] = demo
@@ -1135,7 +1104,7 @@ def verdict_summary(ctx: dict) -> dict:
             "run_date": _get(ctx, "provenance", "run_date"), "config_hash": _get(ctx, "provenance", "config_hash")}
 
 
-def render_disease_report(results: str | Path, disease: str, out_html: str | Path, figdir: str | Path, *,
+def render_disease_report(inputs, disease: str, out_html: str | Path, figdir: str | Path, *,
                           generators=DEFAULT_GENERATORS, provenance: dict | None = None,
                           verdict_json: str | Path | None = None, demo: bool | None = None,
                           sampling: dict | None = None, min_count: int | None = None) -> dict:
@@ -1146,15 +1115,16 @@ def render_disease_report(results: str | Path, disease: str, out_html: str | Pat
     people on the page (None: the one in force, by default snpgen.report.MIN_COUNT)."""
     from ..io import atomic_write_text, write_json
 
-    results, figdir = Path(results), Path(figdir)
+    inp = inputs if isinstance(inputs, ReportInputs) else ReportInputs(inputs)
+    figdir = Path(figdir)
     figdir.mkdir(parents=True, exist_ok=True)
     with cell_threshold(min_count):
-        ctx = build_context(results, disease, figdir, generators=generators, provenance=provenance, demo=demo,
+        ctx = build_context(inp, disease, figdir, generators=generators, provenance=provenance, demo=demo,
                             sampling=sampling)
         html = _env().get_template("disease.html.j2").render(**ctx)
     for g in ctx["generators"]:
         for name in KEY_FIGURES:
-            src = results / disease / "metrics" / "figures" / g / name
+            src = inp.figure(g, name)
             if src.exists():
                 shutil.copyfile(src, figdir / f"{g}.{name}")
     atomic_write_text(out_html, html)
