@@ -6,11 +6,12 @@ import json
 import numpy as np
 import polars as pl
 import pytest
-from scipy.stats import norm
 from sklearn.metrics import roc_auc_score
 
 from snpgen import io
 from snpgen.evaluate import evaluate_generator, evaluate_prs, merged_params, prs, utility
+from evaluation_run import write_constructed_evaluation
+from genotypes import liability_pheno, make_bim, make_fam
 from genotypes import sim_geno as _sim_geno
 from snpgen.evaluate.verdict import verdict
 from snpgen.gwas import plink_glm_path
@@ -19,30 +20,6 @@ from snpgen.plink import plink2
 
 def sim_geno(n: int, L: int, rng: np.random.Generator, rho: float = 0.6, p=None) -> np.ndarray:
     return _sim_geno(n, L, rng, rho, p)
-
-
-def liability_pheno(G, causal, rng, h2=0.5, prevalence=0.3):
-    """Liability-threshold phenotype (method.md): 1 case / 0 control."""
-    X = G[:, causal].astype(float)
-    p = X.mean(0) / 2
-    Z = (X - 2 * p) / np.sqrt(2 * p * (1 - p))
-    beta = rng.normal(0, np.sqrt(h2 / len(causal)), len(causal))
-    g = Z @ beta
-    g = g / g.std() * np.sqrt(h2)
-    liab = g + rng.normal(0, np.sqrt(1 - h2), G.shape[0])
-    return (liab > norm.ppf(1 - prevalence)).astype(int), beta
-
-
-def make_bim(L: int, n_chr: int = 2) -> pl.DataFrame:
-    chrs = np.repeat(np.arange(1, n_chr + 1), int(np.ceil(L / n_chr)))[:L]
-    return pl.DataFrame({"CHR": [str(c) for c in chrs], "ID": [f"rs{i}" for i in range(L)], "CM": [0.0] * L,
-                         "POS": [10_000 + 4_000 * i for i in range(L)], "A1": ["A"] * L, "A2": ["G"] * L})
-
-
-def make_fam(ids, y=None) -> pl.DataFrame:
-    n = len(ids)
-    return pl.DataFrame({"FID": list(ids), "IID": list(ids), "SEX": [0] * n,
-                         "PHENO": (["2" if v else "1" for v in y] if y is not None else ["-9"] * n)})
 
 
 # ------------------------------------------------------------------ AUC and bootstrap
@@ -236,27 +213,8 @@ def test_prs_on_null_phenotype_is_near_chance(tmp_path):
 def test_evaluate_generator_end_to_end(tmp_path):
     """A 'synthetic' cohort made of other real people from the same population: releasable,
     with the output JSON aggregate-only; the copy of the training split is not releasable."""
-    rng = np.random.default_rng(12)
-    L, n = 120, 1200
-    G = sim_geno(n, L, rng, rho=0.8)
-    causal = rng.choice(L, 10, replace=False)
-    y, beta = liability_pheno(G, causal, rng, h2=0.6)
-    bim = make_bim(L)
-    tr, te, other = np.arange(0, 500), np.arange(500, 800), np.arange(800, 1200)
-    sel = tmp_path / "selection"
-    io.write_bed(sel / "train", G[tr], make_fam([f"R{i}" for i in tr], y[tr]), bim)
-    io.write_bed(sel / "test", G[te], make_fam([f"R{i}" for i in te], y[te]), bim)
-    syn_ids = [f"SYN{i + 1:06d}" for i in range(len(other))]
-    io.write_bed(tmp_path / "synthetic/holdout", G[other], make_fam(syn_ids, y[other]), bim)
-    io.write_bed(tmp_path / "synthetic/copy", G[tr[:400]], make_fam(syn_ids, y[tr[:400]]), bim)
-    gw = tmp_path / "gwas/gwas"
-    plink2(["--bfile", sel / "train", "--glm", "allow-no-covars", "hide-covar"], gw)
-    gwas = plink_glm_path(gw, "firth-fallback", pheno="PHENO1")
-    truth = tmp_path / "truth.json"
-    truth.write_text(json.dumps({"diseases": {"toy": {"causal": [{"id": f"rs{c}", "beta": float(b)}
-                                                                   for c, b in zip(causal, beta)],
-                                                        "h2": 0.6, "prevalence": 0.3}},
-                                 "ancestry": {f"R{i}": "EUR" for i in range(n)}}))
+    data = write_constructed_evaluation(tmp_path)
+    sel, gwas, truth = data.sel, data.gwas, data.truth
     params = {"bootstrap_n": 50, "privacy_max_n": 300, "king_max_n": 300, "ld_window": 30, "n_pcs": 4,
               "models": ["logreg"]}
     res = {}
@@ -311,8 +269,8 @@ def test_evaluate_generator_end_to_end(tmp_path):
     # the leaky calibration reference, privacy only: fails the attack checks, carries privacy checks only
     from snpgen.baseline import sample_leaky
     from snpgen.evaluate.verdict import PRIVACY_CHECKS
-    Gl, yl = sample_leaky(G[tr], y[tr], 400, 0.01, 5)
-    io.write_bed(tmp_path / "synthetic/leaky", Gl, make_fam(syn_ids, yl), bim)
+    Gl, yl = sample_leaky(data.G[data.train], data.y[data.train], 400, 0.01, 5)
+    io.write_bed(tmp_path / "synthetic/leaky", Gl, make_fam(data.syn_ids, yl), data.bim)
     lk = evaluate_generator(train=str(sel / "train"), test=str(sel / "test"), synthetic=str(tmp_path / "synthetic/leaky"),
                             real_gwas=str(gwas), figdir=str(tmp_path / "figs/leaky"), workdir=str(tmp_path / "work/leaky"),
                             params=params, thresholds={}, seed=3, disease="toy", generator="leaky", privacy_only=True)
