@@ -194,10 +194,7 @@ def main(argv=None) -> int:
             torch.save(ds, dpath)
         minutes = (time.perf_counter() - t0) / 60
         def draw(s, vs=vs, ds=ds, sp=sp, cf=cf):
-            return generate(vs, ds, a.n, cf, guidance_scale=sp["guidance_scale"], sampler=sp["sampler"],
-                            steps=sp["steps"], seed=s, hard_calls=sp["hard_calls"],
-                            batch_size=sp["batch_size"], clip_x0=sp["clip_x0"], eta=sp["eta"],
-                            temperature=sp["temperature"], ar_gain=sp["ar_gain"])
+            return generate(vs, ds, a.n, cf, seed=s, **sp)
         rows.append({"variant": name, **over_draws(draw), "acc": vs["val_recon_acc"],
                      "trivial": vs["val_trivial_acc"], "minutes": minutes})
         print(f"[ablations] {name} done: {json.dumps(rows[-1])}", file=sys.stderr)

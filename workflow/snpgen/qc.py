@@ -144,9 +144,9 @@ def _filter_steps(bfile: Path, qc: dict, work: Path, run) -> tuple[list[dict], P
     fewhet = qc["hwe_mode"] == "keep-fewhet"
     step("hwe", ["--hwe", qc["hwe"], *(["keep-fewhet"] if fewhet else [])],
          f"HWE exact test p < {qc['hwe']}" + (" (excess heterozygosity only)" if fewhet else ""))
-    restrict = ["--keep", cur["lists"][0], "--extract", cur["lists"][1]]
-    king_snps, n_king, king_what = king_snp_set(run, restrict, qc, work)
-    run([restrict[0], restrict[1], "--extract", king_snps, "--king-cutoff", qc["king_cutoff"]], work / "king")
+    people, variants = cur["lists"]
+    king_snps, n_king, king_what = king_snp_set(run, ["--keep", people, "--extract", variants], qc, work)
+    run(["--keep", people, "--extract", king_snps, "--king-cutoff", qc["king_cutoff"]], work / "king")
     king = {"snps": n_king, "maf": qc["king_maf"], "prune_r2": qc["king_prune_r2"]}
     step("relatedness", [], f"one of each pair with KING kinship > {qc['king_cutoff']} (on {king_what})",
          keep=work / "king.king.cutoff.in.id")

@@ -43,7 +43,8 @@ def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
              seed: int = 1, device="auto", hard_calls: str = _D["hard_calls"], batch_size: int = _D["batch_size"],
              clip_x0: float = _D["clip_x0"], eta: float = _D["eta"], temperature: float = _D["temperature"],
              ar_gain: float = _D["ar_gain"]) -> tuple[np.ndarray, np.ndarray]:
-    """Return (G int8 (n, L) 0/1/2, y int8 (n,) 0/1) for ``n`` synthetic individuals."""
+    """Return (G int8 (n, L) 0/1/2, y int8 (n,) 0/1) for ``n`` synthetic individuals. The keyword
+    arguments are the sampling parameters (:data:`SAMPLING_DEFAULTS`, config["sampling"])."""
     import torch
 
     from .models.runtime import autocast, pick_device
@@ -70,7 +71,8 @@ def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
     gen = torch.Generator().manual_seed(int(seed))
     dec_batch = 256  # the decoder's full-resolution output is memory-bound: small batches are ~3x faster
     with torch.no_grad():
-        for s in range(0, int(n), int(batch_size)):
+        batch_size = int(batch_size)
+        for s in range(0, int(n), batch_size):
             yb = codes[s:s + batch_size].to(device)
             with autocast(device):
                 zs = diff.sample(model, (len(yb), *shape), yb, guidance_scale=float(guidance_scale),
@@ -162,10 +164,7 @@ def sample_cohort_files(vae_ckpt: str, diffusion_ckpt: str, bim_path: str, train
     n = int(n) if n is not None else int(len(y_train))
     cf = resolve_case_fraction(case_fraction, mode, train_fraction)
     t0 = time.perf_counter()
-    G, y = generate(vae_state, diff_state, n, cf, guidance_scale=s["guidance_scale"], sampler=s["sampler"],
-                    steps=s["steps"], seed=seed, device=device, hard_calls=s["hard_calls"],
-                    batch_size=int(s["batch_size"]), clip_x0=float(s["clip_x0"]), eta=float(s["eta"]),
-                    temperature=float(s["temperature"]), ar_gain=float(s["ar_gain"]))
+    G, y = generate(vae_state, diff_state, n, cf, seed=seed, device=device, **s)
     t1 = time.perf_counter()
     write_cohort(prefix, G, y, bim, out_pheno)
     t2 = time.perf_counter()

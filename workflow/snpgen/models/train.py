@@ -23,8 +23,8 @@ from .. import structure
 from ..genotypes import allele_freqs, bed_prefix, fam_labels, genotype_freqs, impute_missing
 from ..genotypes import binary_labels as _labels
 from ..stats import auc as _auc
-from .diffusion import (DIFFUSION_DEFAULTS, NULL_LABEL, GaussianDiffusion, build_denoiser, condition_code,
-                        drop_label)
+from .diffusion import (DIFFUSION_DEFAULTS, N_LABELS, NULL_LABEL, GaussianDiffusion, build_denoiser,
+                        condition_code, drop_label)
 from .runtime import autocast, package_versions, pick_device, seed_everything
 from .vae import VAE_DEFAULTS, GenotypeVAE, one_hot
 
@@ -566,8 +566,8 @@ def train_diffusion(vae_state: dict, X_train: np.ndarray, y_train, params: dict,
     ytr = _labels(y_train)
     y, clusters = _conditions(Xtr, ytr, p, seed, log)
     run = _DiffusionTraining(z, y, clusters["n"], p, seed, device)
-    log(f"diffusion: {run.n} training latents of shape {tuple(z.shape[1:])}, {int((y % 3 == 1).sum())} cases, "
-        f"{int((y % 3 == NULL_LABEL).sum())} unlabelled; {p['denoiser']} denoiser with "
+    log(f"diffusion: {run.n} training latents of shape {tuple(z.shape[1:])}, {int((y % N_LABELS == 1).sum())} cases, "
+        f"{int((y % N_LABELS == NULL_LABEL).sum())} unlabelled; {p['denoiser']} denoiser with "
         f"{sum(q.numel() for q in run.model.parameters())} parameters; device {device.type}")
     history: list[dict] = []
     for epoch in range(1, int(p["epochs"]) + 1):
