@@ -104,7 +104,7 @@ def main(argv=None) -> int:
     from snpgen.evaluate.utility import tstr_trtr
     from snpgen.io import read_bim, read_genotypes
     from snpgen.models.diffusion import DIFFUSION_DEFAULTS
-    from snpgen.models.train import fam_labels, train_diffusion, train_vae
+    from snpgen.models.train import CLUSTER_KEYS, fam_labels, train_diffusion, train_vae
     from snpgen.models.vae import VAE_DEFAULTS
     from snpgen.sample import SAMPLING_DEFAULTS, generate, write_cohort
 
@@ -180,11 +180,13 @@ def main(argv=None) -> int:
         sp = {**SAMPLING_DEFAULTS, **base.get("sampling", {}), **so}
         cf = sp.pop("_case_fraction", cf_train)
         t0 = time.perf_counter()
-        vpath = cache / f"vae_{_key(a.disease_dir, {**VAE_DEFAULTS, **vp}, a.seed)}.pt"
+        vkey = {**VAE_DEFAULTS, **vp, **{k: v for k, v in dp.items() if k in CLUSTER_KEYS}}
+        vpath = cache / f"vae_{_key(a.disease_dir, vkey, a.seed)}.pt"
         if vpath.exists():
             vs = torch.load(vpath, weights_only=True)
         else:
-            vs, _ = train_vae(X["train"], Y["train"], X["val"], Y["val"], vp, a.seed, log=quiet)
+            vs, _ = train_vae(X["train"], Y["train"], X["val"], Y["val"], vp, a.seed, log=quiet,
+                              clusters={k: v for k, v in dp.items() if k in CLUSTER_KEYS})
             torch.save(vs, vpath)
         dpath = cache / f"diff_{_key(a.disease_dir, {**VAE_DEFAULTS, **vp}, {**DIFFUSION_DEFAULTS, **dp}, a.seed)}.pt"
         if dpath.exists():

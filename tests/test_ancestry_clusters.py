@@ -69,3 +69,31 @@ def test_conditioned_diffusion_keeps_a_small_population_at_its_share():
     G, _ = generate(vae, forced, 200, 0.3, sampler="ddim", steps=10, seed=4, device="cpu")
     loglik = G @ np.log(f).T + (2 - G) @ np.log(1 - f).T
     assert np.mean(loglik.argmax(1) == 1) > 0.8
+
+
+def test_cluster_readout_decodes_each_cluster_at_its_own_frequencies():
+    """The cluster read-out starts at each cluster's genotype frequencies, decode() needs the
+    cluster, and the checkpoint carries the clusters the diffusion is then conditioned on."""
+    from snpgen.models.train import build_vae
+
+    torch.set_num_threads(1)
+    X, y, pop = two_populations(600, minor=0.3, seed=5)
+    settings = {"ancestry_clusters": 4, "cluster_pcs": 2, "cluster_min_size": 20}
+    vae, _ = train_vae(X[:500], y[:500], X[500:], y[500:], {**TINY_VAE, "epochs": 1}, seed=2, device="cpu",
+                       log=lambda s: None, clusters=settings)
+    assert vae["clusters"]["n"] == 2 and vae["clusters"]["readout"]
+    cl = vae["clusters"]["train"].numpy()
+    assert max(np.mean(cl == pop[:500]), np.mean(cl != pop[:500])) > 0.98
+    model = build_vae(vae)
+    z = torch.zeros(2, *model.latent_shape)
+    with pytest.raises(ValueError, match="cluster"):
+        model.decode(z)
+    with torch.no_grad():
+        alt = torch.softmax(model.decode(z, torch.tensor([0, 1])), dim=1)
+    dosage = (alt[:, 1] + 2 * alt[:, 2]).numpy() / 2  # expected ALT frequency per cluster, SNP
+    real = np.stack([X[:500][cl == k].mean(0) / 2 for k in (0, 1)])
+    assert np.corrcoef(dosage[0] - dosage[1], real[0] - real[1])[0, 1] > 0.9
+    off, _ = train_vae(X[:500], y[:500], X[500:], y[500:], {**TINY_VAE, "epochs": 1, "cluster_readout": False},
+                       seed=2, device="cpu", log=lambda s: None, clusters=settings)
+    assert off["clusters"]["n"] == 2 and not off["clusters"]["readout"]
+    assert build_vae(off).decode(z).shape == (2, 3, X.shape[1])

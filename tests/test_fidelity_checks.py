@@ -55,6 +55,7 @@ def plink_qc(cohorts, tmp_path_factory):
         io.write_bed(d / name, cohorts[name], make_fam(N, prefix=name[:2]), cohorts["bim"])
         F, P = fidelity.run_het_hardy(d / name, d / f"hh_{name}")
         out[name] = (F, P, fidelity.read_alt_freq(d / f"hh_{name}"))
+    out["split_half"] = fidelity.hwe_split_half(d / "train", d / "half", reps=2)
     return out
 
 
@@ -66,6 +67,7 @@ def qc_metrics(cohorts, plink_qc, name: str) -> dict:
     ld["holdout_strength_ratio"] = fidelity.ld_metrics(cohorts["train"], cohorts["test"], chrom, pos,
                                                       window=50)["strength_ratio"]
     hh = fidelity.het_hwe_metrics(plink_qc["train"][:2], plink_qc[name][:2], plink_qc["test"][:2], 1e-6)
+    hh["real_split_half"] = plink_qc["split_half"]
     return {"fidelity": {"ld": ld, "het_hwe": hh}}
 
 
@@ -129,6 +131,27 @@ def test_f_floor_and_hwe_margin_thresholds():
     assert [x["passed"] for x in c.values()] == [False, False, False]
     assert genotype_qc_checks({}, {"max_hwe_failure_excess": None, "het_f_distance_factor": None,
                                    "ld_strength_min": None}) == []
+
+
+def test_hwe_margin_grows_with_the_split_half_noise(cohorts, plink_qc, tmp_path):
+    """Pooled populations fail HWE by the Wahlund effect, and the failure share then moves between
+    samples of the same people: the margin is hwe_noise_factor x that split-half SD when larger
+    than the fixed one. On one population (HWE by construction) the noise is ~0."""
+    assert plink_qc["split_half"]["diff_sd"] < 0.005 and plink_qc["split_half"]["half_size"] == N // 2
+    rng = np.random.default_rng(5)
+    f = np.stack([rng.uniform(0.05, 0.95, 200), rng.uniform(0.05, 0.95, 200)])
+    pooled = rng.binomial(2, f[(rng.random(1000) < 0.3).astype(int)]).astype(np.int8)
+    io.write_bed(tmp_path / "pooled", pooled, make_fam(1000), make_bim(200))
+    noise = fidelity.hwe_split_half(tmp_path / "pooled.bed", tmp_path / "half", reps=3, seed=1)
+    assert noise["reps"] == 3 and noise["diff_sd"] > 0.005
+    m = {"fidelity": {"het_hwe": {"real_train": {"hwe_frac_below": 0.3}, "real_split_half": noise,
+                                  "synthetic": {"hwe_frac_below": 0.3 + 1.5 * noise["diff_sd"]}}}}
+    c = next(x for x in genotype_qc_checks(m, DEFAULT_THRESHOLDS) if x["name"] == "hwe_failure_share")
+    assert c["passed"] and c["noise_sd"] == noise["diff_sd"]
+    assert c["threshold"] == pytest.approx(0.3 + DEFAULT_THRESHOLDS["hwe_noise_factor"] * noise["diff_sd"])
+    c = next(x for x in genotype_qc_checks(m, {**DEFAULT_THRESHOLDS, "hwe_noise_factor": 0})
+             if x["name"] == "hwe_failure_share")
+    assert not c["passed"] and c["threshold"] == pytest.approx(0.305)
 
 
 def test_ld_strength_not_applicable_without_real_ld():

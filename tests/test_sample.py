@@ -213,7 +213,7 @@ def test_training_scripts_run(files, tmp_path):
         "train_vae.py",
         input=_NS(train=str(files / "train.bed"), val=str(files / "val.bed")),
         output=_NS(ckpt=str(tmp_path / "vae.pt"), history=str(tmp_path / "h.tsv"), curve=str(tmp_path / "c.png")),
-        params=_NS(vae={**TINY_VAE, "epochs": 1}, seed=1, config_hash="x", device="cpu"),
+        params=_NS(vae={**TINY_VAE, "epochs": 1}, clusters={"ancestry_clusters": 0}, seed=1, config_hash="x", device="cpu"),
         log=[str(tmp_path / "vae.log")])
     _run_script(
         "train_diffusion.py",

@@ -10,5 +10,5 @@ with step_logging(sm.log[0], "train_vae") as log:
         train_bed=sm.input.train, val_bed=sm.input.val,
         ckpt=sm.output.ckpt, history_tsv=sm.output.history, curve_png=sm.output.curve,
         params=dict(sm.params.vae), seed=int(sm.params.seed), config_hash=str(sm.params.config_hash),
-        device=sm.params.device, threads=sm.threads, log=log.info,
+        device=sm.params.device, threads=sm.threads, log=log.info, clusters=dict(sm.params.clusters),
     )

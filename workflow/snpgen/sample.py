@@ -48,6 +48,7 @@ def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
     import torch
 
     from .models.runtime import autocast, pick_device
+    from .models.diffusion import N_LABELS
     from .models.train import build_diffusion, build_vae, condition_codes
     from .models.vae import sample_calls
 
@@ -79,11 +80,12 @@ def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
                                  sampler=sampler, steps=int(steps), generator=gen, clip_x0=float(clip_x0),
                                  eta=float(eta))
             z = zs.float() * std + mean
+            cluster = yb // N_LABELS  # the ancestry cluster each latent was drawn for (0 without clusters)
             # decode in small batches, then draw the calls (left to right with the read-out's lags)
             parts, us = [], []
             for d in range(0, len(yb), dec_batch):
                 with autocast(device):
-                    parts.append(vae.decode(z[d:d + dec_batch]).float().cpu().numpy())
+                    parts.append(vae.decode(z[d:d + dec_batch], cluster[d:d + dec_batch]).float().cpu().numpy())
                 if temperature != 1.0:
                     parts[-1] = parts[-1] / np.float32(temperature)
                 if hard_calls != "argmax":

@@ -73,13 +73,36 @@ def fit_clusters(pc_real: np.ndarray, *, max_clusters: int = 6, min_size: int = 
     return best
 
 
+def fit_ancestry_clusters(G: np.ndarray, *, n_pcs: int = 4, max_clusters: int = 6, min_size: int = 50,
+                          seed: int = 0) -> dict:
+    """PCA on ``G``'s own leading ``n_pcs`` PCs and a Gaussian mixture (:func:`fit_clusters`) on
+    their scores: {"pca", "mixture", "n" (K), "cluster" (each row of G's cluster, 0..K-1)}."""
+    pca = fit_pca(G, n_pcs)
+    pcs = project(G, pca)
+    gm = fit_clusters(pcs, max_clusters=max_clusters, min_size=min_size, seed=seed)
+    return {"pca": pca, "mixture": gm, "n": int(gm.n_components), "cluster": gm.predict(pcs).astype(np.int64)}
+
+
+def assign_clusters(G: np.ndarray, fit: dict) -> np.ndarray:
+    """Clusters of other people (e.g. the validation split) under a :func:`fit_ancestry_clusters` fit."""
+    return fit["mixture"].predict(project(G, fit["pca"])).astype(np.int64)
+
+
 def ancestry_clusters(G: np.ndarray, *, n_pcs: int = 4, max_clusters: int = 6, min_size: int = 50,
                       seed: int = 0) -> tuple[np.ndarray, int]:
-    """Each person's ancestry cluster (0..K-1) and K: a Gaussian mixture (:func:`fit_clusters`)
-    on the leading ``n_pcs`` PC scores of ``G`` itself."""
-    pcs = project(G, fit_pca(G, n_pcs))
-    gm = fit_clusters(pcs, max_clusters=max_clusters, min_size=min_size, seed=seed)
-    return gm.predict(pcs).astype(np.int64), int(gm.n_components)
+    """Each person's ancestry cluster (0..K-1) and K (:func:`fit_ancestry_clusters`)."""
+    fit = fit_ancestry_clusters(G, n_pcs=n_pcs, max_clusters=max_clusters, min_size=min_size, seed=seed)
+    return fit["cluster"], fit["n"]
+
+
+def cluster_genotype_freqs(G: np.ndarray, cluster: np.ndarray, n_clusters: int) -> np.ndarray:
+    """Genotype frequencies (K, 3, L) of imputed 0/1/2 genotypes within each cluster."""
+    out = np.zeros((n_clusters, 3, G.shape[1]))
+    for c in range(n_clusters):
+        Gc = G[cluster == c]
+        for g in range(3):
+            out[c, g] = (Gc == g).mean(axis=0) if len(Gc) else np.nan
+    return out
 
 
 def cluster_shares(cluster: np.ndarray, y: np.ndarray, n_clusters: int) -> dict:

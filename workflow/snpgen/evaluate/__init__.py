@@ -285,6 +285,9 @@ def _utility_fidelity(metrics, figs, *, G_t, G_h, G_s, y_t, y_h, y_s, bim, fam_t
     F_s, hp_s = fidelity.run_het_hardy(synthetic, workdir / "hh_syn", threads=threads, memory_mb=memory_mb)
     F_h, hp_h = fidelity.run_het_hardy(test, workdir / "hh_test", threads=threads, memory_mb=memory_mb)
     fid["het_hwe"] = fidelity.het_hwe_metrics((F_t, hp_t), (F_s, hp_s), (F_h, hp_h), float(P["hwe_p"]))
+    fid["het_hwe"]["real_split_half"] = fidelity.hwe_split_half(
+        train, workdir / "hh_half", reps=int(P["hwe_noise_reps"]), hwe_threshold=float(P["hwe_p"]), seed=seed,
+        threads=threads, memory_mb=memory_mb)
     fid["maf"] = fidelity.maf_metrics(*(fidelity.read_alt_freq(workdir / x) for x in ("hh_real", "hh_syn", "hh_test")))
     figs.append(figures.het_hwe(F_t, F_s, hp_t, hp_s, figdir / "het_hwe.png").name)
 

@@ -121,9 +121,14 @@ def _utility(m: registry.Metric, metrics: dict, th: dict) -> list[dict]:
 
 
 def _hwe(m: registry.Metric, metrics: dict, th: dict) -> list[dict]:
-    """``hwe_failure_share``: limit = the real training share + ``max_hwe_failure_excess``."""
-    return [_relative(m.check, _get(metrics, *m.key), _get(metrics, *m.reference),
-                      lambda r: r + float(th["max_hwe_failure_excess"]), "share of real training SNPs failing HWE")]
+    """``hwe_failure_share``: limit = the real training share + the larger of ``max_hwe_failure_excess``
+    and ``hwe_noise_factor`` x the split-half noise of that share (``real_split_half.diff_sd``)."""
+    noise = _num((_get(metrics, *m.key[:-2], "real_split_half") or {}).get("diff_sd"))
+    margin = max(float(th["max_hwe_failure_excess"]), float(th.get("hwe_noise_factor") or 0.0) * (noise or 0.0))
+    c = _relative(m.check, _get(metrics, *m.key), _get(metrics, *m.reference), lambda r: r + margin,
+                  "share of real training SNPs failing HWE")
+    c["noise_sd"] = noise  # the split-half SD behind the margin (None: the fixed margin only)
+    return [c]
 
 
 def _het_f(m: registry.Metric, metrics: dict, th: dict) -> list[dict]:

@@ -107,8 +107,8 @@ def load_checkpoint(path: str | Path, kind: str | None = None) -> dict:
 def build_vae(state: dict, device=None) -> GenotypeVAE:
     # checkpoints from before an option existed were trained without it
     params = {"ar_lags": 0, "pheno_input": "mu", "global_tokens": 0, "ancestry_pcs": 0, "global_encoder": "pooled",
-              "genotype_model": "categorical", **state["params"]}
-    model = GenotypeVAE(int(state["n_snps"]), params)
+              "genotype_model": "categorical", "cluster_readout": False, **state["params"]}
+    model = GenotypeVAE(int(state["n_snps"]), params, n_clusters=state.get("clusters", {}).get("n", 0))
     model.load_state_dict(state["model"])
     return model.to(device or "cpu").eval()
 
@@ -136,7 +136,7 @@ def encode_mu(vae: GenotypeVAE, G: np.ndarray, device, batch: int = 1024) -> tor
 
 @torch.no_grad()
 def _vae_eval(model: GenotypeVAE, X: np.ndarray, observed: np.ndarray, y: np.ndarray | None,
-              device, batch: int = 512, pcs: np.ndarray | None = None) -> dict:
+              device, batch: int = 512, pcs: np.ndarray | None = None, cluster: np.ndarray | None = None) -> dict:
     model.eval()
     correct, total, ce_sum, ce_ar_sum = 0, 0, 0.0, 0.0
     plog, anc = [], []
@@ -145,7 +145,7 @@ def _vae_eval(model: GenotypeVAE, X: np.ndarray, observed: np.ndarray, y: np.nda
         ob = torch.as_tensor(observed[i:i + batch]).to(device)
         with autocast(device):
             mu, _ = model.encode(one_hot(xb, model.padded))
-            logits = model.decode(mu)
+            logits = model.decode(mu, None if cluster is None else torch.as_tensor(cluster[i:i + batch]))
             pl_ = model.pheno_logit(mu)
         logits = logits.float()
         ce = F.cross_entropy(logits, xb.long(), reduction="none")
@@ -221,9 +221,29 @@ class _VAEData:
     af: np.ndarray  # training allele frequencies
     gf: np.ndarray  # training genotype frequencies (3, L)
     trivial: float  # validation accuracy of calling each SNP's most common training genotype
+    clusters: dict  # ancestry clusters: n (K, 0 = none), train / val (each person's), genotype_freq (K, 3, L)
 
 
-def _vae_data(X_train, y_train, X_val, y_val, seed: int) -> _VAEData:
+CLUSTER_KEYS = ("ancestry_clusters", "cluster_pcs", "cluster_min_size")  # model.diffusion's cluster settings
+
+
+def _vae_clusters(Xtr: np.ndarray, Xva: np.ndarray, settings: dict | None, seed: int) -> dict:
+    """Ancestry clusters of the training people (a Gaussian mixture on their leading PCs,
+    :func:`snpgen.structure.fit_ancestry_clusters`), the validation people's under the same fit, and
+    each cluster's genotype frequencies; fitted once here and kept in the VAE checkpoint, so the
+    diffusion is conditioned on the clusters the read-out was trained with."""
+    s = {**{k: DIFFUSION_DEFAULTS[k] for k in CLUSTER_KEYS}, **(settings or {})}
+    if int(s["ancestry_clusters"]) <= 1:
+        return {"n": 0}
+    fit = structure.fit_ancestry_clusters(Xtr, n_pcs=int(s["cluster_pcs"]), max_clusters=int(s["ancestry_clusters"]),
+                                          min_size=int(s["cluster_min_size"]), seed=seed)
+    if fit["n"] <= 1:
+        return {"n": 0}
+    return {"n": fit["n"], "train": fit["cluster"], "val": structure.assign_clusters(Xva, fit),
+            "genotype_freq": structure.cluster_genotype_freqs(Xtr, fit["cluster"], fit["n"])}
+
+
+def _vae_data(X_train, y_train, X_val, y_val, seed: int, clusters: dict | None = None) -> _VAEData:
     X_train = np.asarray(X_train, dtype=np.int8)
     X_val = np.asarray(X_val, dtype=np.int8)
     if X_val.shape[1] != X_train.shape[1]:
@@ -237,7 +257,7 @@ def _vae_data(X_train, y_train, X_val, y_val, seed: int) -> _VAEData:
     obs_va = X_val >= 0
     mode = gf.argmax(0)
     trivial = float(((X_val == mode[None]) & obs_va).sum() / max(obs_va.sum(), 1))
-    return _VAEData(Xtr, Xva, obs_va, ytr, yva, af, gf, trivial)
+    return _VAEData(Xtr, Xva, obs_va, ytr, yva, af, gf, trivial, _vae_clusters(Xtr, Xva, clusters, seed))
 
 
 class _VAETraining:
@@ -245,7 +265,10 @@ class _VAETraining:
 
     def __init__(self, data: _VAEData, p: dict, seed: int, device: torch.device):
         self.p, self.device = p, device
-        self.model = GenotypeVAE(data.Xtr.shape[1], p, data.gf).to(device)
+        cl = data.clusters
+        self.model = GenotypeVAE(data.Xtr.shape[1], p, data.gf, cl["n"], cl.get("genotype_freq")).to(device)
+        self.cluster = torch.as_tensor(cl["train"]) if self.model.n_clusters else None
+        self.cluster_va = cl["val"] if self.model.n_clusters else None
         pcs_tr, self.pcs_va = (ancestry_targets(data.Xtr, data.Xva, self.model.ancestry_pcs)
                                if self.model.ancestry_pcs else (None, None))
         self.ema = _EMA(self.model, p["ema_decay"])
@@ -283,7 +306,7 @@ class _VAETraining:
         with autocast(device):
             mu, logvar = model.encode(one_hot(xb, model.padded))
             z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
-            logits = model.decode(z)
+            logits = model.decode(z, None if self.cluster is None else self.cluster[idx])
             plogit = model.head_logit(mu, z)
         mu, logvar = mu.float(), logvar.float()
         rec = F.cross_entropy(logits.float(), xb.long())
@@ -303,7 +326,8 @@ class _VAETraining:
     def evaluate(self, data: _VAEData) -> tuple[torch.nn.Module, dict]:
         """The evaluated weights (the EMA's when enabled) and their validation metrics."""
         ev_model = self.ema.eval_model(self.model)
-        return ev_model, _vae_eval(ev_model, data.Xva, data.obs_va, data.yva, self.device, pcs=self.pcs_va)
+        return ev_model, _vae_eval(ev_model, data.Xva, data.obs_va, data.yva, self.device, pcs=self.pcs_va,
+                                   cluster=self.cluster_va)
 
     def snapshot(self, ev_model: torch.nn.Module, ev_state: dict) -> dict:
         """What going back to this epoch needs: the training weights (the evaluated ones, ``ev_state``,
@@ -403,13 +427,22 @@ def _vae_checkpoint(p: dict, data: _VAEData, run: _VAETraining, choice: _Checkpo
         "best_epoch": best["epoch"], "encoder_frozen_epoch": choice.frozen_at or None,
         "val_recon_acc": best["acc"], "val_trivial_acc": data.trivial,
         "val_auc": best["metrics"].get("val_auc"), "seed": int(seed), "config_hash": config_hash,
+        "clusters": _checkpoint_clusters(data.clusters, run.model.n_clusters),
         "versions": package_versions(), "device": run.device.type,
     }
 
 
+def _checkpoint_clusters(clusters: dict, used: int) -> dict:
+    """What the checkpoint keeps of the clusters: K, the training people's (for the diffusion's
+    conditions) and whether the read-out uses them."""
+    if not clusters["n"]:
+        return {"n": 0}
+    return {"n": clusters["n"], "train": torch.as_tensor(clusters["train"]), "readout": bool(used)}
+
+
 def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: dict, seed: int,
-              device="auto", log: Callable[[str], None] = print, config_hash: str | None = None
-              ) -> tuple[dict, list[dict]]:
+              device="auto", log: Callable[[str], None] = print, config_hash: str | None = None,
+              clusters: dict | None = None) -> tuple[dict, list[dict]]:
     """Train the genotype VAE; returns (checkpoint state, per-epoch history).
 
     X_*: int8 (N, L) 0/1/2 with -1 missing (imputed by Binomial(2, training AF), seeded).
@@ -423,16 +456,19 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
     read-out train on; the checkpoint is then chosen among the epochs from that one on.
     Each history row says whether the encoder was frozen (``encoder_frozen``) and which epoch was
     kept (``kept`` = 1 on that row), so readers need not re-derive the rule.
+    ``clusters``: the ancestry-cluster settings (:data:`CLUSTER_KEYS`, model.diffusion's; its defaults if
+    absent): the clusters are fitted here, used by the cluster read-out and kept for the diffusion.
     """
     p = _vae_params(params)
     device = _as_device(device)
     seed_everything(seed)
-    data = _vae_data(X_train, y_train, X_val, y_val, seed)
+    data = _vae_data(X_train, y_train, X_val, y_val, seed, clusters)
     run = _VAETraining(data, p, seed, device)
     m = run.model
     log(f"VAE: {run.n} train / {data.Xva.shape[0]} val individuals, {data.Xtr.shape[1]} SNPs, latent "
         f"{m.latent_channels}x{m.latent_len}, {sum(q.numel() for q in m.parameters())} parameters, device "
-        f"{device.type}; trivial val accuracy {data.trivial:.4f}")
+        f"{device.type}; trivial val accuracy {data.trivial:.4f}; {data.clusters['n'] or 'no'} ancestry cluster(s)"
+        + (" with a cluster read-out" if m.n_clusters else ""))
     history: list[dict] = []
     choice = _CheckpointChoice(int(p["encoder_patience"]), log)
     for epoch in range(1, int(p["epochs"]) + 1):
@@ -455,15 +491,19 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
 
 
 # ----------------------------------------------------------------------------- diffusion
-def _conditions(X: np.ndarray, ytr: np.ndarray | None, p: dict, seed: int, log: Callable[[str], None]
-                ) -> tuple[torch.Tensor, dict]:
+def _conditions(X: np.ndarray, ytr: np.ndarray | None, p: dict, seed: int, log: Callable[[str], None],
+                vae_clusters: dict | None = None) -> tuple[torch.Tensor, dict]:
     """Condition codes of the training people (label, and ancestry cluster when
-    ``ancestry_clusters`` > 1) and the cluster summary the sampler needs (K, per-class shares)."""
+    ``ancestry_clusters`` > 1) and the cluster summary the sampler needs (K, per-class shares).
+    The clusters are the VAE's (``vae_clusters``, fitted in :func:`train_vae`) when it has them."""
     labels = np.where(ytr >= 0, ytr, NULL_LABEL) if ytr is not None else np.full(len(X), NULL_LABEL)
-    if int(p["ancestry_clusters"]) <= 1:
+    if vae_clusters and vae_clusters.get("n", 0) > 1:
+        cl, k = np.asarray(vae_clusters["train"]), int(vae_clusters["n"])
+    elif int(p["ancestry_clusters"]) <= 1:
         return torch.as_tensor(labels), {"n": 0}
-    cl, k = structure.ancestry_clusters(X, n_pcs=int(p["cluster_pcs"]), max_clusters=int(p["ancestry_clusters"]),
-                                        min_size=int(p["cluster_min_size"]), seed=seed)
+    else:  # a VAE checkpoint from before the clusters moved there
+        cl, k = structure.ancestry_clusters(X, n_pcs=int(p["cluster_pcs"]), max_clusters=int(p["ancestry_clusters"]),
+                                            min_size=int(p["cluster_min_size"]), seed=seed)
     shares = structure.cluster_shares(cl, labels, k)
     log(f"diffusion: {k} ancestry cluster(s) on {p['cluster_pcs']} PCs, shares "
         + ", ".join(f"{s:.3f}" for s in shares["all"]))
@@ -564,7 +604,7 @@ def train_diffusion(vae_state: dict, X_train: np.ndarray, y_train, params: dict,
     seed_everything(seed)
     Xtr, z, mean, std = _diffusion_latents(vae_state, X_train, seed, device)
     ytr = _labels(y_train)
-    y, clusters = _conditions(Xtr, ytr, p, seed, log)
+    y, clusters = _conditions(Xtr, ytr, p, seed, log, vae_state.get("clusters"))
     run = _DiffusionTraining(z, y, clusters["n"], p, seed, device)
     log(f"diffusion: {run.n} training latents of shape {tuple(z.shape[1:])}, {int((y % N_LABELS == 1).sum())} cases, "
         f"{int((y % N_LABELS == NULL_LABEL).sum())} unlabelled; {p['denoiser']} denoiser with "
@@ -652,7 +692,8 @@ def _write_history(history: list[dict], path: str | Path) -> None:
 
 def train_vae_files(train_bed: str, val_bed: str, ckpt: str, history_tsv: str, curve_png: str,
                     params: dict | None = None, seed: int = 1, config_hash: str | None = None,
-                    device: str = "auto", threads: int = 1, log: Callable[[str], None] = print) -> dict:
+                    device: str = "auto", threads: int = 1, log: Callable[[str], None] = print,
+                    clusters: dict | None = None) -> dict:
     """Read the train/validation PLINK filesets, train the VAE, write checkpoint, history, curve."""
     from ..io import read_bim, read_genotypes
 
@@ -662,7 +703,7 @@ def train_vae_files(train_bed: str, val_bed: str, ckpt: str, history_tsv: str, c
     if ids_tr != ids_va:
         raise ValueError("train and validation filesets have different variants")
     state, hist = train_vae(read_genotypes(tr), fam_labels(tr), read_genotypes(va), fam_labels(va),
-                            params or {}, seed, device, log, config_hash=config_hash)
+                            params or {}, seed, device, log, config_hash=config_hash, clusters=clusters)
     state["snp_ids"] = ids_tr
     _save(state, ckpt)
     _write_history(hist, history_tsv)

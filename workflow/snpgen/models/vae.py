@@ -147,7 +147,8 @@ def _pheno_head(zdim: int, hidden: int, dropout: float) -> nn.Sequential:
 
 
 class GenotypeVAE(nn.Module):
-    def __init__(self, n_snps: int, params: dict, genotype_freq: np.ndarray | None = None):
+    def __init__(self, n_snps: int, params: dict, genotype_freq: np.ndarray | None = None, n_clusters: int = 0,
+                 cluster_freq: np.ndarray | None = None):
         super().__init__()
         p = {**VAE_DEFAULTS, **(params or {})}
         ch = [int(c) for c in p["channels"]]
@@ -193,6 +194,12 @@ class GenotypeVAE(nn.Module):
         # per-SNP read-out; the bias starts at the trivial solution (genotype or allele frequencies)
         self.head_w = nn.Parameter(torch.randn(nout, c0, Lp) * (0.1 / math.sqrt(c0)))
         self.head_b = nn.Parameter(_readout_bias(genotype_freq, nout, Lp, self.n_snps))
+        # cluster read-out: per ancestry cluster and SNP, a term added to the read-out's logits, starting
+        # at the cluster's genotype frequencies relative to everyone's (decode() then needs the cluster)
+        self.n_clusters = int(n_clusters) if p["cluster_readout"] and int(n_clusters) > 1 else 0
+        if self.n_clusters:
+            self.cluster_b = nn.Parameter(_cluster_bias(cluster_freq, genotype_freq, self.n_clusters, nout, Lp,
+                                                        self.n_snps))
         # autoregressive read-out: logit of genotype b at SNP j gets + ar_w[k-1, a, b, j] when SNP j-k
         # has genotype a (k = 1..ar_lags); zero-initialised, so it starts as the independent read-out
         self.ar_lags = int(p["ar_lags"])
@@ -236,8 +243,9 @@ class GenotypeVAE(nn.Module):
         """The global part of a latent (N, latent_channels * global_tokens)."""
         return z[:, :, self.local_len:].flatten(1)
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """latent (N, latent_channels, latent_len) -> genotype logits (N, 3, n_snps)."""
+    def decode(self, z: torch.Tensor, cluster: torch.Tensor | None = None) -> torch.Tensor:
+        """latent (N, latent_channels, latent_len) -> genotype logits (N, 3, n_snps); ``cluster`` (N,):
+        each person's ancestry cluster, required when the model has a cluster read-out."""
         if not self.global_tokens:
             h = self.decoder(z).float()
         else:
@@ -246,6 +254,10 @@ class GenotypeVAE(nn.Module):
         out = torch.stack([(h * w).sum(1) for w in self.head_w], dim=1) + self.head_b
         if self.global_tokens:
             out = out + torch.einsum("ng,bgl->nbl", zg.float(), self.global_w)
+        if self.n_clusters:
+            if cluster is None:
+                raise ValueError("this VAE has a cluster read-out: decode() needs each person's ancestry cluster")
+            out = out + self.cluster_b[cluster.long().to(self.cluster_b.device)]
         out = out[:, :, : self.n_snps]
         return binomial_logits(out[:, 0]) if self.binomial else out
 
@@ -298,6 +310,17 @@ def binomial_logits(a: torch.Tensor) -> torch.Tensor:
     """ALT-allele logits a (N, L) -> genotype logits (N, 3, L) of Binomial(2, sigmoid(a)):
     log C(2, g) + g a (the shared normaliser cancels in the softmax)."""
     return torch.stack([torch.zeros_like(a), a + math.log(2.0), 2 * a], dim=1)
+
+
+def _cluster_bias(cluster_freq, genotype_freq, n_clusters: int, nout: int, padded: int, n_snps: int
+                  ) -> torch.Tensor:
+    """Cluster read-out start (K, nout, padded): each cluster's read-out bias minus everyone's, so a
+    cluster's calls start at its own genotype (or allele) frequencies; zeros without frequencies."""
+    if cluster_freq is None or genotype_freq is None:
+        return torch.zeros(n_clusters, nout, padded)
+    overall = _readout_bias(genotype_freq, nout, padded, n_snps)
+    return torch.stack([_readout_bias(np.nan_to_num(cf, nan=0.0), nout, padded, n_snps) - overall
+                        for cf in cluster_freq])
 
 
 def _readout_bias(genotype_freq, nout: int, padded: int, n_snps: int) -> torch.Tensor:
