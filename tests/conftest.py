@@ -33,10 +33,22 @@ def run_snakemake(results: Path, *args: str, check: bool = True, configfile: Pat
 
 
 @pytest.fixture(scope="session")
-def workflow_run(tmp_path_factory) -> Path:
-    """The real workflow on the tiny test config, run once per test session; returns its results dir."""
-    results = tmp_path_factory.mktemp("e2e") / "results"
-    run_snakemake(results)
+def workflow_run(tmp_path_factory, worker_id) -> Path:
+    """The real workflow on the tiny test config, run once per test session; returns its results dir.
+    Under pytest-xdist (make test) the workers share one run: the first to need it runs it while
+    holding a file lock in their common temporary folder, the others wait and reuse it."""
+    if worker_id == "master":  # no xdist
+        results = tmp_path_factory.mktemp("e2e") / "results"
+        run_snakemake(results)
+        return results
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp().parent
+    results, done = shared / "e2e" / "results", shared / "e2e" / "done"
+    with FileLock(str(shared / "e2e.lock")):
+        if not done.exists():
+            run_snakemake(results)
+            done.touch()
     return results
 
 

@@ -59,7 +59,8 @@ PROVIDED = {"snpgen", "snakemake", "__future__"}
 # pure-pip packages (requirements.txt) that no env needs: the workflow engine and test tools
 # (jsonschema validates the config inside the Snakefile, i.e. in snakemake's own venv; no job
 # imports it)
-NOT_IN_ENVS = {"snakemake", "snakemake-executor-plugin-slurm", "pytest", "playwright", "jsonschema"}
+NOT_IN_ENVS = {"snakemake", "snakemake-executor-plugin-slurm", "pytest", "pytest-xdist", "execnet", "filelock",
+               "playwright", "jsonschema"}
 
 # The channels' published listings (conda-forge / bioconda, seen 2026-12): the newest version
 # of each pinned package there, or the exact builds that exist. A conda pin must not be newer.

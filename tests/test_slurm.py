@@ -171,6 +171,11 @@ def slurm_binaries_present() -> bool:
         shutil.which(d) or Path("/usr/sbin", d).exists() for d in daemons)
 
 
+# make test runs two pytest-xdist workers (--dist loadgroup): every test of this file on one of
+# them, so only one worker starts (and stops) the test cluster
+pytestmark = pytest.mark.xdist_group("slurm")
+
+
 @pytest.fixture(scope="session")
 def slurm_cluster():
     """A one-node SLURM cluster on localhost, up for the whole session."""

@@ -34,14 +34,20 @@ FORMAT_VERSION = 1
 
 
 # ----------------------------------------------------------------------------- helpers
-def ancestry_targets(X_train: np.ndarray, X_val: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def ancestry_targets(X_train: np.ndarray, X_val: np.ndarray, k: int, clusters: dict | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """Leading k PC scores of the training split's genotypes (:func:`snpgen.structure.fit_pca`),
-    standardised to unit SD, for training and validation people (projected)."""
+    standardised to unit SD, for training and validation people (projected). With ``clusters``
+    (the cluster read-out's: n, train, val) each score is taken relative to its cluster's training
+    mean: the read-out carries the clusters, the latent the structure within them."""
     pca = structure.fit_pca(X_train, k)
-    st = structure.project(X_train, pca)
+    st, sv = structure.project(X_train, pca), structure.project(X_val, pca)
+    if clusters:
+        centre = np.stack([st[clusters["train"] == c].mean(0) for c in range(clusters["n"])])
+        st, sv = st - centre[clusters["train"]], sv - centre[clusters["val"]]
     scale = st.std(0)
     scale[scale == 0] = 1.0
-    return (st / scale).astype(np.float32), (structure.project(X_val, pca) / scale).astype(np.float32)
+    return (st / scale).astype(np.float32), (sv / scale).astype(np.float32)
 
 
 class _EMA:
@@ -269,7 +275,8 @@ class _VAETraining:
         self.model = GenotypeVAE(data.Xtr.shape[1], p, data.gf, cl["n"], cl.get("genotype_freq")).to(device)
         self.cluster = torch.as_tensor(cl["train"]) if self.model.n_clusters else None
         self.cluster_va = cl["val"] if self.model.n_clusters else None
-        pcs_tr, self.pcs_va = (ancestry_targets(data.Xtr, data.Xva, self.model.ancestry_pcs)
+        pcs_tr, self.pcs_va = (ancestry_targets(data.Xtr, data.Xva, self.model.ancestry_pcs,
+                                                cl if self.model.n_clusters and p["ancestry_within_cluster"] else None)
                                if self.model.ancestry_pcs else (None, None))
         self.ema = _EMA(self.model, p["ema_decay"])
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])

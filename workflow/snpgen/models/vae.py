@@ -32,6 +32,15 @@ Measured on the 3-population demo (benchmarks/README section 3, session 7): PC1-
 real 0.44 / 0.29 SD without the global latent, 0.37 / 0.34 with it but without the head, 0.09 /
 0.11 with both (weight 0.1); a weight of 1.0 froze the encoder early on ancestry and cost utility.
 
+**Cluster read-out** (``cluster_readout``, with ``model.diffusion.ancestry_clusters``): the training
+split's ancestry clusters (a Gaussian mixture on its leading PCs, :mod:`snpgen.structure`; no labels)
+are fitted once, at the start of VAE training, and each cluster gets a per-SNP term in the read-out's
+logits that starts at the cluster's own genotype frequencies. A person is decoded with its cluster,
+and a synthetic person with the cluster the diffusion was conditioned on (drawn in the training
+split's per-class shares). Without it, whether a synthetic person lands in its population depended on
+how much ancestry the latent kept, which varied with the training seed: two of four trainings lost
+the 10 % population (benchmarks/README.md section 3, sessions 8-9).
+
 **Autoregressive read-out** (``ar_lags`` = K > 0): the logit of genotype b at SNP j also gets
 ``ar_w[k-1, a, b, j]`` when SNP j-k carries genotype a (k = 1..K), so calls are no longer
 independent given the latent. Trained by teacher forcing next to the plain read-out (both
