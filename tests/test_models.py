@@ -295,3 +295,13 @@ def test_untrained_denoiser_with_gaussian_skip_samples_standard_normal(sampler, 
         z2 = diff.sample(net, (1000, 2, 7), y, guidance_scale=1.0, sampler=sampler, steps=steps, eta=eta,
                          generator=torch.Generator().manual_seed(0))
         assert torch.equal(z, z2)
+
+
+def test_vae_step_budget_stops_training_early():
+    rng = np.random.default_rng(3)
+    X = rng.binomial(2, 0.3, size=(200, 40)).astype(np.int8)
+    y = (rng.random(200) < 0.3).astype(np.int8)
+    p = {**TINY_VAE, "epochs": 5, "batch_size": 32, "max_steps": 10, "patience": 0, "encoder_patience": 0}
+    _, hist = train_vae(X[:160], y[:160], X[160:], y[160:], p, seed=1, device="cpu", log=lambda s: None,
+                        clusters={"ancestry_clusters": 0})
+    assert len(hist) == 2  # 5 steps per epoch: 10 steps = 2 epochs

@@ -113,3 +113,20 @@ def test_dry_run_shows_resources_scaled_to_a_faked_biobank_cohort(tmp_path):
         assert planned[rule]["runtime"] > res.ESTIMATES[rule][1], (rule, planned[rule])
     # above the constants the rules had before (qc 4,000 MB / 60 min)
     assert planned["qc"]["mem_mb"] > 4000 and planned["qc"]["runtime"] > 30, planned["qc"]
+
+
+def test_vae_step_budget_caps_the_epochs_and_the_runtime_estimate():
+    """vae.max_steps: a fixed number of optimizer steps, whatever N (epochs = ceil(steps / steps per
+    epoch), at most `epochs`); the train_vae runtime estimate follows the same number."""
+    from snpgen.resources import Workload, estimate, rule_workload, vae_epochs
+
+    assert vae_epochs({"epochs": 60, "batch_size": 64}, 35000) == 60
+    assert vae_epochs({"epochs": 60, "batch_size": 64, "max_steps": 6000}, 35000) == 11  # 547 steps / epoch
+    assert vae_epochs({"epochs": 60, "batch_size": 64, "max_steps": 6000}, 2000) == 60   # small cohort: epochs
+    cohort = Workload(people=50000, variants=200000)
+    model = {"vae": {"epochs": 60, "batch_size": 64}, "diffusion": {}}
+    capped = {"vae": {**model["vae"], "max_steps": 6000}, "diffusion": {}}
+    disease = {"n_snps": 1024, "synthetic_n": 35000}
+    full = estimate("train_vae", rule_workload(cohort, disease, model, 0.7))["runtime"]
+    short = estimate("train_vae", rule_workload(cohort, disease, capped, 0.7))["runtime"]
+    assert short < full / 3, (short, full)

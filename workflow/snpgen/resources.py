@@ -164,12 +164,23 @@ def king_share(qc: dict | None) -> float:
     return PRUNED_SHARE if r2 <= 0.2 else KING_DEFAULT_SHARE
 
 
+def vae_epochs(vae: dict, n_train: float) -> int:
+    """Epochs a VAE run trains (snpgen.models.train; and the train_vae rule's runtime estimate):
+    ``epochs``, or fewer when ``max_steps`` (optimizer steps) is set and reached first: on a large
+    cohort one epoch is many steps, and the budget then stays fixed in N."""
+    epochs = int(vae.get("epochs", 0))
+    if vae.get("max_steps") and n_train > 0:
+        per_epoch = max(1, math.ceil(n_train / int(vae.get("batch_size", 64))))
+        epochs = max(1, min(epochs, math.ceil(int(vae["max_steps"]) / per_epoch)))
+    return epochs
+
+
 def rule_workload(cohort: Workload, disease: dict | None, model: dict, train_fraction: float,
                   threads: int = 2, qc: dict | None = None) -> Workload:
     """The cohort's workload completed with a disease's K and synthetic size, the model's
     training budget (VAE epochs; diffusion epochs x steps per epoch) and KING's SNP share."""
     vae, diffusion = model.get("vae", {}), model.get("diffusion", {})
-    extra = {"vae_epochs": int(vae.get("epochs", 0)),
+    extra = {"vae_epochs": vae_epochs(vae, cohort.people * float(train_fraction)),
              "diffusion_steps": int(diffusion.get("epochs", 0)) * int(diffusion.get("steps_per_epoch", 0)),
              "train_fraction": float(train_fraction), "threads": threads,
              "king_share": king_share(qc)}

@@ -20,6 +20,7 @@ import torch
 from torch.nn import functional as F
 
 from .. import structure
+from ..resources import vae_epochs
 from ..genotypes import allele_freqs, bed_prefix, fam_labels, genotype_freqs, impute_missing
 from ..genotypes import binary_labels as _labels
 from ..stats import auc as _auc
@@ -282,7 +283,8 @@ class _VAETraining:
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
         self.n, self.bs = data.Xtr.shape[0], int(p["batch_size"])
         self.steps_per_epoch = max(1, math.ceil(self.n / self.bs))
-        self.total = self.steps_per_epoch * int(p["epochs"])
+        self.epochs = vae_epochs(p, self.n)
+        self.total = self.steps_per_epoch * self.epochs
         self.g = torch.Generator().manual_seed(seed)
         self.X = torch.as_tensor(data.Xtr)
         self.y = torch.as_tensor(data.ytr if data.ytr is not None else np.full(self.n, -1))
@@ -478,7 +480,7 @@ def train_vae(X_train: np.ndarray, y_train, X_val: np.ndarray, y_val, params: di
         + (" with a cluster read-out" if m.n_clusters else ""))
     history: list[dict] = []
     choice = _CheckpointChoice(int(p["encoder_patience"]), log)
-    for epoch in range(1, int(p["epochs"]) + 1):
+    for epoch in range(1, run.epochs + 1):
         t0 = time.perf_counter()
         train = run.train_epoch()
         ev_model, ev = run.evaluate(data)
