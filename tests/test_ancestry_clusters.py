@@ -97,3 +97,18 @@ def test_cluster_readout_decodes_each_cluster_at_its_own_frequencies():
                        seed=2, device="cpu", log=lambda s: None, clusters=settings)
     assert off["clusters"]["n"] == 2 and not off["clusters"]["readout"]
     assert build_vae(off).decode(z).shape == (2, 3, X.shape[1])
+
+
+def test_no_clusters_without_pcs_above_the_noise_bulk():
+    """One population: the leading PCs do not stand out of the eigenvalue bulk, so no clusters
+    (a mixture on them would split a continuum); two populations: their PC does."""
+    rng = np.random.default_rng(7)
+    one = rng.binomial(2, rng.uniform(0.1, 0.5, 300), size=(600, 300)).astype(np.int8)
+    fit = structure.fit_ancestry_clusters(one, n_pcs=2, min_size=20, seed=1, min_eigen_ratio=2.0)
+    assert fit["n"] == 1 and not fit["cluster"].any()
+    assert structure.fit_ancestry_clusters(one, n_pcs=2, min_size=20, seed=1)["n"] >= 1  # ratio 0: the old fit
+    X, _, pop = two_populations(600, minor=0.3, L=300, seed=8)
+    fit = structure.fit_ancestry_clusters(X, n_pcs=2, min_size=20, seed=1, min_eigen_ratio=2.0)
+    assert fit["n"] == 2 and max(np.mean(fit["cluster"] == pop), np.mean(fit["cluster"] != pop)) > 0.98
+    assert structure.signal_pcs(np.array([10.0, 4.0, 1.2, 1, 1, 1, 1, 1, 1, 1]), 2, 2.0) == 2
+    assert structure.signal_pcs(np.array([1.6, 1.3, 1.1, 1, 1, 1, 1, 1, 1, 1]), 2, 2.0) == 0

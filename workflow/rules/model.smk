@@ -14,7 +14,8 @@ rule train_vae:
         curve=f"{RESULTS}/{{disease}}/model/vae_curve.png",
     params:
         vae=config["model"]["vae"],
-        clusters={k: config["model"]["diffusion"][k] for k in ("ancestry_clusters", "cluster_pcs", "cluster_min_size")},
+        clusters={k: config["model"]["diffusion"][k] for k in ("ancestry_clusters", "cluster_pcs", "cluster_min_size",
+                                                                    "cluster_eigen_ratio")},
         seed=lambda wc: stage_seed(SEED, "train_vae", wc.disease),
         config_hash=MODEL_CONFIG_HASH,
         device=config["device"],

@@ -73,11 +73,34 @@ def fit_clusters(pc_real: np.ndarray, *, max_clusters: int = 6, min_size: int = 
     return best
 
 
+BULK_PCS = 10  # PCs n+1..10 stand for the noise bulk of the eigenvalues (signal_pcs)
+
+
+def signal_pcs(eigenvalues: np.ndarray, n_pcs: int, min_ratio: float) -> int:
+    """How many of the leading ``n_pcs`` PCs stand out of the noise: consecutive leading PCs whose
+    eigenvalue is at least ``min_ratio`` x the median eigenvalue of PCs n_pcs+1..10. Continental
+    structure gives ratios of 4-10; a homogeneous cohort's leading PCs (LD blocks of the selected
+    SNPs) 1.3-1.7, and a mixture fitted on them splits a continuum into clusters that are not
+    populations."""
+    ev = np.asarray(eigenvalues, dtype=float)
+    bulk = float(np.median(ev[n_pcs:BULK_PCS])) if len(ev) > n_pcs else 0.0
+    k = 0
+    while k < min(n_pcs, len(ev)) and bulk > 0 and ev[k] >= min_ratio * bulk:
+        k += 1
+    return k
+
+
 def fit_ancestry_clusters(G: np.ndarray, *, n_pcs: int = 4, max_clusters: int = 6, min_size: int = 50,
-                          seed: int = 0) -> dict:
+                          seed: int = 0, min_eigen_ratio: float = 0.0) -> dict:
     """PCA on ``G``'s own leading ``n_pcs`` PCs and a Gaussian mixture (:func:`fit_clusters`) on
-    their scores: {"pca", "mixture", "n" (K), "cluster" (each row of G's cluster, 0..K-1)}."""
-    pca = fit_pca(G, n_pcs)
+    their scores: {"pca", "mixture", "n" (K), "cluster" (each row of G's cluster, 0..K-1)}.
+    With ``min_eigen_ratio`` only the PCs that stand out of the noise (:func:`signal_pcs`) are used,
+    and none standing out means one cluster."""
+    pca = fit_pca(G, max(n_pcs, BULK_PCS) if min_eigen_ratio else n_pcs)
+    use = signal_pcs(pca["eigenvalues"], n_pcs, min_eigen_ratio) if min_eigen_ratio else n_pcs
+    pca = {**pca, "loadings": pca["loadings"][:, :use]}
+    if use == 0:
+        return {"pca": pca, "mixture": None, "n": 1, "cluster": np.zeros(len(G), dtype=np.int64)}
     pcs = project(G, pca)
     gm = fit_clusters(pcs, max_clusters=max_clusters, min_size=min_size, seed=seed)
     return {"pca": pca, "mixture": gm, "n": int(gm.n_components), "cluster": gm.predict(pcs).astype(np.int64)}
@@ -85,6 +108,8 @@ def fit_ancestry_clusters(G: np.ndarray, *, n_pcs: int = 4, max_clusters: int = 
 
 def assign_clusters(G: np.ndarray, fit: dict) -> np.ndarray:
     """Clusters of other people (e.g. the validation split) under a :func:`fit_ancestry_clusters` fit."""
+    if fit["mixture"] is None:
+        return np.zeros(len(G), dtype=np.int64)
     return fit["mixture"].predict(project(G, fit["pca"])).astype(np.int64)
 
 

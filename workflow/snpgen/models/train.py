@@ -231,7 +231,7 @@ class _VAEData:
     clusters: dict  # ancestry clusters: n (K, 0 = none), train / val (each person's), genotype_freq (K, 3, L)
 
 
-CLUSTER_KEYS = ("ancestry_clusters", "cluster_pcs", "cluster_min_size")  # model.diffusion's cluster settings
+CLUSTER_KEYS = ("ancestry_clusters", "cluster_pcs", "cluster_min_size", "cluster_eigen_ratio")  # model.diffusion's cluster settings
 
 
 def _vae_clusters(Xtr: np.ndarray, Xva: np.ndarray, settings: dict | None, seed: int) -> dict:
@@ -243,7 +243,8 @@ def _vae_clusters(Xtr: np.ndarray, Xva: np.ndarray, settings: dict | None, seed:
     if int(s["ancestry_clusters"]) <= 1:
         return {"n": 0}
     fit = structure.fit_ancestry_clusters(Xtr, n_pcs=int(s["cluster_pcs"]), max_clusters=int(s["ancestry_clusters"]),
-                                          min_size=int(s["cluster_min_size"]), seed=seed)
+                                          min_size=int(s["cluster_min_size"]), seed=seed,
+                                          min_eigen_ratio=float(s["cluster_eigen_ratio"]))
     if fit["n"] <= 1:
         return {"n": 0}
     return {"n": fit["n"], "train": fit["cluster"], "val": structure.assign_clusters(Xva, fit),
