@@ -310,6 +310,8 @@ _STRUCTURE = [
        "one share per cluster; real shares below min_cell_count people are null"),
     _m("fidelity.structure.clusters.n_clusters", "structure", "Clusters", "clusters", "none",
        "chosen by BIC, at most evaluate.structure_max_clusters"),
+    _m("fidelity.structure.clusters.n_pcs", "structure", "PCs the clusters are fitted on", "PCs", "none",
+       "the leading PCs above evaluate.structure_eigen_ratio x the eigenvalue bulk (0: one cluster)"),
     _m("fidelity.structure.ancestry.<population>.synthetic.correlation", "structure",
        "Allele-frequency correlation within a simulated population", "r", "higher",
        "synthetic people in the population's clusters vs its real-train members",
