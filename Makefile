@@ -23,7 +23,7 @@ demo: setup                ## simulate the demo cohort and run the whole workflo
 TEST_WORKERS ?= 2
 
 test: setup-test           ## run every test (unit, real snakemake end-to-end, SLURM, browser)
-	$(VENV)/bin/python -m pytest -ra -n $(TEST_WORKERS) --dist loadgroup
+	$(VENV)/bin/python -m pytest -ra -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 # OpenMP/BLAS pools of one thread in the fast loop: on a busy 2-core machine the default pools
 # spin against each other (a 2 s scikit-learn test took 2 min, the whole loop 4x its CPU time).

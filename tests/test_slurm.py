@@ -100,11 +100,30 @@ def run(cmd: list[str], cwd: Path, env: dict | None = None, timeout: int = 600,
     full_env.pop("SNAKEMAKE_PROFILE", None)
     full_env.pop("CUDA_VISIBLE_DEVICES", None)  # sbatch --export=ALL would pass it on
     full_env.update(env or {})
-    proc = subprocess.run(cmd, cwd=cwd, env=full_env, capture_output=True, text=True,
-                          timeout=timeout)
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, env=full_env, capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        # say where it hung: snakemake's last lines, the queue, and the slowest job's log
+        part = "".join(_text(s) for s in (exc.stdout, exc.stderr))
+        (save_to or cwd / "snakemake.out").write_text(" ".join(cmd) + "\n\n" + part)
+        pytest.fail(f"snakemake through SLURM still running after {timeout} s\n"
+                    f"--- snakemake output (tail) ---\n{part[-5000:]}\n"
+                    f"--- squeue --states=all ---\n{_squeue_now()}\n--- uptime ---\n"
+                    f"{subprocess.run(['uptime'], capture_output=True, text=True).stdout}")
     out = proc.stdout + proc.stderr
     (save_to or cwd / "snakemake.out").write_text(" ".join(cmd) + "\n\n" + out)
     return proc.returncode, out
+
+
+def _text(b) -> str:
+    return b.decode(errors="replace") if isinstance(b, bytes) else (b or "")
+
+
+def _squeue_now() -> str:
+    res = subprocess.run(["squeue", "--states=all", "--format=%i|%j|%k|%T|%M|%C|%R"],
+                         capture_output=True, text=True)
+    return res.stdout + res.stderr
 
 
 def submissions(out: str) -> dict[str, str]:
