@@ -19,11 +19,12 @@ demo: setup                ## simulate the demo cohort and run the whole workflo
 
 # Two pytest workers: the SLURM tests spend most of their time waiting for the plugin's status
 # polls, the browser and the end-to-end runs on subprocesses; the SLURM tests stay on one worker
-# (one test cluster) and the tiny workflow run is shared (tests/conftest.py).
+# (one test cluster; --dist loadfile keeps a test file on one worker: loadgroup does not group
+# under pytest 9.2 + xdist 3.8.0) and the tiny workflow run is shared (tests/conftest.py).
 TEST_WORKERS ?= 2
 
 test: setup-test           ## run every test (unit, real snakemake end-to-end, SLURM, browser)
-	$(VENV)/bin/python -m pytest -ra -n $(TEST_WORKERS) --dist loadgroup --durations=15
+	$(VENV)/bin/python -m pytest -ra -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 # OpenMP/BLAS pools of one thread in the fast loop: on a busy 2-core machine the default pools
 # spin against each other (a 2 s scikit-learn test took 2 min, the whole loop 4x its CPU time).

@@ -190,14 +190,32 @@ def slurm_binaries_present() -> bool:
         shutil.which(d) or Path("/usr/sbin", d).exists() for d in daemons)
 
 
-# make test runs two pytest-xdist workers (--dist loadgroup): every test of this file on one of
-# them, so only one worker starts (and stops) the test cluster
-pytestmark = pytest.mark.xdist_group("slurm")
+# make test runs two pytest-xdist workers with --dist loadfile: every test of this file on one of
+# them, so only one worker starts (and stops) the test cluster. (--dist loadgroup with an
+# xdist_group mark does not group under pytest 9.2 + xdist 3.8.0: the tests were spread over both
+# workers, one stopped the cluster under the other's workflow run and CI hung for 20 min.)
+
+
+def _claim_cluster_for_this_worker(tmp_path_factory, worker_id: str) -> None:
+    """Fail at once, naming the cause, when a second xdist worker wants the test cluster."""
+    if worker_id == "master":
+        return
+    owner = tmp_path_factory.getbasetemp().parent / "slurm_cluster.owner"
+    try:
+        with open(owner, "x") as fh:
+            fh.write(worker_id)
+    except FileExistsError:
+        first = owner.read_text()
+        if first != worker_id:
+            pytest.fail(f"the SLURM tests were split over pytest-xdist workers {first} and "
+                        f"{worker_id}: each would start and stop the one test cluster under the "
+                        "other's jobs; run them on one worker (make test: --dist loadfile)")
 
 
 @pytest.fixture(scope="session")
-def slurm_cluster():
+def slurm_cluster(tmp_path_factory, worker_id):
     """A one-node SLURM cluster on localhost, up for the whole session."""
+    _claim_cluster_for_this_worker(tmp_path_factory, worker_id)
     required = os.environ.get("SNPGEN_REQUIRE_SLURM", "") not in ("", "0")
 
     def unavailable(reason: str):
