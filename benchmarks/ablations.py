@@ -106,7 +106,8 @@ def main(argv=None) -> int:
     from snpgen.models.diffusion import DIFFUSION_DEFAULTS
     from snpgen.models.train import CLUSTER_KEYS, fam_labels, train_diffusion, train_vae
     from snpgen.models.vae import VAE_DEFAULTS
-    from snpgen.sample import SAMPLING_DEFAULTS, generate, write_cohort
+    from snpgen.calibration import calibrate_readout
+    from snpgen.sample import CALIBRATION_KEYS, SAMPLING_DEFAULTS, generate, write_cohort
 
     torch.set_num_threads(a.threads)
     sel = Path(a.disease_dir) / "selection"
@@ -188,17 +189,27 @@ def main(argv=None) -> int:
             vs, _ = train_vae(X["train"], Y["train"], X["val"], Y["val"], vp, a.seed, log=quiet,
                               clusters={k: v for k, v in dp.items() if k in CLUSTER_KEYS})
             torch.save(vs, vpath)
-        dpath = cache / f"diff_{_key(a.disease_dir, {**VAE_DEFAULTS, **vp}, {**DIFFUSION_DEFAULTS, **dp}, a.seed)}.pt"
+        # (v2: session 10's fix, a VAE without clusters gives a diffusion without clusters)
+        dpath = cache / f"diff_{_key(a.disease_dir, {**VAE_DEFAULTS, **vp}, {**DIFFUSION_DEFAULTS, **dp}, a.seed, 'v2')}.pt"
         if dpath.exists():
             ds = torch.load(dpath, weights_only=True)
         else:
             ds, _ = train_diffusion(vs, X["train"], Y["train"], {**dp, "check_samples": 0}, a.seed + 1, log=quiet)
             torch.save(ds, dpath)
         minutes = (time.perf_counter() - t0) / 60
-        def draw(s, vs=vs, ds=ds, sp=sp, cf=cf):
-            return generate(vs, ds, a.n, cf, seed=s, **sp)
+        gen = {k: v for k, v in sp.items() if k not in CALIBRATION_KEYS}
+        if sp.get("calibrate_readout"):  # as sample_cohort: the model's own read-out pair
+            cal = calibrate_readout(vs, ds, X["train"], chrom, cf_train, gen, seed=a.seed, device="cpu",
+                                    temperatures=sp["calibration_temperatures"],
+                                    ar_gains=sp["calibration_ar_gains"], n=int(sp["calibration_n"]))
+            gen.update(temperature=cal["temperature"], ar_gain=cal["ar_gain"])
+            print(f"[ablations] {name}: calibrated read-out T {cal['temperature']} gain {cal['ar_gain']}",
+                  file=sys.stderr)
+        def draw(s, vs=vs, ds=ds, gen=gen, cf=cf):
+            return generate(vs, ds, a.n, cf, seed=s, **gen)
         rows.append({"variant": name, **over_draws(draw), "acc": vs["val_recon_acc"],
-                     "trivial": vs["val_trivial_acc"], "minutes": minutes})
+                     "trivial": vs["val_trivial_acc"], "minutes": minutes,
+                     "readout": f"{gen['temperature']}/{gen['ar_gain']}"})
         print(f"[ablations] {name} done: {json.dumps(rows[-1])}", file=sys.stderr)
 
     f = lambda v, d=3: "" if v is None else f"{v:.{d}f}"  # noqa: E731
@@ -210,7 +221,8 @@ def main(argv=None) -> int:
     print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         acc = f"{f(r['acc'])} ({f(r.get('trivial'))})" if r["acc"] is not None else "-"
-        print(f"| {r['variant']} | {acc} | {f(r['tstr'])} [{f(r['tstr_lo'])}, {f(r['tstr_hi'])}] | {f(r['tstr_sd']) or '-'} | {f(r['trtr'])} | "
+        name = r["variant"] + (f" (read-out {r['readout']})" if r.get("readout") else "")
+        print(f"| {name} | {acc} | {f(r['tstr'])} [{f(r['tstr_lo'])}, {f(r['tstr_hi'])}] | {f(r['tstr_sd']) or '-'} | {f(r['trtr'])} | "
               f"{f(r['ratio'])} | {f(r['af_r'])} | {f(r['ld_r'])} | {f(r['ld_mag'], 2)} | {f(r['aa_ts'])} | {f(r['mia'])} | {f(r['dp_slope'], 2)} | "
               f"{f(r['hwe'], 4)} | {r['dF']:+.4f} | {' / '.join(f(x, 2) for x in r['pc_w'])} | {f(r['pc_ratio'], 2)} | "
               f"{f(r['cluster_diff'])} | {f(r['minutes'], 1)} |")

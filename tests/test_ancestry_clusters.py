@@ -112,3 +112,22 @@ def test_no_clusters_without_pcs_above_the_noise_bulk():
     assert fit["n"] == 2 and max(np.mean(fit["cluster"] == pop), np.mean(fit["cluster"] != pop)) > 0.98
     assert structure.signal_pcs(np.array([10.0, 4.0, 1.2, 1, 1, 1, 1, 1, 1, 1]), 2, 2.0) == 2
     assert structure.signal_pcs(np.array([1.6, 1.3, 1.1, 1, 1, 1, 1, 1, 1, 1]), 2, 2.0) == 0
+
+
+def test_diffusion_has_clusters_only_when_the_vae_has_them():
+    """A VAE that found no clusters (a homogeneous cohort, or clusters off) gives a diffusion
+    without clusters whatever diffusion.ancestry_clusters says (session 10: the diffusion used to
+    refit clusters on LD-block PCs then); a VAE checkpoint from before the clusters moved into it
+    (no "clusters" key) gets them fitted as train_vae would."""
+    torch.set_num_threads(1)
+    X, y, _ = two_populations(500, minor=0.3, seed=6)
+    vae, _ = train_vae(X[:400], y[:400], X[400:], y[400:], {**TINY_VAE, "epochs": 2}, seed=2, device="cpu",
+                       log=lambda s: None, clusters={"ancestry_clusters": 0})
+    assert vae["clusters"] == {"n": 0}
+    p = {**TINY_DIFF, "epochs": 1, "steps_per_epoch": 2, "ancestry_clusters": 4, "cluster_pcs": 2,
+         "cluster_min_size": 20}
+    diff, _ = train_diffusion(vae, X[:400], y[:400], p, seed=3, device="cpu", log=lambda s: None)
+    assert diff["clusters"] == {"n": 0}
+    old = {k: v for k, v in vae.items() if k != "clusters"}
+    diff, _ = train_diffusion(old, X[:400], y[:400], p, seed=3, device="cpu", log=lambda s: None)
+    assert diff["clusters"]["n"] == 2

@@ -438,7 +438,8 @@ def report_inputs(results: Path, d: str, generators=DEFAULT_GENERATORS) -> dict[
            "split": results / d / "split" / "split_summary.json", "gwas": results / d / "gwas" / "gwas_summary.json",
            "glm": results / d / "gwas" / GWAS_GLM,
            "selection": results / d / "selection" / "selection_summary.json",
-           "snps": results / d / "selection" / "snps.txt", "prs": results / d / "metrics" / "prs.json"}
+           "snps": results / d / "selection" / "snps.txt", "prs": results / d / "metrics" / "prs.json",
+           "readout": results / d / "synthetic" / "matched.readout.json"}
     for m in ("vae_history", "diffusion_history"):
         ins[m] = results / d / "model" / f"{m}.tsv"
     for m in ("vae_curve", "diffusion_curve"):

@@ -174,15 +174,23 @@ def test_sample_scripts_write_cohorts(files, tmp_path):
         "sample_cohort.py",
         input=_NS(vae=str(files / "vae.pt"), diffusion=str(files / "diffusion.pt"), bim=str(files / "train.bim"),
                   train=str(files / "train.bed")),
-        output=_NS(bed=f"{out}.bed", bim=f"{out}.bim", fam=f"{out}.fam", pheno=f"{out}.pheno.tsv"),
+        output=_NS(bed=f"{out}.bed", bim=f"{out}.bim", fam=f"{out}.fam", pheno=f"{out}.pheno.tsv",
+                   readout=f"{out}.readout.json"),
         params=_NS(n=None, case_fraction=None, mode="augmented", seed=2, device="auto",
-                   sampling={"guidance_scale": 2.0, "steps": 5}),
+                   sampling={"guidance_scale": 2.0, "steps": 5, "calibration_n": 100,
+                             "calibration_temperatures": [1.0, 1.1], "calibration_ar_gains": [1.0]},
+                   calibration_seed=3, ld_window=10, hwe_p=1e-6),
         log=[str(tmp_path / "sample.log")])
     G = io.read_genotypes(out)
     assert G.shape == (200, 45)
     assert io.read_fam(out)["PHENO"].to_list().count("2") == 100
     log = (tmp_path / "sample.log").read_text()
     assert "synthetic cohort" in log and "R1" not in log
+    assert "read-out calibration on 100 people" in log and log.count(" gain 1.00: mean F") == 2
+    import json
+    ro = json.loads(Path(f"{out}.readout.json").read_text())
+    assert ro["calibrated"] and ro["ar_gain"] == 1.0 and ro["temperature"] in (1.0, 1.1)
+    assert len(ro["calibration"]["grid"]) == 2 and ro["calibration"]["n"] == 100
 
     base = tmp_path / "base"
     _run_script(
@@ -234,3 +242,50 @@ def test_sample_rejects_mismatched_variants(files, tmp_path):
     with pytest.raises(ValueError, match="variant"):
         sample_cohort_files(str(files / "vae.pt"), str(files / "diffusion.pt"), str(tmp_path / "other.bim"),
                             str(files / "train.bed"), str(tmp_path / "s.bed"), str(tmp_path / "s.tsv"), n=5)
+
+
+def test_inbreeding_f_and_hwe_agree_with_plink2(tmp_path):
+    """The read-out calibration's F and HWE statistics (numpy) against plink2 --het / --hardy on
+    the same fileset: F equal to plink's per person; a cohort with doubled heterozygotes has
+    negative F and fails HWE where the binomial one does not."""
+    from snpgen.stats import hwe_chi2_p, inbreeding_f
+
+    rng = np.random.default_rng(5)
+    G = rng.binomial(2, rng.uniform(0.2, 0.8, 60), size=(400, 60)).astype(np.int8)
+    G[rng.random(G.shape) < 0.5] = 1  # far too many heterozygotes
+    F, hp = inbreeding_f(G), hwe_chi2_p(G)
+    assert F.mean() < -0.3 and np.mean(hp < 1e-6) > 0.5
+    ok = rng.binomial(2, 0.4, size=(400, 60)).astype(np.int8)
+    assert abs(inbreeding_f(ok).mean()) < 0.02 and np.mean(hwe_chi2_p(ok) < 1e-6) == 0
+    if not shutil.which("plink2"):
+        return
+    y = np.zeros(400, np.int8)
+    _write_real(tmp_path / "g", G, y)
+    proc = subprocess.run(["plink2", "--bfile", str(tmp_path / "g"), "--het", "--hardy", "--out", str(tmp_path / "g")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    het = pl.read_csv(tmp_path / "g.het", separator="\t")
+    assert np.allclose(het["F"].to_numpy(), F, atol=1e-3)
+    hardy = pl.read_csv(tmp_path / "g.hardy", separator="\t")
+    assert np.array_equal(hardy["P"].to_numpy() < 1e-6, hp < 1e-6)
+
+
+def test_readout_calibration_finds_the_setting_of_its_target(files):
+    """Self-consistency: when the 'real' people are the model's own read-out at temperature 1.3,
+    the calibration's choice among 0.7 / 1.0 / 1.3 is 1.3; the grid has every pair, and the
+    chosen pair has the smallest loss."""
+    from snpgen.calibration import calibrate_readout
+    from snpgen.models.train import load_checkpoint
+    from snpgen.sample import SAMPLING_DEFAULTS
+
+    vae, diff = load_checkpoint(files / "vae.pt"), load_checkpoint(files / "diffusion.pt")
+    s = {**SAMPLING_DEFAULTS, "sampler": "ddim", "steps": 5}
+    kw = {k: s[k] for k in ("guidance_scale", "sampler", "steps", "batch_size", "clip_x0", "eta")}
+    target, _ = generate(vae, diff, 600, 0.3, seed=11, device="cpu", temperature=1.3, ar_gain=1.0, **kw)
+    chrom = np.array(["1"] * target.shape[1])
+    cal = calibrate_readout(vae, diff, target, chrom, 0.3, s, temperatures=[0.7, 1.0, 1.3], ar_gains=[1.0, 1.2],
+                            n=600, seed=2, ld_window=15, device="cpu")
+    assert len(cal["grid"]) == 6 and cal["n"] == 600
+    assert cal["temperature"] == 1.3, cal["grid"]
+    assert min(r["loss"] for r in cal["grid"]) == next(r["loss"] for r in cal["grid"]
+                                                         if (r["temperature"], r["ar_gain"]) == (1.3, cal["ar_gain"]))

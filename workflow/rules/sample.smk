@@ -14,6 +14,7 @@ rule sample_cohort:
         bim=f"{RESULTS}/{{disease}}/synthetic/{{mode}}.bim",
         fam=f"{RESULTS}/{{disease}}/synthetic/{{mode}}.fam",
         pheno=f"{RESULTS}/{{disease}}/synthetic/{{mode}}.pheno.tsv",
+        readout=f"{RESULTS}/{{disease}}/synthetic/{{mode}}.readout.json",
     wildcard_constraints:
         mode="matched|augmented",
     params:
@@ -22,6 +23,9 @@ rule sample_cohort:
         mode=lambda wc: wc.mode,
         sampling=config["sampling"],
         seed=lambda wc: stage_seed(SEED, f"sample_{wc.mode}", wc.disease),
+        calibration_seed=lambda wc: stage_seed(SEED, "calibrate_readout", wc.disease),
+        ld_window=config["evaluate"]["ld_window"],
+        hwe_p=config["evaluate"]["hwe_p"],
         device=config["device"],
     log:
         f"{RESULTS}/logs/{{disease}}/sample_cohort.{{mode}}.log",

@@ -21,21 +21,16 @@ import polars as pl
 
 from . import io
 from .defaults import schema_defaults
+from .readout import make_labels, readout_batches, readout_calls  # noqa: F401 (make_labels re-exported)
 
 # The sampling parameters (config["sampling"]) and their defaults: the schema's (each key described in
 # workflow/schemas/config.schema.yaml and config/README.md).
 SAMPLING_DEFAULTS: dict = schema_defaults("sampling")
 
 
-def make_labels(n: int, case_fraction: float, seed: int) -> np.ndarray:
-    if not 0.0 <= float(case_fraction) <= 1.0:
-        raise ValueError(f"case_fraction must be in [0, 1], got {case_fraction}")
-    y = np.zeros(int(n), dtype=np.int8)
-    y[: int(round(n * float(case_fraction)))] = 1
-    return np.random.default_rng([int(seed), 7]).permutation(y)
-
-
 _D = SAMPLING_DEFAULTS
+# the read-out calibration's keys (snpgen.calibration); the others are generate()'s arguments
+CALIBRATION_KEYS = ("calibrate_readout", "calibration_n", "calibration_temperatures", "calibration_ar_gains")
 
 
 def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
@@ -45,53 +40,17 @@ def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
              ar_gain: float = _D["ar_gain"]) -> tuple[np.ndarray, np.ndarray]:
     """Return (G int8 (n, L) 0/1/2, y int8 (n,) 0/1) for ``n`` synthetic individuals. The keyword
     arguments are the sampling parameters (:data:`SAMPLING_DEFAULTS`, config["sampling"])."""
-    import torch
-
-    from .models.runtime import autocast, pick_device
-    from .models.diffusion import N_LABELS
-    from .models.train import build_diffusion, build_vae, condition_codes
-    from .models.vae import sample_calls
-
     if hard_calls not in ("sample", "argmax"):
         raise ValueError(f"hard_calls must be 'sample' or 'argmax', not {hard_calls!r}")
-    if int(vae_state["n_snps"]) != int(diff_state["n_snps"]):
-        raise ValueError("VAE and diffusion checkpoints disagree on the SNP count")
-    device = device if isinstance(device, torch.device) else pick_device(device or "auto")
-    vae = build_vae(vae_state, device)
-    model, diff = build_diffusion(diff_state, device)
-    mean = diff_state["latent_mean"].to(device)
-    std = diff_state["latent_std"].to(device)
-    shape = tuple(int(s) for s in diff_state["latent_shape"])
-    L = int(vae_state["n_snps"])
-    ar_w = vae.ar_table().detach().float().cpu().numpy() if vae.ar_lags else None
-    if ar_w is not None and (ar_gain != 1.0 or temperature != 1.0):
-        ar_w = ar_w * np.float32(float(ar_gain) / float(temperature))
     y = make_labels(n, case_fraction, seed)
-    codes = condition_codes(y, diff_state, seed, by_class=float(guidance_scale) > 0)
-    G = np.empty((int(n), L), dtype=np.int8)
-    gen = torch.Generator().manual_seed(int(seed))
-    dec_batch = 256  # the decoder's full-resolution output is memory-bound: small batches are ~3x faster
-    with torch.no_grad():
-        batch_size = int(batch_size)
-        for s in range(0, int(n), batch_size):
-            yb = codes[s:s + batch_size].to(device)
-            with autocast(device):
-                zs = diff.sample(model, (len(yb), *shape), yb, guidance_scale=float(guidance_scale),
-                                 sampler=sampler, steps=int(steps), generator=gen, clip_x0=float(clip_x0),
-                                 eta=float(eta))
-            z = zs.float() * std + mean
-            cluster = yb // N_LABELS  # the ancestry cluster each latent was drawn for (0 without clusters)
-            # decode in small batches, then draw the calls (left to right with the read-out's lags)
-            parts, us = [], []
-            for d in range(0, len(yb), dec_batch):
-                with autocast(device):
-                    parts.append(vae.decode(z[d:d + dec_batch], cluster[d:d + dec_batch]).float().cpu().numpy())
-                if temperature != 1.0:
-                    parts[-1] = parts[-1] / np.float32(temperature)
-                if hard_calls != "argmax":
-                    us.append(torch.rand((parts[-1].shape[0], L), generator=gen).numpy())
-            u = np.concatenate(us) if us else np.zeros((len(yb), L), np.float32)
-            G[s:s + len(yb)] = sample_calls(np.concatenate(parts), u, ar_w, argmax=hard_calls == "argmax")
+    G = np.empty((int(n), int(vae_state["n_snps"])), dtype=np.int8)
+    s = 0
+    for ar_w, logits, u in readout_batches(vae_state, diff_state, y, seed=seed, device=device,
+                                           guidance_scale=guidance_scale, sampler=sampler, steps=steps,
+                                           batch_size=batch_size, clip_x0=clip_x0, eta=eta,
+                                           uniforms=hard_calls != "argmax"):
+        G[s:s + len(u)] = readout_calls(logits, u, ar_w, temperature, ar_gain, argmax=hard_calls == "argmax")
+        s += len(u)
     return G, y
 
 
@@ -136,12 +95,43 @@ def resolve_case_fraction(case_fraction, mode: str, train_fraction: float) -> fl
     raise ValueError(f"mode must be 'matched' or 'augmented' (or give case_fraction), not {mode!r}")
 
 
+def readout_setting(vae_state: dict, diff_state: dict, s: dict, train_prefix: str, train_fraction: float, *,
+                    seed: int, device="auto", ld_window: int = 50, hwe_p: float = 1e-6,
+                    log: Callable[[str], None] = print) -> dict:
+    """generate()'s keyword arguments from the sampling section ``s``: with ``calibrate_readout``
+    the temperature and lag gain are this model's calibrated pair (snpgen.calibration), chosen
+    against the real training people of ``train_prefix``; the calibration is returned under
+    ``"calibration"`` (None when off)."""
+    from .calibration import calibrate_readout
+
+    gen = {k: v for k, v in s.items() if k not in CALIBRATION_KEYS}
+    if not s.get("calibrate_readout"):
+        return {**gen, "calibration": None}
+    bim = io.read_bim(train_prefix)
+    cal = calibrate_readout(vae_state, diff_state, io.read_genotypes(train_prefix), bim["CHR"].to_numpy(),
+                            train_fraction, gen, temperatures=s["calibration_temperatures"],
+                            ar_gains=s["calibration_ar_gains"], n=int(s["calibration_n"]), seed=seed,
+                            ld_window=ld_window, hwe_p=hwe_p, device=device)
+    r = cal["real"]
+    log(f"read-out calibration on {cal['n']} people: temperature {cal['temperature']}, lag gain {cal['ar_gain']} "
+        f"(real training: mean F {r['mean_f']:+.4f}, mean r2 {r['ld_mean_r2']:.4f}, HWE share {r['hwe_share']:.3f})")
+    for row in cal["grid"]:
+        log(f"  T {row['temperature']:.2f} gain {row['ar_gain']:.2f}: mean F {row['mean_f']:+.4f}, "
+            f"mean r2 {row['ld_mean_r2']:.4f}, HWE share {row['hwe_share']:.3f}, loss {row['loss']:.2f}")
+    return {**gen, "temperature": cal["temperature"], "ar_gain": cal["ar_gain"], "calibration": cal}
+
+
 def sample_cohort_files(vae_ckpt: str, diffusion_ckpt: str, bim_path: str, train_bed: str, out_bed: str,
                         out_pheno: str, n: int | None = None, case_fraction: float | None = None,
                         mode: str = "matched", sampling: dict | None = None, seed: int = 1,
                         device: str = "auto", threads: int = 1, out_bim: str | None = None,
-                        out_fam: str | None = None, log: Callable[[str], None] = print) -> dict:
-    """Generate a synthetic cohort and write it as PLINK + phenotype table. Returns a summary."""
+                        out_fam: str | None = None, calibration_seed: int = 1, ld_window: int = 50,
+                        hwe_p: float = 1e-6, out_readout: str | None = None,
+                        log: Callable[[str], None] = print) -> dict:
+    """Generate a synthetic cohort and write it as PLINK + phenotype table. Returns a summary.
+    ``calibration_seed`` (one per model, so every mode reads out alike), ``ld_window`` and
+    ``hwe_p`` are the read-out calibration's (``sampling.calibrate_readout``); ``out_readout``
+    (JSON) gets the read-out pair used and the calibration (aggregate statistics only)."""
     import torch
 
     from .genotypes import bed_prefix, fam_labels
@@ -166,12 +156,20 @@ def sample_cohort_files(vae_ckpt: str, diffusion_ckpt: str, bim_path: str, train
     n = int(n) if n is not None else int(len(y_train))
     cf = resolve_case_fraction(case_fraction, mode, train_fraction)
     t0 = time.perf_counter()
-    G, y = generate(vae_state, diff_state, n, cf, seed=seed, device=device, **s)
+    gen = readout_setting(vae_state, diff_state, s, bed_prefix(train_bed), train_fraction, seed=calibration_seed,
+                          device=device, ld_window=ld_window, hwe_p=hwe_p, log=log)
+    cal = gen.pop("calibration")
+    G, y = generate(vae_state, diff_state, n, cf, seed=seed, device=device, **gen)
     t1 = time.perf_counter()
     write_cohort(prefix, G, y, bim, out_pheno)
     t2 = time.perf_counter()
+    if out_readout:
+        io.write_json(out_readout, {"temperature": gen["temperature"], "ar_gain": gen["ar_gain"],
+                                    "calibrated": cal is not None, "calibration": cal})
     summary = {"n": n, "n_snps": int(G.shape[1]), "mode": mode, "case_fraction": cf,
-               "n_cases": int(y.sum()), "sampling": s, "seed": int(seed),
+               "n_cases": int(y.sum()), "sampling": {**s, "temperature": gen["temperature"],
+                                                      "ar_gain": gen["ar_gain"]},
+               "calibration": cal, "seed": int(seed),
                "generate_seconds": round(t1 - t0, 2), "write_seconds": round(t2 - t1, 2)}
     log(f"synthetic cohort ({mode}): {n} individuals x {G.shape[1]} SNPs, {int(y.sum())} cases "
         f"(case fraction {cf:.3f}; training {train_fraction:.3f}); guidance {s['guidance_scale']}, "

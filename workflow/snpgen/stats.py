@@ -1,4 +1,4 @@
-"""Small torch-free statistics shared by the models and the evaluation."""
+"""Small torch-free statistics shared by the models, the sampler and the evaluation."""
 from __future__ import annotations
 
 import numpy as np
@@ -27,3 +27,95 @@ def auc(y, score) -> float:
         return float("nan")
     r = rankdata(score)
     return float((r[case].sum() - n1 * (n1 + 1) / 2.0) / (n1 * n0))
+
+
+# --------------------------------------------------------------------------- LD, heterozygosity, HWE
+
+
+def ld_windows(chrom: np.ndarray, window: int) -> list[np.ndarray]:
+    """Consecutive non-overlapping windows of ``window`` SNPs, never spanning two chromosomes.
+
+    SNPs must be in genomic order; a chromosome's last window may be shorter (>= 2 SNPs kept).
+    """
+    chrom = np.asarray(chrom).astype(str)
+    out = []
+    start = 0
+    n = chrom.size
+    while start < n:
+        end = start
+        while end < n and chrom[end] == chrom[start]:
+            end += 1
+        for w0 in range(start, end, window):
+            w = np.arange(w0, min(end, w0 + window))
+            if w.size >= 2:
+                out.append(w)
+        start = end
+    return out
+
+
+def r2_matrix(G: np.ndarray) -> np.ndarray:
+    """Pairwise squared Pearson correlation of the columns of G (missing -> column mean).
+
+    Monomorphic columns give NaN rows/columns.
+    """
+    X = np.asarray(G).astype(np.float64)
+    miss = X < 0
+    if miss.any():
+        Xm = np.where(miss, np.nan, X)
+        mu = np.nanmean(Xm, axis=0)
+        X = np.where(miss, mu, X)
+    X = X - X.mean(axis=0)
+    sd = np.sqrt((X ** 2).sum(axis=0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        Z = X / sd
+        R = Z.T @ Z
+    R[:, sd == 0] = np.nan
+    R[sd == 0, :] = np.nan
+    return np.clip(R, -1, 1) ** 2
+
+
+def ld_pairs(G: np.ndarray, windows: list[np.ndarray]) -> np.ndarray:
+    """Upper-triangle r2 of every window, concatenated in window order."""
+    vals = []
+    for w in windows:
+        R = r2_matrix(G[:, w])
+        iu = np.triu_indices(w.size, k=1)
+        vals.append(R[iu])
+    return np.concatenate(vals) if vals else np.array([])
+
+
+def inbreeding_f(G: np.ndarray) -> np.ndarray:
+    """Per-person inbreeding coefficient F as plink's ``--het``: (observed - expected homozygous
+    calls) / (called SNPs - expected), expected from the allele frequencies of these people;
+    monomorphic SNPs are left out. ``G``: int8 0/1/2, -1 missing."""
+    G = np.asarray(G)
+    called = G >= 0
+    n = called.sum(axis=0)
+    p = np.where(n > 0, np.where(called, G, 0).sum(axis=0) / (2.0 * np.maximum(n, 1)), 0.0)
+    poly = (p > 0) & (p < 1)
+    G, called, p = G[:, poly], called[:, poly], p[poly]
+    e_hom = 1.0 - 2.0 * p * (1.0 - p)
+    obs = ((G == 0) | (G == 2)).sum(axis=1)
+    exp = (called * e_hom).sum(axis=1)
+    m = called.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (obs - exp) / (m - exp)
+
+
+def hwe_chi2_p(G: np.ndarray) -> np.ndarray:
+    """Per-SNP Hardy-Weinberg p-value, 1-df chi-square on the genotype counts (the fast stand-in
+    for plink2's exact ``--hardy`` test; close to it for common SNPs); NaN for monomorphic SNPs."""
+    from scipy.special import erfc
+
+    G = np.asarray(G)
+    n0, n1, n2 = ((G == k).sum(axis=0).astype(np.float64) for k in (0, 1, 2))
+    n = n0 + n1 + n2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = (2 * n2 + n1) / (2 * n)
+        q = 1 - p
+        exp = np.stack([n * q * q, 2 * n * p * q, n * p * p])
+        chi2 = (((np.stack([n0, n1, n2]) - exp) ** 2) / exp).sum(axis=0)
+    out = erfc(np.sqrt(chi2 / 2.0))
+    out[~((p > 0) & (p < 1))] = np.nan
+    return out
+

@@ -11,6 +11,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from ..stats import ld_pairs, ld_windows, r2_matrix  # noqa: F401 (re-exported)
 from ..structure import (allele_frequencies, fit_clusters, fit_pca, project, signal_pcs,  # noqa: F401 (re-exported)
                          standardise)
 
@@ -53,58 +54,6 @@ def af_metrics(G_real: np.ndarray, G_syn: np.ndarray) -> dict:
 
 
 # --------------------------------------------------------------------------- LD
-
-
-def ld_windows(chrom: np.ndarray, window: int) -> list[np.ndarray]:
-    """Consecutive non-overlapping windows of ``window`` SNPs, never spanning two chromosomes.
-
-    SNPs must be in genomic order; a chromosome's last window may be shorter (>= 2 SNPs kept).
-    """
-    chrom = np.asarray(chrom).astype(str)
-    out = []
-    start = 0
-    n = chrom.size
-    while start < n:
-        end = start
-        while end < n and chrom[end] == chrom[start]:
-            end += 1
-        for w0 in range(start, end, window):
-            w = np.arange(w0, min(end, w0 + window))
-            if w.size >= 2:
-                out.append(w)
-        start = end
-    return out
-
-
-def r2_matrix(G: np.ndarray) -> np.ndarray:
-    """Pairwise squared Pearson correlation of the columns of G (missing -> column mean).
-
-    Monomorphic columns give NaN rows/columns.
-    """
-    X = np.asarray(G).astype(np.float64)
-    miss = X < 0
-    if miss.any():
-        Xm = np.where(miss, np.nan, X)
-        mu = np.nanmean(Xm, axis=0)
-        X = np.where(miss, mu, X)
-    X = X - X.mean(axis=0)
-    sd = np.sqrt((X ** 2).sum(axis=0))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        Z = X / sd
-        R = Z.T @ Z
-    R[:, sd == 0] = np.nan
-    R[sd == 0, :] = np.nan
-    return np.clip(R, -1, 1) ** 2
-
-
-def ld_pairs(G: np.ndarray, windows: list[np.ndarray]) -> np.ndarray:
-    """Upper-triangle r2 of every window, concatenated in window order."""
-    vals = []
-    for w in windows:
-        R = r2_matrix(G[:, w])
-        iu = np.triu_indices(w.size, k=1)
-        vals.append(R[iu])
-    return np.concatenate(vals) if vals else np.array([])
 
 
 def ld_pair_distances(pos: np.ndarray, windows: list[np.ndarray]) -> np.ndarray:

@@ -507,13 +507,11 @@ def _conditions(X: np.ndarray, ytr: np.ndarray | None, p: dict, seed: int, log: 
     ``ancestry_clusters`` > 1) and the cluster summary the sampler needs (K, per-class shares).
     The clusters are the VAE's (``vae_clusters``, fitted in :func:`train_vae`) when it has them."""
     labels = np.where(ytr >= 0, ytr, NULL_LABEL) if ytr is not None else np.full(len(X), NULL_LABEL)
-    if vae_clusters and vae_clusters.get("n", 0) > 1:
-        cl, k = np.asarray(vae_clusters["train"]), int(vae_clusters["n"])
-    elif int(p["ancestry_clusters"]) <= 1:
+    if vae_clusters is None:  # a VAE checkpoint from before the clusters moved there: fit them as train_vae does
+        vae_clusters = _vae_clusters(X, X, {k: p[k] for k in CLUSTER_KEYS}, seed)
+    if int(vae_clusters.get("n", 0)) <= 1:  # the VAE found none (e.g. a homogeneous cohort): none here either
         return torch.as_tensor(labels), {"n": 0}
-    else:  # a VAE checkpoint from before the clusters moved there
-        cl, k = structure.ancestry_clusters(X, n_pcs=int(p["cluster_pcs"]), max_clusters=int(p["ancestry_clusters"]),
-                                            min_size=int(p["cluster_min_size"]), seed=seed)
+    cl, k = np.asarray(vae_clusters["train"]), int(vae_clusters["n"])
     shares = structure.cluster_shares(cl, labels, k)
     log(f"diffusion: {k} ancestry cluster(s) on {p['cluster_pcs']} PCs, shares "
         + ", ".join(f"{s:.3f}" for s in shares["all"]))

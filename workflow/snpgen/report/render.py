@@ -195,6 +195,11 @@ def load_json(path: Path):
         return None
 
 
+def _optional_json(inp: "ReportInputs", name: str):
+    """A named input's JSON, or None when the rule was not given that input (older runs, tests)."""
+    return load_json(inp.path(name)) if name in inp.paths else None
+
+
 def read_history(path: Path) -> list[dict] | None:
     if not Path(path).exists():
         return None
@@ -426,18 +431,26 @@ def _selection_section(inp: ReportInputs, gaps: Gaps) -> dict:
             "per_chromosome": rows, "causal": causal}
 
 
-def _sampling_rows(sampling: dict | None) -> list[tuple[str, str, str]]:
-    """How the synthetic cohorts were drawn (the run's `sampling` settings)."""
+def _sampling_rows(sampling: dict | None, readout: dict | None = None) -> list[tuple[str, str, str]]:
+    """How the synthetic cohorts were drawn (the run's `sampling` settings, and the read-out pair
+    the matched cohort used: sample_cohort's readout.json)."""
     if not sampling:
         return []
     steps = "all training steps" if sampling.get("sampler") == "ddpm" else f"{sampling.get('steps')} steps"
-    return [
+    rows = [
         ("Sampling: classifier-free guidance scale", fmt(_num(sampling.get("guidance_scale")), 1),
          "1 = the plain label-conditional model; above 1 exaggerates case-control differences"),
         ("Sampling: sampler", f"{sampling.get('sampler')}, {steps}", "-"),
         ("Sampling: genotype calls", str(sampling.get("hard_calls")),
          "sample = drawn from the decoder's genotype probabilities"),
     ]
+    if readout:
+        cal = readout.get("calibration")
+        how = (f"calibrated: the closest of {len(cal['grid'])} settings to {fmt_int(cal['n'])} real training "
+               "people in mean F, LD strength and HWE failures" if cal else "fixed (sampling.calibrate_readout off)")
+        rows.append(("Sampling: read-out temperature / lag gain",
+                     f"{fmt(_num(readout.get('temperature')), 2)} / {fmt(_num(readout.get('ar_gain')), 2)}", how))
+    return rows
 
 
 def _training_section(inp: ReportInputs, gaps: Gaps, sampling: dict | None = None) -> dict:
@@ -500,7 +513,7 @@ def _training_section(inp: ReportInputs, gaps: Gaps, sampling: dict | None = Non
             ("Final fixed-batch loss, with disease label", fmt(last.get("eval_loss_cond"), 4), "noise-prediction MSE"),
             ("Final fixed-batch loss, label withheld", fmt(last.get("eval_loss_uncond"), 4), "noise-prediction MSE"),
             ("Training time", fmt(secs / 60, 1), "minutes"),
-        ] + _sampling_rows(sampling)
+        ] + _sampling_rows(sampling, _optional_json(inp, "readout"))
     else:
         dif["missing"].append(gaps.add("Training", inp.label(inp.path("diffusion_history")),
                                        "file not found (diffusion model not trained)"))
