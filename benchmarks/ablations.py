@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -67,7 +68,7 @@ def parse_overrides(spec: str) -> tuple[str, tuple[dict, dict, dict]]:
     name, rest = spec.split(":", 1)
     out: tuple[dict, dict, dict] = ({}, {}, {})
     sections = {"vae": 0, "diffusion": 1, "sampling": 2}
-    for item in filter(None, rest.split(",")):
+    for item in filter(None, re.split(r",(?![^\[]*\])", rest)):  # (commas inside [...] belong to a list value)
         k, sep, v = item.partition("=")
         sec, _, key = k.partition(".")
         if not sep or sec not in sections or not key:
@@ -181,16 +182,19 @@ def main(argv=None) -> int:
         sp = {**SAMPLING_DEFAULTS, **base.get("sampling", {}), **so}
         cf = sp.pop("_case_fraction", cf_train)
         t0 = time.perf_counter()
-        vkey = {**VAE_DEFAULTS, **vp, **{k: v for k, v in dp.items() if k in CLUSTER_KEYS}}
-        vpath = cache / f"vae_{_key(a.disease_dir, vkey, a.seed)}.pt"
+        # the cache keys hold every setting a model depends on, defaults included (session 10: a key with
+        # only the overridden cluster settings reused a VAE trained under older defaults), and the
+        # diffusion's holds its VAE's key
+        vkey = {**VAE_DEFAULTS, **vp, **{k: {**DIFFUSION_DEFAULTS, **dp}[k] for k in CLUSTER_KEYS}}
+        vpath = cache / f"vae_{_key(a.disease_dir, vkey, a.seed, 'v3')}.pt"
         if vpath.exists():
             vs = torch.load(vpath, weights_only=True)
         else:
             vs, _ = train_vae(X["train"], Y["train"], X["val"], Y["val"], vp, a.seed, log=quiet,
                               clusters={k: v for k, v in dp.items() if k in CLUSTER_KEYS})
             torch.save(vs, vpath)
-        # (v2: session 10's fix, a VAE without clusters gives a diffusion without clusters)
-        dpath = cache / f"diff_{_key(a.disease_dir, {**VAE_DEFAULTS, **vp}, {**DIFFUSION_DEFAULTS, **dp}, a.seed, 'v2')}.pt"
+        # (v3: session 10's fix, a VAE without clusters gives a diffusion without clusters)
+        dpath = cache / f"diff_{_key(a.disease_dir, vpath.name, {**DIFFUSION_DEFAULTS, **dp}, a.seed, 'v3')}.pt"
         if dpath.exists():
             ds = torch.load(dpath, weights_only=True)
         else:
