@@ -248,7 +248,7 @@ def test_inbreeding_f_and_hwe_agree_with_plink2(tmp_path):
     """The read-out calibration's F and HWE statistics (numpy) against plink2 --het / --hardy on
     the same fileset: F equal to plink's per person; a cohort with doubled heterozygotes has
     negative F and fails HWE where the binomial one does not."""
-    from snpgen.stats import hwe_chi2_p, inbreeding_f
+    from snpgen.stats import hwe_chi2_p, hwe_exact_p, inbreeding_f
 
     rng = np.random.default_rng(5)
     G = rng.binomial(2, rng.uniform(0.2, 0.8, 60), size=(400, 60)).astype(np.int8)
@@ -268,6 +268,15 @@ def test_inbreeding_f_and_hwe_agree_with_plink2(tmp_path):
     assert np.allclose(het["F"].to_numpy(), F, atol=1e-3)
     hardy = pl.read_csv(tmp_path / "g.hardy", separator="\t")
     assert np.array_equal(hardy["P"].to_numpy() < 1e-6, hp < 1e-6)
+    # the exact test is plink2's: the same p-values, on this cohort and on a near-HWE one
+    exact = hwe_exact_p(G)
+    assert np.allclose(np.log10(hardy["P"].to_numpy()), np.log10(exact), atol=0.01), (hardy["P"][:5], exact[:5])
+    near = rng.binomial(2, rng.uniform(0.02, 0.5, 60), size=(300, 60)).astype(np.int8)
+    _write_real(tmp_path / "h", near, np.zeros(300, np.int8))
+    subprocess.run(["plink2", "--bfile", str(tmp_path / "h"), "--hardy", "--out", str(tmp_path / "h")],
+                   capture_output=True, check=True)
+    p_plink = pl.read_csv(tmp_path / "h.hardy", separator="\t")["P"].to_numpy()
+    assert np.allclose(p_plink, hwe_exact_p(near), rtol=1e-3, atol=1e-9)
 
 
 def test_readout_calibration_finds_the_setting_of_its_target(files):
