@@ -171,3 +171,18 @@ def test_plink_freq_maf_summary(cohorts, plink_qc):
     s = fidelity.maf_summary(np.array([0.0, 0.005, 0.995, 0.3, 0.6]))
     assert s["maf_frac_below"] == pytest.approx(0.6) and s["n_monomorphic"] == 1
     assert s["maf_median"] == pytest.approx(0.005)
+
+
+def test_hwe_share_of_a_subset_is_plink2s_on_those_people(cohorts, tmp_path):
+    """The release check takes a larger synthetic cohort's HWE share on a subset of the real
+    training size: hardy_p_subset is plink2 --hardy on exactly those rows (the numpy exact test on
+    the same rows agrees), and a doubled-heterozygote cohort fails more SNPs as it grows."""
+    from snpgen.stats import hwe_exact_p
+
+    G = cohorts["extra_het"]
+    io.write_bed(tmp_path / "x", G, make_fam(N, prefix="x"), cohorts["bim"])
+    idx = np.arange(0, N, 3)
+    p = fidelity.hardy_p_subset(tmp_path / "x", idx, tmp_path / "sub")
+    assert np.allclose(p, hwe_exact_p(G[idx]), rtol=1e-3, atol=1e-12)
+    full = fidelity.hardy_p_subset(tmp_path / "x", np.arange(N), tmp_path / "all")
+    assert np.mean(full < 1e-6) > np.mean(p < 1e-6)

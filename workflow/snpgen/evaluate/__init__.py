@@ -224,6 +224,28 @@ def _utility(figs, *, G_t, G_h, G_s, y_t, y_h, y_s, figdir, P, seed, baseline) -
     return util
 
 
+def _het_hwe(fid, figs, *, train, synthetic, test, workdir, figdir, P, seed, rng, threads, memory_mb, say) -> None:
+    """plink2 --het/--hardy/--freq of the three sets (fidelity.het_hwe, fidelity.maf, the F/HWE figure);
+    the synthetic HWE p-values on a subset of the real training size when the cohort is larger."""
+    from . import fidelity, figures, privacy
+
+    say("fidelity: plink2 --het/--hardy/--freq")
+    F_t, hp_t = fidelity.run_het_hardy(train, workdir / "hh_real", threads=threads, memory_mb=memory_mb)
+    F_s, hp_s = fidelity.run_het_hardy(synthetic, workdir / "hh_syn", threads=threads, memory_mb=memory_mb)
+    F_h, hp_h = fidelity.run_het_hardy(test, workdir / "hh_test", threads=threads, memory_mb=memory_mb)
+    n_t, n_s = len(F_t), len(F_s)
+    if n_s > n_t:  # the HWE failure share grows with the sample size: take the synthetic one at real train's
+        hp_s = fidelity.hardy_p_subset(synthetic, privacy.subsample_rows(n_s, n_t, rng(24)), workdir / "hh_syn_n",
+                                       threads=threads, memory_mb=memory_mb)
+    fid["het_hwe"] = fidelity.het_hwe_metrics((F_t, hp_t), (F_s, hp_s), (F_h, hp_h), float(P["hwe_p"]))
+    fid["het_hwe"]["synthetic"]["hwe_n"] = int(min(n_s, n_t))
+    fid["het_hwe"]["real_split_half"] = fidelity.hwe_split_half(
+        train, workdir / "hh_half", reps=int(P["hwe_noise_reps"]), hwe_threshold=float(P["hwe_p"]), seed=seed,
+        threads=threads, memory_mb=memory_mb)
+    fid["maf"] = fidelity.maf_metrics(*(fidelity.read_alt_freq(workdir / x) for x in ("hh_real", "hh_syn", "hh_test")))
+    figs.append(figures.het_hwe(F_t, F_s, hp_t, hp_s, figdir / "het_hwe.png").name)
+
+
 def _utility_fidelity(metrics, figs, *, G_t, G_h, G_s, y_t, y_h, y_s, bim, fam_t, train, test, synthetic,
                       real_gwas, figdir, workdir, P, seed, truth_json, disease, baseline, threads, memory_mb,
                       say, rng, min_count) -> None:
@@ -281,16 +303,8 @@ def _utility_fidelity(metrics, figs, *, G_t, G_h, G_s, y_t, y_h, y_s, bim, fam_t
     figs.append(figures.pca_wasserstein(fid["pca"]["wasserstein_synthetic"], fid["pca"].get("wasserstein_holdout"),
                                         figdir / "pca_wasserstein.png").name)
 
-    say("fidelity: plink2 --het/--hardy/--freq")
-    F_t, hp_t = fidelity.run_het_hardy(train, workdir / "hh_real", threads=threads, memory_mb=memory_mb)
-    F_s, hp_s = fidelity.run_het_hardy(synthetic, workdir / "hh_syn", threads=threads, memory_mb=memory_mb)
-    F_h, hp_h = fidelity.run_het_hardy(test, workdir / "hh_test", threads=threads, memory_mb=memory_mb)
-    fid["het_hwe"] = fidelity.het_hwe_metrics((F_t, hp_t), (F_s, hp_s), (F_h, hp_h), float(P["hwe_p"]))
-    fid["het_hwe"]["real_split_half"] = fidelity.hwe_split_half(
-        train, workdir / "hh_half", reps=int(P["hwe_noise_reps"]), hwe_threshold=float(P["hwe_p"]), seed=seed,
-        threads=threads, memory_mb=memory_mb)
-    fid["maf"] = fidelity.maf_metrics(*(fidelity.read_alt_freq(workdir / x) for x in ("hh_real", "hh_syn", "hh_test")))
-    figs.append(figures.het_hwe(F_t, F_s, hp_t, hp_s, figdir / "het_hwe.png").name)
+    _het_hwe(fid, figs, train=train, synthetic=synthetic, test=test, workdir=workdir, figdir=figdir, P=P,
+             seed=seed, rng=rng, threads=threads, memory_mb=memory_mb, say=say)
 
     truth = _disease_truth(truth_json, disease)
     fid["gwas"] = _gwas_vs_training(figs, bim=bim, y_s=y_s, synthetic=synthetic, real_gwas=real_gwas,

@@ -307,16 +307,26 @@ def hwe_split_half(bfile: str | Path, out: str | Path, *, reps: int = 4, hwe_thr
         perm = rng.permutation(len(fam))
         shares = []
         for part, idx in (("a", perm[:half]), ("b", perm[half:2 * half])):
-            keep = Path(f"{out}.{r}{part}.keep")
-            keep.write_text("".join(f"{fam[i][0]}\t{fam[i][1]}\n" for i in sorted(idx)))
-            plink2(["--bfile", prefix, "--keep", keep, "--hardy"], f"{out}.{r}{part}",
-                   threads=threads, memory_mb=memory_mb)
-            hp = _read_plink_table(f"{out}.{r}{part}.hardy")["P"].cast(pl.Float64, strict=False).to_numpy()
+            hp = hardy_p_subset(prefix, idx, f"{out}.{r}{part}", threads=threads, memory_mb=memory_mb)
             shares.append(float(np.mean(hp[np.isfinite(hp)] < hwe_threshold)))
         diffs.append(shares[0] - shares[1])
     d = np.asarray(diffs)
     return {"reps": int(reps), "half_size": int(half), "diff_sd": float(np.sqrt(np.mean(d ** 2))),
             "diff_abs_mean": float(np.mean(np.abs(d)))}
+
+
+def hardy_p_subset(bfile: str | Path, idx, out: str | Path, *, threads: int = 1,
+                   memory_mb: int | None = None) -> np.ndarray:
+    """plink2 ``--hardy`` exact-test p-values of the people at rows ``idx`` of ``bfile`` only."""
+    from ..io import read_fam
+    from ..plink import plink2
+
+    prefix = str(bfile)[:-4] if str(bfile).endswith(".bed") else str(bfile)
+    fam = read_fam(prefix).select("FID", "IID").rows()
+    keep = Path(f"{out}.keep")
+    keep.write_text("".join(f"{fam[i][0]}\t{fam[i][1]}\n" for i in sorted(int(i) for i in idx)))
+    plink2(["--bfile", prefix, "--keep", keep, "--hardy"], out, threads=threads, memory_mb=memory_mb)
+    return _read_plink_table(f"{out}.hardy")["P"].cast(pl.Float64, strict=False).to_numpy()
 
 
 def read_alt_freq(out: str | Path) -> np.ndarray:

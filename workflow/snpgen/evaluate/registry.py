@@ -243,7 +243,9 @@ _FIDELITY = [
 _GENOTYPE_QC = [
     _m("fidelity.het_hwe.synthetic.hwe_frac_below", "genotype_qc",
        "SNPs failing Hardy-Weinberg (limit: real training share + margin)", "fraction of SNPs", "lower",
-       "share of SNPs with plink2 exact HWE p < evaluate.hwe_p", ref="fidelity.het_hwe.real_train.hwe_frac_below",
+       "share of SNPs with plink2 exact HWE p < evaluate.hwe_p, taken on a random subset of the real training "
+       "split's size when the synthetic cohort is larger (the share grows with the sample size)",
+       ref="fidelity.het_hwe.real_train.hwe_frac_below",
        check="hwe_failure_share", cmp="<=", th=("max_hwe_failure_excess",), opt=("hwe_noise_factor",),
        tl="SNPs failing Hardy-Weinberg (reference: real train)"),
     _m("fidelity.het_hwe.f_distance.wasserstein", "genotype_qc",
@@ -380,6 +382,7 @@ INTERNAL: dict[str, str] = {
     "fidelity.allele_frequency.n_snps": "size",
     "fidelity.ld.window": "setting", "fidelity.ld.informative_r2": "setting",
     "fidelity.ld.min_informative_pairs": "setting", "fidelity.ld.n_windows": "size",
+    "fidelity.het_hwe.synthetic.hwe_n": "size (synthetic people behind the HWE share: at most the real training size)",
     "fidelity.ld.decay": "the LD-decay figure's data",
     "fidelity.pca.explained_variance_ratio": "PCA of real train (context)", "fidelity.pca.n_pcs": "setting",
     "fidelity.structure.n_pcs": "setting",
