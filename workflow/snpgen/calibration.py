@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from .readout import make_labels, readout_batches, readout_calls
-from .stats import hwe_exact_p, inbreeding_f, ld_pairs, ld_windows
+from .stats import hwe_exact_p, ld_pairs, ld_windows
+from .structure import het_from_genotypes
 
 # Units of the loss: the release bands of the same quantities (issue 18's acceptance: mean F
 # within 0.005 of real, LD strength within 0.9-1.1; HWE excess in 0.01 steps, about the
@@ -26,7 +27,7 @@ LATENT_KEYS = ("guidance_scale", "sampler", "steps", "batch_size", "clip_x0", "e
 def readout_stats(G: np.ndarray, windows: list[np.ndarray], hwe_p: float) -> dict:
     """Mean F, mean within-window r2 and the share of SNPs with HWE exact-test p < ``hwe_p``."""
     hp = hwe_exact_p(G)
-    return {"mean_f": float(np.nanmean(inbreeding_f(G))),
+    return {"mean_f": float(np.nanmean(het_from_genotypes(G))),
             "ld_mean_r2": float(np.nanmean(ld_pairs(G, windows))),
             "hwe_share": float(np.mean(hp[np.isfinite(hp)] < hwe_p))}
 

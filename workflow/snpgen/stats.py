@@ -29,7 +29,7 @@ def auc(y, score) -> float:
     return float((r[case].sum() - n1 * (n1 + 1) / 2.0) / (n1 * n0))
 
 
-# --------------------------------------------------------------------------- LD, heterozygosity, HWE
+# --------------------------------------------------------------------------- LD, HWE
 
 
 def ld_windows(chrom: np.ndarray, window: int) -> list[np.ndarray]:
@@ -84,29 +84,10 @@ def ld_pairs(G: np.ndarray, windows: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(vals) if vals else np.array([])
 
 
-def inbreeding_f(G: np.ndarray) -> np.ndarray:
-    """Per-person inbreeding coefficient F as plink's ``--het``: (observed - expected homozygous
-    calls) / (called SNPs - expected), expected from the allele frequencies of these people;
-    monomorphic SNPs are left out. ``G``: int8 0/1/2, -1 missing."""
-    G = np.asarray(G)
-    called = G >= 0
-    n = called.sum(axis=0)
-    p = np.where(n > 0, np.where(called, G, 0).sum(axis=0) / (2.0 * np.maximum(n, 1)), 0.0)
-    poly = (p > 0) & (p < 1)
-    G, called, p = G[:, poly], called[:, poly], p[poly]
-    e_hom = 1.0 - 2.0 * p * (1.0 - p)
-    obs = ((G == 0) | (G == 2)).sum(axis=1)
-    exp = (called * e_hom).sum(axis=1)
-    m = called.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (obs - exp) / (m - exp)
-
-
 def hwe_exact_p(G: np.ndarray) -> np.ndarray:
     """Per-SNP Hardy-Weinberg exact test p-value (Wigginton, Cutler & Abecasis 2005; the test of
-    plink2 ``--hardy``) from the genotype counts; NaN for monomorphic SNPs. The chi-square
-    approximation disagrees with it in the tail that matters (p < 1e-6) and more so on a
-    multi-ancestry cohort, so the read-out calibration uses this one."""
+    plink2 ``--hardy``) from the genotype counts; NaN for monomorphic SNPs. (A chi-square
+    approximation disagreed with it in the tail that matters, p < 1e-6, on the demo.)"""
     G = np.asarray(G)
     counts = np.stack([(G == k).sum(axis=0) for k in (0, 1, 2)], axis=1).astype(np.int64)
     return np.array([_hwe_exact_one(*c) for c in counts])
@@ -133,22 +114,3 @@ def _hwe_exact_one(n0: int, n1: int, n2: int) -> float:
     hets = np.concatenate([h_dn[::-1] - 2, [mid], h_up + 2])
     p_obs = probs[np.searchsorted(hets, n1)] if n1 in hets else 0.0
     return float(min(1.0, probs[probs <= p_obs * (1 + 1e-7)].sum() / probs.sum()))
-
-
-def hwe_chi2_p(G: np.ndarray) -> np.ndarray:
-    """Per-SNP Hardy-Weinberg p-value, 1-df chi-square on the genotype counts (the fast stand-in
-    for plink2's exact ``--hardy`` test; close to it for common SNPs); NaN for monomorphic SNPs."""
-    from scipy.special import erfc
-
-    G = np.asarray(G)
-    n0, n1, n2 = ((G == k).sum(axis=0).astype(np.float64) for k in (0, 1, 2))
-    n = n0 + n1 + n2
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = (2 * n2 + n1) / (2 * n)
-        q = 1 - p
-        exp = np.stack([n * q * q, 2 * n * p * q, n * p * p])
-        chi2 = (((np.stack([n0, n1, n2]) - exp) ** 2) / exp).sum(axis=0)
-    out = erfc(np.sqrt(chi2 / 2.0))
-    out[~((p > 0) & (p < 1))] = np.nan
-    return out
-

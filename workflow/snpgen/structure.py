@@ -19,6 +19,19 @@ def allele_frequencies(G: np.ndarray) -> np.ndarray:
         return np.where(n > 0, s / (2.0 * n), np.nan)
 
 
+def het_from_genotypes(G: np.ndarray) -> np.ndarray:
+    """Method-of-moments inbreeding F per individual, as plink2 --het: expected homozygosity from these
+    people's allele frequencies, monomorphic SNPs left out (the evaluation's check, the read-out calibration)."""
+    G = np.asarray(G)
+    p = allele_frequencies(G)
+    obs = G >= 0
+    ok = np.isfinite(p) & (p > 0) & (p < 1)
+    hom = ((G == 0) | (G == 2)) & obs & ok
+    e_hom = np.where(obs & ok, 1 - 2 * p * (1 - p), 0).sum(axis=1)
+    n = (obs & ok).sum(axis=1)
+    return (hom.sum(axis=1) - e_hom) / (n - e_hom)
+
+
 def standardise(G: np.ndarray, p: np.ndarray) -> np.ndarray:
     """z = (x - 2p) / sqrt(2p(1-p)); missing and monomorphic SNPs -> 0."""
     X = np.asarray(G).astype(np.float32)

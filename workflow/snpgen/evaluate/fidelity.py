@@ -12,8 +12,8 @@ import polars as pl
 from scipy import stats
 
 from ..stats import ld_pairs, ld_windows, r2_matrix  # noqa: F401 (re-exported)
-from ..structure import (allele_frequencies, fit_clusters, fit_pca, project, signal_pcs,  # noqa: F401 (re-exported)
-                         standardise)
+from ..structure import (allele_frequencies, fit_clusters, fit_pca, het_from_genotypes,  # noqa: F401 (re-exported)
+                         project, signal_pcs, standardise)
 
 # --------------------------------------------------------------------------- allele frequencies
 
@@ -250,18 +250,6 @@ def maf_metrics(alt_real: np.ndarray, alt_syn: np.ndarray, alt_holdout: np.ndarr
         out["holdout_correlation"] = _pearson(maf["real_train"], maf["real_test"])
     out["source"] = "plink2 --freq"
     return out
-
-
-def het_from_genotypes(G: np.ndarray) -> np.ndarray:
-    """Method-of-moments inbreeding F per individual, as plink --het (numpy fallback/check)."""
-    G = np.asarray(G)
-    p = allele_frequencies(G)
-    obs = G >= 0
-    ok = np.isfinite(p) & (p > 0) & (p < 1)
-    hom = ((G == 0) | (G == 2)) & obs & ok
-    e_hom = np.where(obs & ok, 1 - 2 * p * (1 - p), 0).sum(axis=1)
-    n = (obs & ok).sum(axis=1)
-    return (hom.sum(axis=1) - e_hom) / (n - e_hom)
 
 
 def _read_plink_table(path: str | Path) -> pl.DataFrame:
