@@ -155,7 +155,7 @@ def main(argv=None) -> int:
         u = tstr_trtr(G, y, Ttr[lab_tr], Y["train"][lab_tr], Tev[lab_ev], Y[ev][lab_ev],
                       models=("logreg",), seed=a.seed, n_boot=200)["logreg"]
         ld = ld_metrics(Ttr, G, chrom, pos)
-        pr = distance_privacy(G, Ttr, Tev, seed=a.seed, max_n=2000, n_boot=20)
+        pr = distance_privacy(G, Ttr, Tev, seed=a.seed, max_n=5000, n_boot=20, repeats=8)  # as evaluate
         return {"tstr": u["tstr"]["auc"], "tstr_lo": u["tstr"]["ci_low"], "tstr_hi": u["tstr"]["ci_high"],
                 "trtr": u["trtr"]["auc"], "ratio": u["ratio"], "af_r": af_metrics(Ttr, G)["correlation"],
                 "ld_r": ld["correlation"], "ld_mag": ld["strength_ratio"],

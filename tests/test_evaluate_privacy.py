@@ -293,3 +293,16 @@ def test_verdict_boundaries_missing_and_disabled():
     v = verdict(_metrics(fidelity__ld__correlation=0.0, fidelity__ld__n_pairs_informative=3))
     ld = next(c for c in v["checks"] if c["name"] == "ld_correlation")
     assert ld["passed"] is None and "not applicable" in ld["note"] and v["decision"] == "release"
+
+
+def test_repeated_draws_steady_aa_ts_when_the_held_out_set_is_small(cohort):
+    """With a small H (n = |H| = 150) one draw of S and T leaves most of them unused; the mean over
+    8 draws moves less from seed to seed than one draw does, and one draw is the old estimate."""
+    S, T, H = cohort["R"], cohort["T"], cohort["H"][:150]
+    one = [privacy.distance_privacy(S, T, H, seed=s, n_boot=10)["nnaa"]["aa_ts"] for s in range(8)]
+    many = [privacy.distance_privacy(S, T, H, seed=s, n_boot=10, repeats=8) for s in range(8)]
+    assert all(m["draws"] == 8 and m["n_per_set"] == 150 for m in many)
+    assert np.std([m["nnaa"]["aa_ts"] for m in many]) < 0.6 * np.std(one)
+    assert abs(np.mean([m["nnaa"]["aa_ts"] for m in many]) - 0.5) < 0.03  # R and T: the same population
+    assert privacy.privacy_draws((3000, 3000, 150), 1000, 8) == (150, 6)  # draws x n within max_n
+    assert privacy.privacy_draws((3000, 3000, 5000), 5000, 8) == (3000, 1)

@@ -433,7 +433,7 @@ def _privacy(metrics, figs, *, G_t, G_h, G_s, y_t, y_h, y_s, bim, figdir, workdi
     dp = privacy.distance_privacy(S, T, H, seed=seed + 31, max_n=int(P["privacy_max_n"]), metric=P["distance"],
                                   chunk=int(P["distance_chunk"]), tie_weight=float(P["nnaa_tie_weight"]),
                                   n_boot=int(P["bootstrap_n"]), level=float(P["ci_level"]),
-                                  return_distances=True)
+                                  repeats=int(P["privacy_repeats"]), return_distances=True)
     d = dp.pop("_distances")
     pv.update(dp)
     figs.append(figures.dcr_hist(d["st"], d["ht"], figdir / "dcr_hist.png").name)

@@ -266,27 +266,14 @@ def roc_points_mia(d_member: np.ndarray, d_nonmember: np.ndarray) -> tuple[np.nd
 # --------------------------------------------------------------------------- all distance-based
 
 
-def distance_privacy(S: np.ndarray, T: np.ndarray, H: np.ndarray, *, seed: int = 0,
-                     max_n: int = 5000, metric: str = "manhattan", chunk: int = 2048,
-                     tie_weight: float = 0.5, fpr_level: float = 0.01, n_boot: int = 1000,
-                     level: float = 0.95, return_distances: bool = False) -> dict:
-    """DCR, NNAA (with T and with H as reference) and MIA on equal-size seeded subsamples.
-
-    S, T, H must be complete (imputed with the training modes). n = min(|S|, |T|, |H|, max_n)
-    rows are drawn from each (independent seeded streams per set, so T and H subsamples are the
-    same for every generator evaluated with the same seed and sizes), so the T-reference and
-    H-reference NNAA are comparable; privacy
-    loss = AA_TS(H reference) - AA_TS(T reference) (about 0 when safe, > 0 when S is closer to
-    its training set than to unseen people).
-    """
-    n = int(min(S.shape[0], T.shape[0], H.shape[0], max_n))
-    if n < 2:
-        raise ValueError("need at least 2 individuals in each of S, T, H")
-    s = S[subsample_rows(S.shape[0], n, np.random.default_rng([seed, 1]))]
-    t = T[subsample_rows(T.shape[0], n, np.random.default_rng([seed, 2]))]
-    h = H[subsample_rows(H.shape[0], n, np.random.default_rng([seed, 3]))]
-    kw = dict(metric=metric, chunk=chunk)
-    d = {
+def _draw_distances(S: np.ndarray, T: np.ndarray, H: np.ndarray, n: int, seed: int, draw: int,
+                    **kw) -> dict:
+    """The nearest distances of one draw of ``n`` rows from each of S, T, H (draw 0 uses the
+    streams [seed, 1..3], later draws [seed, 1..3, draw])."""
+    sub = lambda X, j: X[subsample_rows(X.shape[0], n, np.random.default_rng(  # noqa: E731
+        [seed, j] if draw == 0 else [seed, j, draw]))]
+    s, t, h = sub(S, 1), sub(T, 2), sub(H, 3)
+    return {
         "st": nearest_distances(s, t, **kw),
         "ht": nearest_distances(h, t, **kw),
         "ts": nearest_distances(t, s, **kw),
@@ -296,25 +283,79 @@ def distance_privacy(S: np.ndarray, T: np.ndarray, H: np.ndarray, *, seed: int =
         "hh": nearest_distances(h, None, exclude_self=True, **kw),
         "sh": nearest_distances(s, h, **kw),
     }
-    nn_t = nnaa_from_distances(d["ts"], d["tt"], d["st"], d["ss"], tie_weight)
-    nn_h = nnaa_from_distances(d["hs"], d["hh"], d["sh"], d["ss"], tie_weight)
+
+
+def privacy_draws(n_rows: tuple[int, int, int], max_n: int, repeats: int) -> tuple[int, int]:
+    """(n, draws): n = min(|S|, |T|, |H|, max_n) rows per set, and ``repeats`` draws while
+    draws x n stays within ``max_n`` (at least one draw)."""
+    n = int(min(*n_rows, max_n))
+    return n, int(max(1, min(int(repeats), int(max_n) // max(n, 1))))
+
+
+def distance_privacy(S: np.ndarray, T: np.ndarray, H: np.ndarray, *, seed: int = 0,
+                     max_n: int = 5000, metric: str = "manhattan", chunk: int = 2048,
+                     tie_weight: float = 0.5, fpr_level: float = 0.01, n_boot: int = 1000,
+                     level: float = 0.95, repeats: int = 1, return_distances: bool = False) -> dict:
+    """DCR, NNAA (with T and with H as reference) and MIA on equal-size seeded subsamples.
+
+    S, T, H must be complete (imputed with the training modes). n = min(|S|, |T|, |H|, max_n)
+    rows are drawn from each (independent seeded streams per set, so T and H subsamples are the
+    same for every generator evaluated with the same seed and sizes), so the T-reference and
+    H-reference NNAA are comparable; privacy
+    loss = AA_TS(H reference) - AA_TS(T reference) (about 0 when safe, > 0 when S is closer to
+    its training set than to unseen people).
+
+    With ``repeats`` > 1 the subsamples are drawn that many times (while draws x n <= max_n) and
+    NNAA, privacy loss and the MIA AUC are the means over the draws, their CIs the means of the
+    per-draw bootstrap bounds (as wide as one draw's: conservative). When H is the smallest set,
+    one draw leaves most of S and T unused and its AA_TS varies by about 0.03 from draw to draw
+    at n = 500 (benchmarks/README.md, session 11); the mean of 8 draws by about 0.01. DCR and
+    the returned distances are the first draw's.
+    """
+    n, draws = privacy_draws((S.shape[0], T.shape[0], H.shape[0]), max_n, repeats)
+    if n < 2:
+        raise ValueError("need at least 2 individuals in each of S, T, H")
+    res, first = [], None
+    for r in range(draws):
+        d = _draw_distances(S, T, H, n, seed, r, metric=metric, chunk=chunk)
+        first = first or d
+        nn_t = nnaa_from_distances(d["ts"], d["tt"], d["st"], d["ss"], tie_weight)
+        nn_h = nnaa_from_distances(d["hs"], d["hh"], d["sh"], d["ss"], tie_weight)
+        res.append({"train_reference": nn_t, "holdout_reference": nn_h,
+                    "boot": nnaa_bootstrap(d, tie_weight, n_boot, seed + 4 + 1000 * r, level),
+                    "mia": mia_distance(d["ts"], d["hs"], fpr_level)})
+    mean = lambda f: _mean_tree([f(x) for x in res])  # noqa: E731
+    nn_t, nn_h = mean(lambda x: x["train_reference"]), mean(lambda x: x["holdout_reference"])
     out = {
         "n_per_set": n,
+        "draws": draws,
         "metric": metric,
-        "dcr": dcr_summary(d["st"], d["ht"]),
+        "dcr": dcr_summary(first["st"], first["ht"]),
         "nnaa": {
             "train_reference": nn_t,
             "holdout_reference": nn_h,
             "aa_ts": nn_t["aa_ts"],
             "privacy_loss": nn_h["aa_ts"] - nn_t["aa_ts"],
             "tie_weight": tie_weight,
-            **nnaa_bootstrap(d, tie_weight, n_boot, seed + 4, level),
+            **mean(lambda x: x["boot"]),
         },
-        "mia": mia_distance(d["ts"], d["hs"], fpr_level),
+        "mia": mean(lambda x: x["mia"]),
     }
     if return_distances:
-        out["_distances"] = d
+        out["_distances"] = first
     return out
+
+
+def _mean_tree(items: list):
+    """Element-wise mean of equal-shaped dicts / lists of numbers (ints that agree stay as they are)."""
+    x0 = items[0]
+    if isinstance(x0, dict):
+        return {k: _mean_tree([x[k] for x in items]) for k in x0}
+    if isinstance(x0, list):
+        return [_mean_tree([x[i] for x in items]) for i in range(len(x0))]
+    if isinstance(x0, (bool, int)) and all(x == x0 for x in items):
+        return x0
+    return float(np.mean(items))
 
 
 # --------------------------------------------------------------------------- small counts

@@ -130,6 +130,8 @@ _PRIVACY = [
        "fraction (0.01 = guessing)", "lower", "TPR of the distance-based attack at mia.fpr_level"),
     _m("privacy.n_per_set", "privacy", "Real records per set in the distance tests", "individuals", "none",
        "equal sizes of S, T and H in DCR / NNAA / MIA (evaluate.privacy_max_n)"),
+    _m("privacy.draws", "privacy", "Draws of the equal-size sets, averaged in NNAA and MIA", "draws", "none",
+       "evaluate.privacy_repeats while draws x n_per_set <= evaluate.privacy_max_n"),
 ]
 
 _ATTACKS = [

@@ -928,6 +928,7 @@ def _privacy_section(inp: ReportInputs, metrics, generators, gaps: Gaps) -> dict
         _row("privacy.mia.auc", f("mia", "auc"), "0.500"),
         _row("privacy.mia.tpr_at_fpr", f("mia", "tpr_at_fpr"), "0.010"),
         _row("privacy.n_per_set", lambda m: suppress_small(_get(m, *P, "n_per_set")), "-"),
+        _row("privacy.draws", lambda m: fmt(_get(m, *P, "draws"), 0), "-"),
         _row("privacy.king.max_kinship_syn_real_upper", f("king", "max_kinship_syn_real_upper"),
              fmt(_ref(metrics, G, *P, "king", "max_kinship_real_real"))),
         ("Any synthetic-real pair at duplicate level (> 0.354)", "yes/no",
