@@ -439,7 +439,7 @@ def report_inputs(results: Path, d: str, generators=DEFAULT_GENERATORS) -> dict[
            "glm": results / d / "gwas" / GWAS_GLM,
            "selection": results / d / "selection" / "selection_summary.json",
            "snps": results / d / "selection" / "snps.txt", "prs": results / d / "metrics" / "prs.json",
-           "readout": results / d / "synthetic" / "matched.readout.json"}
+           "readout": results / d / "model" / "readout.json"}
     for m in ("vae_history", "diffusion_history"):
         ins[m] = results / d / "model" / f"{m}.tsv"
     for m in ("vae_curve", "diffusion_curve"):

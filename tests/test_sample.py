@@ -170,27 +170,33 @@ def _run_script(name: str, **kw):
 
 def test_sample_scripts_write_cohorts(files, tmp_path):
     out = tmp_path / "syn"
+    sampling = {"guidance_scale": 2.0, "steps": 5, "calibration_n": 100, "calibration_temperatures": [1.0, 1.1],
+                "calibration_ar_gains": [1.0]}
+    models = dict(vae=str(files / "vae.pt"), diffusion=str(files / "diffusion.pt"), bim=str(files / "train.bim"),
+                  train=str(files / "train.bed"))
+    _run_script(
+        "calibrate_readout.py", input=_NS(**models), output=_NS(readout=f"{out}.readout.json"),
+        params=_NS(sampling=sampling, seed=3, device="auto", ld_window=10, hwe_p=1e-6),
+        log=[str(tmp_path / "calibrate.log")])
+    log = (tmp_path / "calibrate.log").read_text()
+    assert "read-out calibration on 100 people" in log and log.count(" gain 1.00: mean F") == 2
+    import json
+    ro = json.loads(Path(f"{out}.readout.json").read_text())
+    assert ro["calibrated"] and ro["ar_gain"] == 1.0 and ro["temperature"] in (1.0, 1.1)
+    assert len(ro["calibration"]["grid"]) == 2 and ro["calibration"]["n"] == 100
+    Path(f"{out}.readout.json").write_text(json.dumps({**ro, "temperature": 1.3, "ar_gain": 1.7}))
     _run_script(
         "sample_cohort.py",
-        input=_NS(vae=str(files / "vae.pt"), diffusion=str(files / "diffusion.pt"), bim=str(files / "train.bim"),
-                  train=str(files / "train.bed")),
-        output=_NS(bed=f"{out}.bed", bim=f"{out}.bim", fam=f"{out}.fam", pheno=f"{out}.pheno.tsv",
-                   readout=f"{out}.readout.json"),
-        params=_NS(n=None, case_fraction=None, mode="augmented", seed=2, device="auto",
-                   sampling={"guidance_scale": 2.0, "steps": 5, "calibration_n": 100,
-                             "calibration_temperatures": [1.0, 1.1], "calibration_ar_gains": [1.0]},
-                   calibration_seed=3, ld_window=10, hwe_p=1e-6),
+        input=_NS(**models, readout=f"{out}.readout.json"),
+        output=_NS(bed=f"{out}.bed", bim=f"{out}.bim", fam=f"{out}.fam", pheno=f"{out}.pheno.tsv"),
+        params=_NS(n=None, case_fraction=None, mode="augmented", seed=2, device="auto", sampling=sampling),
         log=[str(tmp_path / "sample.log")])
     G = io.read_genotypes(out)
     assert G.shape == (200, 45)
     assert io.read_fam(out)["PHENO"].to_list().count("2") == 100
     log = (tmp_path / "sample.log").read_text()
     assert "synthetic cohort" in log and "R1" not in log
-    assert "read-out calibration on 100 people" in log and log.count(" gain 1.00: mean F") == 2
-    import json
-    ro = json.loads(Path(f"{out}.readout.json").read_text())
-    assert ro["calibrated"] and ro["ar_gain"] == 1.0 and ro["temperature"] in (1.0, 1.1)
-    assert len(ro["calibration"]["grid"]) == 2 and ro["calibration"]["n"] == 100
+    assert "read-out temperature 1.3 / lag gain 1.7" in log  # the pair of the model's readout.json
 
     base = tmp_path / "base"
     _run_script(

@@ -55,7 +55,7 @@ GRES_PROFILE = REPO / "profiles" / "slurm-gres"
 SITE_PROFILE = REPO / "tests" / "slurm" / "site"  # the localhost cluster's site profile
 SITE_EXAMPLE = REPO / "profiles" / "site-example"
 CLUSTER_SH = REPO / "tests" / "slurm" / "cluster.sh"
-GPU_RULES = ("train_vae", "train_diffusion", "sample_cohort")
+GPU_RULES = ("train_vae", "train_diffusion", "calibrate_readout", "sample_cohort")
 
 # ---------------------------------------------------------------------------------
 # The test-only override: the profile's set-resources re-stated with every GPU request dropped

@@ -184,7 +184,7 @@ def report_inputs(wc):
         "diffusion_history": f"{RESULTS}/{d}/model/diffusion_history.tsv",
         "diffusion_curve": f"{RESULTS}/{d}/model/diffusion_curve.png",
         "prs": f"{RESULTS}/{d}/metrics/prs.json",
-        "readout": f"{RESULTS}/{d}/synthetic/matched.readout.json",
+        "readout": f"{RESULTS}/{d}/model/readout.json",
     }
     for gen in GENERATORS:
         ins[f"metrics_{gen}"] = f"{RESULTS}/{d}/metrics/{gen}.json"

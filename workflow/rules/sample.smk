@@ -1,6 +1,37 @@
 # Synthetic cohorts per disease: the model in "matched" (training or configured case fraction)
 # and "augmented" (balanced) modes, the trivial per-class allele-frequency baseline and the leaky
 # calibration reference of the privacy attacks (copies of training records; never for release).
+# The read-out temperature and lag gain are calibrated once per model (calibrate_readout) and
+# used by both modes.
+
+
+rule calibrate_readout:
+    input:
+        vae=f"{RESULTS}/{{disease}}/model/vae.pt",
+        diffusion=f"{RESULTS}/{{disease}}/model/diffusion.pt",
+        train=f"{RESULTS}/{{disease}}/selection/train.bed",
+        bim=f"{RESULTS}/{{disease}}/selection/train.bim",
+    output:
+        readout=f"{RESULTS}/{{disease}}/model/readout.json",
+    params:
+        sampling=config["sampling"],
+        seed=lambda wc: stage_seed(SEED, "calibrate_readout", wc.disease),
+        ld_window=config["evaluate"]["ld_window"],
+        hwe_p=config["evaluate"]["hwe_p"],
+        device=config["device"],
+    log:
+        f"{RESULTS}/logs/{{disease}}/calibrate_readout.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{disease}}/calibrate_readout.tsv"
+    threads: 2
+    resources:
+        mem_mb=scaled("sample_cohort", "mem_mb"),
+        runtime=scaled("sample_cohort", "runtime"),
+        gpu=1,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../scripts/calibrate_readout.py"
 
 
 rule sample_cohort:
@@ -9,12 +40,12 @@ rule sample_cohort:
         diffusion=f"{RESULTS}/{{disease}}/model/diffusion.pt",
         train=f"{RESULTS}/{{disease}}/selection/train.bed",
         bim=f"{RESULTS}/{{disease}}/selection/train.bim",
+        readout=f"{RESULTS}/{{disease}}/model/readout.json",
     output:
         bed=f"{RESULTS}/{{disease}}/synthetic/{{mode}}.bed",
         bim=f"{RESULTS}/{{disease}}/synthetic/{{mode}}.bim",
         fam=f"{RESULTS}/{{disease}}/synthetic/{{mode}}.fam",
         pheno=f"{RESULTS}/{{disease}}/synthetic/{{mode}}.pheno.tsv",
-        readout=f"{RESULTS}/{{disease}}/synthetic/{{mode}}.readout.json",
     wildcard_constraints:
         mode="matched|augmented",
     params:
@@ -23,9 +54,6 @@ rule sample_cohort:
         mode=lambda wc: wc.mode,
         sampling=config["sampling"],
         seed=lambda wc: stage_seed(SEED, f"sample_{wc.mode}", wc.disease),
-        calibration_seed=lambda wc: stage_seed(SEED, "calibrate_readout", wc.disease),
-        ld_window=config["evaluate"]["ld_window"],
-        hwe_p=config["evaluate"]["hwe_p"],
         device=config["device"],
     log:
         f"{RESULTS}/logs/{{disease}}/sample_cohort.{{mode}}.log",

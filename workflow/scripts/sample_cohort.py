@@ -8,12 +8,9 @@ sm = snakemake  # noqa: F821
 with step_logging(sm.log[0], "sample_cohort") as log:
     sample_cohort_files(
         vae_ckpt=sm.input.vae, diffusion_ckpt=sm.input.diffusion, bim_path=sm.input.bim,
-        train_bed=sm.input.train,
+        train_bed=sm.input.train, readout=sm.input.readout,
         out_bed=sm.output.bed, out_bim=sm.output.bim, out_fam=sm.output.fam, out_pheno=sm.output.pheno,
-        out_readout=sm.output.readout,
         n=sm.params.n, case_fraction=sm.params.case_fraction, mode=sm.params.mode,
         sampling=dict(sm.params.sampling or {}), seed=int(sm.params.seed), device=sm.params.device,
-        calibration_seed=int(sm.params.calibration_seed), ld_window=int(sm.params.ld_window),
-        hwe_p=float(sm.params.hwe_p),
         threads=sm.threads, log=log.info,
     )

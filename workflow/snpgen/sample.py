@@ -12,6 +12,7 @@ The same seed, parameters and thread count on CPU give a bit-identical cohort.
 """
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Callable
@@ -121,58 +122,97 @@ def readout_setting(vae_state: dict, diff_state: dict, s: dict, train_prefix: st
     return {**gen, "temperature": cal["temperature"], "ar_gain": cal["ar_gain"], "calibration": cal}
 
 
-def sample_cohort_files(vae_ckpt: str, diffusion_ckpt: str, bim_path: str, train_bed: str, out_bed: str,
-                        out_pheno: str, n: int | None = None, case_fraction: float | None = None,
-                        mode: str = "matched", sampling: dict | None = None, seed: int = 1,
-                        device: str = "auto", threads: int = 1, out_bim: str | None = None,
-                        out_fam: str | None = None, calibration_seed: int = 1, ld_window: int = 50,
-                        hwe_p: float = 1e-6, out_readout: str | None = None,
-                        log: Callable[[str], None] = print) -> dict:
-    """Generate a synthetic cohort and write it as PLINK + phenotype table. Returns a summary.
-    ``calibration_seed`` (one per model, so every mode reads out alike), ``ld_window`` and
-    ``hwe_p`` are the read-out calibration's (``sampling.calibrate_readout``); ``out_readout``
-    (JSON) gets the read-out pair used and the calibration (aggregate statistics only)."""
-    import torch
-
-    from .genotypes import bed_prefix, fam_labels
+def _load_models(vae_ckpt: str, diffusion_ckpt: str, bim_path: str | None = None) -> tuple[dict, dict, object]:
+    """The VAE and diffusion checkpoints, and the .bim (checked against the VAE's variants) when given."""
     from .models.train import DIFFUSION_KIND, VAE_KIND, load_checkpoint
 
-    torch.set_num_threads(max(1, int(threads)))
-    prefix = _check_outputs(out_bed, out_bim, out_fam)
-    s = {**SAMPLING_DEFAULTS, **(sampling or {})}
-    unknown = set(sampling or {}) - set(SAMPLING_DEFAULTS)
-    if unknown:
-        raise ValueError(f"unknown sampling params: {sorted(unknown)}")
     vae_state = load_checkpoint(vae_ckpt, VAE_KIND)
     diff_state = load_checkpoint(diffusion_ckpt, DIFFUSION_KIND)
+    if bim_path is None:
+        return vae_state, diff_state, None
     bim = io.read_bim(bim_path[:-4] if str(bim_path).endswith(".bim") else bim_path)
     if bim.height != int(vae_state["n_snps"]):
         raise ValueError(f"{bim_path} has {bim.height} variants, the VAE {vae_state['n_snps']}")
     if vae_state.get("snp_ids") is not None and list(vae_state["snp_ids"]) != bim["ID"].to_list():
         raise ValueError(f"{bim_path}: variant IDs/order differ from those the VAE was trained on")
+    return vae_state, diff_state, bim
+
+
+def _sampling(sampling: dict | None) -> dict:
+    unknown = set(sampling or {}) - set(SAMPLING_DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown sampling params: {sorted(unknown)}")
+    return {**SAMPLING_DEFAULTS, **(sampling or {})}
+
+
+def _train_labels(train_bed: str) -> tuple[np.ndarray, float]:
+    """The training split's labels and case fraction (0.5 without labels)."""
+    from .genotypes import bed_prefix, fam_labels
+
     y_train = fam_labels(bed_prefix(train_bed))
     lab = y_train >= 0
-    train_fraction = float(y_train[lab].mean()) if lab.any() else 0.5
-    n = int(n) if n is not None else int(len(y_train))
-    cf = resolve_case_fraction(case_fraction, mode, train_fraction)
-    t0 = time.perf_counter()
-    gen = readout_setting(vae_state, diff_state, s, bed_prefix(train_bed), train_fraction, seed=calibration_seed,
+    return y_train, float(y_train[lab].mean()) if lab.any() else 0.5
+
+
+def calibrate_readout_files(vae_ckpt: str, diffusion_ckpt: str, train_bed: str, out_json: str,
+                            sampling: dict | None = None, seed: int = 1, device: str = "auto", threads: int = 1,
+                            ld_window: int = 50, hwe_p: float = 1e-6, log: Callable[[str], None] = print) -> dict:
+    """One model's read-out pair, written to ``out_json`` (aggregate statistics only) for every
+    sample_cohort job of that model: with ``sampling.calibrate_readout`` the pair calibrated against
+    the real training people (:func:`readout_setting`, seed ``seed``), otherwise the configured
+    temperature and ar_gain. Returns what it writes."""
+    import torch
+
+    from .genotypes import bed_prefix
+
+    torch.set_num_threads(max(1, int(threads)))
+    s = _sampling(sampling)
+    vae_state, diff_state, _ = _load_models(vae_ckpt, diffusion_ckpt)
+    _, train_fraction = _train_labels(train_bed)
+    gen = readout_setting(vae_state, diff_state, s, bed_prefix(train_bed), train_fraction, seed=seed,
                           device=device, ld_window=ld_window, hwe_p=hwe_p, log=log)
     cal = gen.pop("calibration")
+    doc = {"temperature": gen["temperature"], "ar_gain": gen["ar_gain"], "calibrated": cal is not None,
+           "calibration": cal}
+    io.write_json(out_json, doc)
+    if cal is None:
+        log(f"read-out: temperature {doc['temperature']}, lag gain {doc['ar_gain']} (calibration off)")
+    return doc
+
+
+def sample_cohort_files(vae_ckpt: str, diffusion_ckpt: str, bim_path: str, train_bed: str, out_bed: str,
+                        out_pheno: str, n: int | None = None, case_fraction: float | None = None,
+                        mode: str = "matched", sampling: dict | None = None, seed: int = 1,
+                        device: str = "auto", threads: int = 1, out_bim: str | None = None,
+                        out_fam: str | None = None, readout: str | dict | None = None,
+                        log: Callable[[str], None] = print) -> dict:
+    """Generate a synthetic cohort and write it as PLINK + phenotype table. Returns a summary.
+    ``readout``: the model's read-out pair (:func:`calibrate_readout_files`' JSON, or its dict);
+    without it the sampling section's temperature and ar_gain are used as given (no calibration)."""
+    import torch
+
+    torch.set_num_threads(max(1, int(threads)))
+    prefix = _check_outputs(out_bed, out_bim, out_fam)
+    s = _sampling(sampling)
+    vae_state, diff_state, bim = _load_models(vae_ckpt, diffusion_ckpt, bim_path)
+    y_train, train_fraction = _train_labels(train_bed)
+    n = int(n) if n is not None else int(len(y_train))
+    cf = resolve_case_fraction(case_fraction, mode, train_fraction)
+    ro = json.loads(Path(readout).read_text()) if isinstance(readout, (str, Path)) else (readout or {})
+    gen = {k: v for k, v in s.items() if k not in CALIBRATION_KEYS}
+    gen.update({k: ro[k] for k in ("temperature", "ar_gain") if k in ro})
+    t0 = time.perf_counter()
     G, y = generate(vae_state, diff_state, n, cf, seed=seed, device=device, **gen)
     t1 = time.perf_counter()
     write_cohort(prefix, G, y, bim, out_pheno)
     t2 = time.perf_counter()
-    if out_readout:
-        io.write_json(out_readout, {"temperature": gen["temperature"], "ar_gain": gen["ar_gain"],
-                                    "calibrated": cal is not None, "calibration": cal})
     summary = {"n": n, "n_snps": int(G.shape[1]), "mode": mode, "case_fraction": cf,
                "n_cases": int(y.sum()), "sampling": {**s, "temperature": gen["temperature"],
                                                       "ar_gain": gen["ar_gain"]},
-               "calibration": cal, "seed": int(seed),
+               "calibrated": bool(ro.get("calibrated")), "seed": int(seed),
                "generate_seconds": round(t1 - t0, 2), "write_seconds": round(t2 - t1, 2)}
     log(f"synthetic cohort ({mode}): {n} individuals x {G.shape[1]} SNPs, {int(y.sum())} cases "
         f"(case fraction {cf:.3f}; training {train_fraction:.3f}); guidance {s['guidance_scale']}, "
-        f"{s['sampler']} {s['steps']} steps (eta {s['eta']}), hard calls {s['hard_calls']}; generated in {t1 - t0:.1f}s, "
-        f"written in {t2 - t1:.1f}s")
+        f"{s['sampler']} {s['steps']} steps (eta {s['eta']}), hard calls {s['hard_calls']}, read-out temperature "
+        f"{gen['temperature']} / lag gain {gen['ar_gain']}; generated in {t1 - t0:.1f}s, written in {t2 - t1:.1f}s")
     return summary
