@@ -57,3 +57,15 @@ def plink2_available() -> bool:
     if not shutil.which("plink2"):
         pytest.skip("plink2 not installed (scripts/setup.sh installs it)")
     return True
+
+
+# The longest test files first: under `make test` (two workers, --dist loadfile) a file stays on one
+# worker, and the SLURM file (about 6 min: a one-node cluster and a real workflow through it) started
+# last when collected in name order, so the other worker sat idle at the end. Started first, it runs
+# beside everything else. The rest keep their order.
+SLOW_FILES_FIRST = ("test_slurm.py", "test_report.py", "test_workflow.py", "test_resume.py")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    rank = {name: i for i, name in enumerate(SLOW_FILES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest in their order
