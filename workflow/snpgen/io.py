@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 import polars as pl
@@ -103,19 +103,25 @@ def _public_mode(path: str) -> None:
     os.chmod(path, 0o666 & ~umask)
 
 
-def atomic_write_text(path: str | Path, text: str) -> None:
+def _atomic_write(path: str | Path, write: Callable[[str], None]) -> None:
+    """``write(tmp)`` into a temporary file beside ``path``, then rename it over ``path``: a reader
+    never sees a half-written file, and a failure leaves none behind."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
+        write(tmp)
         _public_mode(tmp)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    _atomic_write(path, lambda tmp: Path(tmp).write_text(text))
 
 
 def write_json(path: str | Path, obj) -> None:
@@ -133,18 +139,7 @@ def _json_default(o):
 
 
 def write_tsv(path: str | Path, df: pl.DataFrame) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        df.write_csv(tmp, separator="\t")
-        _public_mode(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    _atomic_write(path, lambda tmp: df.write_csv(tmp, separator="\t"))
 
 
 def write_ids(path: str | Path, fid_iid: pl.DataFrame) -> None:
