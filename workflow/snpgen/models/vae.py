@@ -286,9 +286,11 @@ class GenotypeVAE(nn.Module):
             return logits
         K, L = self.ar_lags, G.shape[1]
         oh = F.pad(F.one_hot(G.long().clamp(0, 2), 3).permute(0, 2, 1).to(logits.dtype), (K, 0))
-        # lagged one-hot calls (N, K, 3, L): [:, k - 1, :, j] = genotype of SNP j - k (zeros before the first SNP)
-        prev = torch.stack([oh[:, :, K - k:K - k + L] for k in range(1, K + 1)], dim=1)
-        return logits + torch.einsum("nkal,kabl->nbl", prev, self.ar_table().to(logits.dtype))
+        # the K calls before each SNP as a strided view, no copy (N, 3, L, K): [:, :, j, i] = one-hot
+        # genotype of SNP j - K + i, i.e. lag K - i (zeros before the first SNP). Four times faster
+        # than stacking K shifted copies, which took half of a training step on CPU (session 11).
+        win = oh[:, :, :L + K - 1].unfold(2, K, 1)
+        return logits + torch.einsum("nalk,kabl->nbl", win, self.ar_table().to(logits.dtype).flip(0))
 
     def ancestry(self, z: torch.Tensor) -> torch.Tensor:
         """Predicted standardised ancestry PC scores (N, ancestry_pcs) from a latent's global part."""
