@@ -334,11 +334,15 @@ def _qc_warning(w: dict) -> str:
             f"Key to change: {w.get('config_key')}.")
 
 
+def _unavailable(inp: ReportInputs, gaps: Gaps, key: str, section: str) -> dict:
+    """A section whose input file ``key`` is missing: not available, with its gap."""
+    return {"available": False, "missing": [gaps.add(section, inp.label(inp.path(key)), "file not found")]}
+
+
 def _split_section(inp: ReportInputs, gaps: Gaps) -> dict:
     s = load_json(inp.path("split"))
     if s is None:
-        return {"available": False,
-                "missing": [gaps.add("Split design", inp.label(inp.path("split")), "file not found")]}
+        return _unavailable(inp, gaps, "split", "Split design")
     rows = []
     for name in ("train", "val", "test"):
         r = s.get(name) or {}
@@ -408,8 +412,7 @@ def _gwas_section(inp: ReportInputs, d: str, figdir: Path, gaps: Gaps, n_train) 
 def _selection_section(inp: ReportInputs, gaps: Gaps) -> dict:
     s = load_json(inp.path("selection"))
     if s is None:
-        return {"available": False,
-                "missing": [gaps.add("Selected SNPs", inp.label(inp.path("selection")), "file not found")]}
+        return _unavailable(inp, gaps, "selection", "Selected SNPs")
     rows = []
     for c in s.get("per_chromosome") or []:
         lo, hi = _num(c.get("first_bp")), _num(c.get("last_bp"))
@@ -491,14 +494,11 @@ def _training_section(inp: ReportInputs, gaps: Gaps, sampling: dict | None = Non
     else:
         vae["missing"].append(gaps.add("Training", inp.label(inp.path("vae_history")),
                                        "file not found (VAE not trained)"))
-    if inp.path("vae_curve").exists():
-        vae["figure"] = _figure(inp.path("vae_curve"), "VAE training curves",
-                                "Loss and validation metrics of the genotype autoencoder per epoch. The "
-                                "reconstruction accuracy should rise clearly above the trivial level (always "
-                                "guessing each SNP's most common genotype); the phenotype-head AUC shows how "
-                                "much disease signal the compressed representation keeps.", wide=True)
-    else:
-        vae["missing"].append(gaps.add("Training", inp.label(inp.path("vae_curve")), "file not found"))
+    _training_curve(vae, inp, gaps, "vae_curve", "VAE training curves",
+                    "Loss and validation metrics of the genotype autoencoder per epoch. The "
+                    "reconstruction accuracy should rise clearly above the trivial level (always "
+                    "guessing each SNP's most common genotype); the phenotype-head AUC shows how "
+                    "much disease signal the compressed representation keeps.")
     out["vae"] = vae
     # diffusion
     dif: dict = {"missing": [], "figure": None, "rows": []}
@@ -517,15 +517,20 @@ def _training_section(inp: ReportInputs, gaps: Gaps, sampling: dict | None = Non
     else:
         dif["missing"].append(gaps.add("Training", inp.label(inp.path("diffusion_history")),
                                        "file not found (diffusion model not trained)"))
-    if inp.path("diffusion_curve").exists():
-        dif["figure"] = _figure(inp.path("diffusion_curve"), "Latent diffusion training curves",
-                                "Loss of the diffusion model that generates new compressed genomes, per "
-                                "epoch. The fixed-batch loss with the disease label below the one without it "
-                                "means the model uses the label.", wide=True)
-    else:
-        dif["missing"].append(gaps.add("Training", inp.label(inp.path("diffusion_curve")), "file not found"))
+    _training_curve(dif, inp, gaps, "diffusion_curve", "Latent diffusion training curves",
+                    "Loss of the diffusion model that generates new compressed genomes, per "
+                    "epoch. The fixed-batch loss with the disease label below the one without it "
+                    "means the model uses the label.")
     out["diffusion"] = dif
     return out
+
+
+def _training_curve(part: dict, inp: ReportInputs, gaps: Gaps, key: str, title: str, caption: str) -> None:
+    """A training section's curve figure, or its gap when the file is missing."""
+    if inp.path(key).exists():
+        part["figure"] = _figure(inp.path(key), title, caption, wide=True)
+    else:
+        part["missing"].append(gaps.add("Training", inp.label(inp.path(key)), "file not found"))
 
 
 def check_label(name: str) -> tuple[str, str]:
