@@ -116,6 +116,32 @@ def test_comparison_with_a_reference_cohort_is_paired(cohort):
     assert "vs_baseline" not in alone
 
 
+def test_reference_fits_made_once_give_the_same_numbers(cohort, tmp_path):
+    """rule utility_reference: TRTR and baseline fits saved once and read back by each generator's job
+    give exactly the numbers of fitting them in the job; the baseline's own job takes the reference fit
+    as its TSTR; a file scored on other test labels is refused."""
+    from snpgen.evaluate import _fitted
+
+    c = cohort
+    Gtr, ytr = c["G"][c["tr"]], c["y"][c["tr"]]
+    Gte, yte = c["G"][c["te"]], c["y"][c["te"]]
+    rng = np.random.default_rng(5)
+    syn = (Gtr[rng.permutation(Gtr.shape[0])], ytr)
+    ref = (Gtr, rng.permutation(ytr))
+    kw = dict(models=("logreg", "hgb"), seed=3, n_boot=100, params={"logreg_Cs": [0.01, 0.1, 1.0], "hgb_max_iter": 40})
+    inline = utility.tstr_trtr(*syn, Gtr, ytr, Gte, yte, reference=ref, **kw)
+    path = tmp_path / "utility_reference.npz"
+    utility.save_fits(path, utility.reference_fits(Gtr, ytr, Gte, models=kw["models"], seed=3, params=kw["params"],
+                                                   reference=ref), yte)
+    once = utility.tstr_trtr(*syn, None, None, Gte, yte, fitted=_fitted(str(path), yte, False), **kw)
+    assert once == inline
+    own = utility.tstr_trtr(*ref, None, None, Gte, yte, fitted=_fitted(str(path), yte, True), **kw)
+    alone = utility.tstr_trtr(*ref, Gtr, ytr, Gte, yte, **kw)
+    assert own == alone and "vs_baseline" not in own
+    with pytest.raises(ValueError, match="utility_reference.npz: fitted on a different test split"):
+        utility.load_fits(path, 1 - yte)
+
+
 def test_single_class_synthetic_is_degenerate_not_a_crash(cohort):
     c = cohort
     r = _tstr(c, c["G"][:100], np.ones(100, int))

@@ -168,6 +168,14 @@ def baseline_fileset(wc):
     return [f"{RESULTS}/{wc.disease}/synthetic/baseline.{ext}" for ext in ("bed", "bim", "fam")]
 
 
+def utility_reference_fits(wc):
+    """The disease's TRTR and baseline classifiers (rule utility_reference), for every generator that
+    gets a utility section (nothing for the privacy-only calibration reference)."""
+    if wc.gen in PRIVACY_ONLY_GENERATORS:
+        return []
+    return f"{RESULTS}/{wc.disease}/metrics/utility_reference.npz"
+
+
 def report_inputs(wc):
     """Everything a disease's report summarises (aggregate outputs of every stage)."""
     d = wc.disease

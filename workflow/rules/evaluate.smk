@@ -1,4 +1,5 @@
-# Evaluation of each synthetic cohort (rule `evaluate`, per disease x generator) and the
+# Evaluation of each synthetic cohort (rule `evaluate`, per disease x generator), the classifiers
+# every generator is compared with, fitted once (rule `utility_reference`, per disease), and the
 # clumping + thresholding PRS baseline from the same training GWAS (rule `prs`, per disease).
 # Metrics JSON layout: docs/metrics.md. Settings: config["evaluate"], thresholds: config["verdict"].
 
@@ -16,6 +17,7 @@ rule evaluate:
         baseline=baseline_fileset,
         gwas=GWAS_GLM_PATH,
         truth=TRUTH or [],
+        reference_fits=utility_reference_fits,
     output:
         json=f"{RESULTS}/{{disease}}/metrics/{{gen}}.json",
         figures=directory(f"{RESULTS}/{{disease}}/metrics/figures/{{gen}}"),
@@ -26,12 +28,43 @@ rule evaluate:
         verdict=config["verdict"],
         # the leaky calibration reference: privacy metrics only (utility/fidelity skipped)
         privacy_only=lambda wc: wc.gen in PRIVACY_ONLY_GENERATORS,
+        # the baseline's own job: its TSTR fit is the reference fit of utility_reference
+        synthetic_is_reference=lambda wc: wc.gen == "baseline",
         # one seed per disease, shared by the generators: the same real subsamples for each
         seed=lambda wc: stage_seed(SEED, "evaluate", wc.disease),
     log:
         f"{RESULTS}/logs/{{disease}}/evaluate.{{gen}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/{{disease}}/evaluate.{{gen}}.tsv"
+    threads: 2
+    resources:
+        mem_mb=scaled("evaluate", "mem_mb"),
+        runtime=scaled("evaluate", "runtime"),
+    conda:
+        "../../envs/python.yaml"
+    script:
+        "../scripts/evaluate.py"
+
+
+rule utility_reference:
+    input:
+        train_bed=f"{RESULTS}/{{disease}}/selection/train.bed",
+        train_bim=f"{RESULTS}/{{disease}}/selection/train.bim",
+        train_fam=f"{RESULTS}/{{disease}}/selection/train.fam",
+        test_bed=f"{RESULTS}/{{disease}}/selection/test.bed",
+        test_bim=f"{RESULTS}/{{disease}}/selection/test.bim",
+        test_fam=f"{RESULTS}/{{disease}}/selection/test.fam",
+        baseline=expand(f"{RESULTS}/{{{{disease}}}}/synthetic/baseline.{{ext}}", ext=("bed", "bim", "fam")),
+    output:
+        # test-set predictions of real held-out people: an intermediate, never in a report
+        fits=f"{RESULTS}/{{disease}}/metrics/utility_reference.npz",
+    params:
+        evaluate=config["evaluate"],
+        seed=lambda wc: stage_seed(SEED, "evaluate", wc.disease),
+    log:
+        f"{RESULTS}/logs/{{disease}}/utility_reference.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/{{disease}}/utility_reference.tsv"
     threads: 2
     resources:
         mem_mb=scaled("evaluate", "mem_mb"),

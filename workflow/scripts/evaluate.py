@@ -1,5 +1,5 @@
 import sys, pathlib; sys.path.insert(0, str(pathlib.Path(snakemake.scriptdir).parent))  # noqa: E401,E702,F821
-# Snakemake script for rules `evaluate` (one disease x generator) and `prs` (one disease).
+# Snakemake script for rules `evaluate` (one disease x generator), `utility_reference` and `prs` (one disease each).
 # Thin wrapper: all logic is in snpgen.evaluate. Writes aggregate-only JSON (docs/metrics.md).
 import shutil  # noqa: E402
 import tempfile  # noqa: E402
@@ -7,7 +7,7 @@ from pathlib import Path  # noqa: E402
 
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from snpgen.evaluate import evaluate_generator, evaluate_prs  # noqa: E402
+from snpgen.evaluate import evaluate_generator, evaluate_prs, utility_reference  # noqa: E402
 from snpgen.io import write_json  # noqa: E402
 from snpgen.logs import step_logging  # noqa: E402
 
@@ -25,11 +25,17 @@ def prefix(path: str) -> str:
 def main(log) -> None:
     threads = int(smk.threads)
     mem = int(smk.resources.get("mem_mb", 0) or 0) or None
-    out_json = Path(smk.output.json)
+    out_json = Path(smk.output[0])
     tmp_root = smk.resources.get("tmpdir") if hasattr(smk.resources, "get") else None
     work = Path(tempfile.mkdtemp(prefix=f".eval_{smk.rule}_", dir=tmp_root or out_json.parent))
     try:
         with threadpool_limits(limits=threads):
+            if smk.rule == "utility_reference":
+                utility_reference(train=prefix(smk.input.train_bed), test=prefix(smk.input.test_bed),
+                                  baseline=prefix(smk.input.baseline[0]), out=smk.output.fits,
+                                  params=smk.params.evaluate, seed=int(smk.params.seed))
+                log.info("wrote %s", smk.output.fits)
+                return
             if smk.rule == "prs":
                 res = evaluate_prs(
                     cohort=prefix(smk.input.cohort_bed), gwas=smk.input.gwas,
@@ -45,7 +51,9 @@ def main(log) -> None:
                     figdir=smk.output.figures, workdir=work, params=smk.params.evaluate,
                     thresholds=smk.params.verdict, seed=int(smk.params.seed),
                     truth_json=(smk.input.truth or None), disease=smk.wildcards.disease, generator=smk.wildcards.gen,
-                    threads=threads, memory_mb=mem, privacy_only=bool(smk.params.privacy_only), log=log.info)
+                    threads=threads, memory_mb=mem, privacy_only=bool(smk.params.privacy_only),
+                    reference_fits=smk.input.reference_fits or None,
+                    synthetic_is_reference=bool(smk.params.synthetic_is_reference), log=log.info)
                 log.info("verdict: %s (failed: %s)", res["verdict"]["decision"], res["verdict"]["failed_checks"])
         write_json(out_json, res)
         log.info("wrote %s", out_json)

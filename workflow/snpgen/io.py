@@ -138,6 +138,16 @@ def _json_default(o):
     raise TypeError(f"not JSON serialisable: {type(o)}")
 
 
+def write_npz(path: str | Path, **arrays) -> None:
+    """numpy arrays into one uncompressed .npz, atomically (np.savez on an open file adds no suffix)."""
+
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+
+    _atomic_write(path, write)
+
+
 def write_tsv(path: str | Path, df: pl.DataFrame) -> None:
     _atomic_write(path, lambda tmp: df.write_csv(tmp, separator="\t"))
 

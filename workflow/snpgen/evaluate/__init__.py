@@ -114,11 +114,15 @@ def evaluate_generator(*, train: str, test: str, synthetic: str, real_gwas: str,
                        workdir: str, params: dict, thresholds: dict, seed: int,
                        truth_json: str | None = None, disease: str = "", generator: str = "",
                        baseline: str | None = None, threads: int = 1, memory_mb: int | None = None,
-                       privacy_only: bool = False, log=None) -> dict:
+                       privacy_only: bool = False, reference_fits: str | None = None,
+                       synthetic_is_reference: bool = False, log=None) -> dict:
     """All metrics of one synthetic cohort (prefixes of PLINK filesets over the selected SNPs).
 
     ``baseline``: the per-class allele-frequency baseline's cohort; when given, each utility
     model also reports this cohort's TSTR minus the baseline's (``vs_baseline``, paired CI).
+    ``reference_fits``: :func:`utility_reference`'s file (the TRTR and baseline classifiers, fitted
+    once per disease), instead of fitting them here; with ``synthetic_is_reference`` (the baseline's
+    own job) the reference fit is this cohort's TSTR fit.
     ``privacy_only``: skip utility and fidelity (the leaky calibration reference, which is only
     there to calibrate the privacy attacks); the verdict then holds the privacy checks only.
 
@@ -175,7 +179,7 @@ def evaluate_generator(*, train: str, test: str, synthetic: str, real_gwas: str,
                           train=train, test=test, synthetic=synthetic, real_gwas=real_gwas, figdir=figdir,
                           workdir=workdir, P=P, seed=seed, truth_json=truth_json, disease=disease,
                           baseline=baseline, threads=threads, memory_mb=memory_mb, say=say, rng=rng,
-                          min_count=min_count)
+                          min_count=min_count, fitted=_fitted(reference_fits, y_h, synthetic_is_reference))
     _privacy(metrics, figs, G_t=G_t, G_h=G_h, G_s=G_s, y_t=y_t, y_h=y_h, y_s=y_s, bim=bim, figdir=figdir,
              workdir=workdir, P=P, seed=seed, threads=threads, memory_mb=memory_mb, say=say, rng=rng,
              min_count=min_count)
@@ -203,16 +207,47 @@ def _common_bim(train: str, others) -> "pl.DataFrame":
     return bim
 
 
-def _utility(figs, *, G_t, G_h, G_s, y_t, y_h, y_s, figdir, P, seed, baseline) -> dict:
+def _fitted(path: str | None, y_h, synthetic_is_reference: bool) -> dict | None:
+    """The reference fits of :func:`utility_reference`'s file (None without one), scored on the labelled
+    test people ``y_h``; for the reference's own job its fit becomes the TSTR fit."""
+    from . import utility
+
+    if not path:
+        return None
+    fitted = utility.load_fits(path, y_h[y_h >= 0])
+    if synthetic_is_reference:
+        for fits in fitted.values():
+            if "ref" in fits:
+                fits["tstr"] = fits.pop("ref")
+    return fitted
+
+
+def utility_reference(*, train: str, test: str, baseline: str | None, out: str, params: dict, seed: int) -> None:
+    """Rule ``utility_reference``: the classifiers that do not depend on the synthetic cohort (trained on
+    the real training split, and on the baseline's cohort) fitted once per disease, their test
+    predictions into ``out`` (utility.save_fits); every ``evaluate`` job of the disease reads them."""
+    from . import utility
+
+    P = merged_params(params)
+    G_t, y_t = _labelled(train)
+    G_h, y_h = _labelled(test)
+    fitted = utility.reference_fits(G_t, y_t, G_h, models=tuple(P["models"]), seed=seed, params=P,
+                                    reference=_labelled(baseline) if baseline else None)
+    utility.save_fits(out, fitted, y_h)
+
+
+def _utility(figs, *, G_t, G_h, G_s, y_t, y_h, y_s, figdir, P, seed, baseline, fitted=None) -> dict:
     """Utility section of :func:`evaluate_generator`: TSTR vs TRTR per model (labelled people only),
-    with the ROC curves figure."""
+    with the ROC curves figure; ``fitted``: the reference fits (utility.reference_fits) when made
+    beforehand."""
     from . import figures, utility
 
     ks, kt, kh = y_s >= 0, y_t >= 0, y_h >= 0
     util = utility.tstr_trtr(G_s[ks], y_s[ks], G_t[kt], y_t[kt], G_h[kh], y_h[kh],
                              models=tuple(P["models"]), seed=seed, n_boot=int(P["bootstrap_n"]),
                              level=float(P["ci_level"]), params=P, return_curves=True,
-                             reference=_labelled(baseline) if baseline else None)
+                             reference=_labelled(baseline) if baseline and fitted is None else None,
+                             fitted=fitted)
     curves = {}
     for m, r in util.items():
         roc = r.pop("_roc")
@@ -248,7 +283,7 @@ def _het_hwe(fid, figs, *, train, synthetic, test, workdir, figdir, P, seed, rng
 
 def _utility_fidelity(metrics, figs, *, G_t, G_h, G_s, y_t, y_h, y_s, bim, fam_t, train, test, synthetic,
                       real_gwas, figdir, workdir, P, seed, truth_json, disease, baseline, threads, memory_mb,
-                      say, rng, min_count) -> None:
+                      say, rng, min_count, fitted=None) -> None:
     """Utility and fidelity sections of :func:`evaluate_generator` (into ``metrics`` and ``figs``)."""
 
     from . import fidelity, figures, privacy
@@ -256,7 +291,7 @@ def _utility_fidelity(metrics, figs, *, G_t, G_h, G_s, y_t, y_h, y_s, bim, fam_t
     K = bim.height
     say("utility: TSTR vs TRTR")
     metrics["utility"] = _utility(figs, G_t=G_t, G_h=G_h, G_s=G_s, y_t=y_t, y_h=y_h, y_s=y_s, figdir=figdir, P=P,
-                                  seed=seed, baseline=baseline)
+                                  seed=seed, baseline=baseline, fitted=fitted)
 
     # ------------------------------------------------------------------ fidelity
     say("fidelity: allele frequencies, LD, PCA")

@@ -145,11 +145,29 @@ def fit_predict(name: str, G_train: np.ndarray, y_train: np.ndarray, G_test: np.
     return model.predict_proba(Xte)[:, 1], info
 
 
-def tstr_trtr(G_syn: np.ndarray, y_syn: np.ndarray, G_train: np.ndarray, y_train: np.ndarray,
+def reference_fits(G_train: np.ndarray, y_train: np.ndarray, G_test: np.ndarray, *,
+                   models=("logreg", "hgb"), seed: int = 0, params: dict | None = None,
+                   reference: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
+    """The fits every generator of a disease is compared with: per model, the real-training
+    classifier's test predictions ("trtr") and, with ``reference`` = (G_ref, y_ref), those of the
+    classifier trained on the reference cohort ("ref"); each a (P(case) on G_test, fit info) pair.
+
+    They do not depend on the synthetic cohort, so the workflow fits them once per disease (rule
+    ``utility_reference``) and :func:`tstr_trtr` takes them as ``fitted``; same seeds, same numbers.
+    """
+    out = {}
+    for k, name in enumerate(models):
+        out[name] = {"trtr": fit_predict(name, G_train, y_train, G_test, seed=seed + k, params=params)}
+        if reference is not None:
+            out[name]["ref"] = fit_predict(name, reference[0], reference[1], G_test, seed=seed + k, params=params)
+    return out
+
+
+def tstr_trtr(G_syn: np.ndarray, y_syn: np.ndarray, G_train: np.ndarray | None, y_train: np.ndarray | None,
               G_test: np.ndarray, y_test: np.ndarray, *, models=("logreg", "hgb"), seed: int = 0,
               n_boot: int = 1000, level: float = 0.95, params: dict | None = None,
               return_curves: bool = False, reference: tuple[np.ndarray, np.ndarray] | None = None,
-              reference_name: str = "baseline") -> dict:
+              reference_name: str = "baseline", fitted: dict | None = None) -> dict:
     """TSTR vs TRTR per model: test AUCs with paired bootstrap CIs and the TSTR/TRTR ratio.
 
     Returns {model: {"trtr": {auc, ci_low, ci_high, fit}, "tstr": {...}, "ratio", "ratio_ci_low",
@@ -161,33 +179,68 @@ def tstr_trtr(G_syn: np.ndarray, y_syn: np.ndarray, G_train: np.ndarray, y_train
     so each model also gets ``"vs_<reference_name>"``: {"auc", "ci_low", "ci_high" (the
     reference's TSTR), "delta", "delta_ci_low", "delta_ci_high" (this TSTR minus the reference's,
     paired)}: does this generator carry more signal than the reference?
+
+    ``fitted``: :func:`reference_fits`' output, fitted beforehand (G_train, y_train and
+    ``reference`` are then not used; a "ref" entry stands for the reference). A model's "tstr"
+    entry there, when present, is used as this cohort's own fit (the reference scored as itself).
     """
     y_test = np.asarray(y_test).astype(int)
+    if fitted is None:
+        fitted = reference_fits(G_train, y_train, G_test, models=models, seed=seed, params=params,
+                                reference=reference)
     out = {}
     for k, name in enumerate(models):
-        p_real, info_real = fit_predict(name, G_train, y_train, G_test, seed=seed + k, params=params)
-        p_syn, info_syn = fit_predict(name, G_syn, y_syn, G_test, seed=seed + k, params=params)
-        scores = {"trtr": p_real, "tstr": p_syn}
-        if reference is not None:
-            scores["ref"], info_ref = fit_predict(name, reference[0], reference[1], G_test, seed=seed + k,
-                                                  params=params)
+        fits = dict(fitted[name])
+        if "tstr" not in fits:
+            fits["tstr"] = fit_predict(name, G_syn, y_syn, G_test, seed=seed + k, params=params)
+        scores = {kind: p for kind, (p, _) in fits.items()}
         b = bootstrap_auc(y_test, scores, n_boot=n_boot, seed=seed + 100 + k, level=level)
-        r_lo, r_hi = ratio_ci(b["tstr"]["replicates"], b["trtr"]["replicates"], level)
-        d_lo, d_hi = diff_ci(b["tstr"]["replicates"], b["trtr"]["replicates"], level)
-        res = {
-            "trtr": {**{x: b["trtr"][x] for x in ("auc", "ci_low", "ci_high")}, "fit": info_real},
-            "tstr": {**{x: b["tstr"][x] for x in ("auc", "ci_low", "ci_high")}, "fit": info_syn},
-            "ratio": b["tstr"]["auc"] / b["trtr"]["auc"] if b["trtr"]["auc"] else float("nan"),
-            "ratio_ci_low": r_lo, "ratio_ci_high": r_hi,
-            "delta": b["tstr"]["auc"] - b["trtr"]["auc"],
-            "delta_ci_low": float(d_lo), "delta_ci_high": float(d_hi),
-        }
-        if reference is not None:
-            lo, hi = diff_ci(b["tstr"]["replicates"], b["ref"]["replicates"], level)
-            res[f"vs_{reference_name}"] = {
-                **{x: b["ref"][x] for x in ("auc", "ci_low", "ci_high")}, "fit": info_ref,
-                "delta": b["tstr"]["auc"] - b["ref"]["auc"], "delta_ci_low": lo, "delta_ci_high": hi}
+        out[name] = _comparison(b, fits, reference_name, level)
         if return_curves:
-            res["_roc"] = {"trtr": roc_points(y_test, p_real), "tstr": roc_points(y_test, p_syn)}
-        out[name] = res
+            out[name]["_roc"] = {kind: roc_points(y_test, scores[kind]) for kind in ("trtr", "tstr")}
     return out
+
+
+def _comparison(b: dict, fits: dict, reference_name: str, level: float) -> dict:
+    """One model's TSTR/TRTR (and vs-reference) numbers from :func:`bootstrap_auc`'s paired replicates."""
+    keys = ("auc", "ci_low", "ci_high")
+    r_lo, r_hi = ratio_ci(b["tstr"]["replicates"], b["trtr"]["replicates"], level)
+    d_lo, d_hi = diff_ci(b["tstr"]["replicates"], b["trtr"]["replicates"], level)
+    res = {
+        "trtr": {**{x: b["trtr"][x] for x in keys}, "fit": fits["trtr"][1]},
+        "tstr": {**{x: b["tstr"][x] for x in keys}, "fit": fits["tstr"][1]},
+        "ratio": b["tstr"]["auc"] / b["trtr"]["auc"] if b["trtr"]["auc"] else float("nan"),
+        "ratio_ci_low": r_lo, "ratio_ci_high": r_hi,
+        "delta": b["tstr"]["auc"] - b["trtr"]["auc"],
+        "delta_ci_low": float(d_lo), "delta_ci_high": float(d_hi),
+    }
+    if "ref" in b:
+        lo, hi = diff_ci(b["tstr"]["replicates"], b["ref"]["replicates"], level)
+        res[f"vs_{reference_name}"] = {
+            **{x: b["ref"][x] for x in keys}, "fit": fits["ref"][1],
+            "delta": b["tstr"]["auc"] - b["ref"]["auc"], "delta_ci_low": lo, "delta_ci_high": hi}
+    return res
+
+
+def save_fits(path, fitted: dict, y_test: np.ndarray) -> None:
+    """:func:`reference_fits`' output as one .npz: the test labels it was scored on, each
+    prediction vector ("<model>.<kind>") and the fit info (JSON). Holds predictions for real
+    held-out people: a workflow intermediate, never a shareable output."""
+    import json
+
+    from ..io import write_npz
+
+    arrays = {f"{m}.{kind}": p for m, fits in fitted.items() for kind, (p, _) in fits.items()}
+    info = {m: {kind: i for kind, (_, i) in fits.items()} for m, fits in fitted.items()}
+    write_npz(path, y_test=np.asarray(y_test).astype(np.int8), info=np.array(json.dumps(info)), **arrays)
+
+
+def load_fits(path, y_test: np.ndarray) -> dict:
+    """:func:`save_fits`' file back as ``fitted``; ValueError when it was scored on other test labels."""
+    import json
+
+    with np.load(path) as z:
+        if not np.array_equal(z["y_test"], np.asarray(y_test).astype(np.int8)):
+            raise ValueError(f"{path}: fitted on a different test split (labels differ); rerun utility_reference")
+        info = json.loads(str(z["info"]))
+        return {m: {kind: (z[f"{m}.{kind}"], i) for kind, i in kinds.items()} for m, kinds in info.items()}
