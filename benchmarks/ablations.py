@@ -159,7 +159,7 @@ def main(argv=None) -> int:
         return {"tstr": u["tstr"]["auc"], "tstr_lo": u["tstr"]["ci_low"], "tstr_hi": u["tstr"]["ci_high"],
                 "trtr": u["trtr"]["auc"], "ratio": u["ratio"], "af_r": af_metrics(Ttr, G)["correlation"],
                 "ld_r": ld["correlation"], "ld_mag": ld["strength_ratio"],
-                "aa_ts": pr["nnaa"]["aa_ts"], "mia": pr["mia"]["auc"],
+                "aa_ts": pr["nnaa"]["aa_ts"], "privacy_loss": pr["nnaa"]["privacy_loss"], "mia": pr["mia"]["auc"],
                 "dp_slope": float(np.polyfit(dp_real, case_control_dp(G, y), 1)[0]),
                 "hwe": hwe_share(G, y), "dF": float(het_from_genotypes(G).mean() - F_real), **structure(G)}
 
@@ -221,13 +221,13 @@ def main(argv=None) -> int:
           f"{het_from_genotypes(Tev).mean() - F_real:+.4f}; PC1-4 distances {np.round(pca_metrics(pc_tr, pc_ev)['wasserstein_synthetic'], 3).tolist()}")
     print(f"\nAblations on {a.disease_dir} (evaluation split: {ev}; {a.n} synthetic individuals; seed {a.seed}"
           + (f"; mean of {len(draw_seeds)} draws per row, sampling seeds {draw_seeds}" if len(draw_seeds) > 1 else "") + ")")
-    print("| variant | VAE val acc (trivial) | TSTR AUC [95% CI] | TSTR sd (draws) | TRTR AUC | TSTR/TRTR | AF r | LD r2 corr | mean r2 syn/real | AA_TS | MIA AUC | case-control dp slope | HWE fail share | mean F - real | PC1-4 distance | worst PC / allowed | cluster share diff | train min |")
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| variant | VAE val acc (trivial) | TSTR AUC [95% CI] | TSTR sd (draws) | TRTR AUC | TSTR/TRTR | AF r | LD r2 corr | mean r2 syn/real | AA_TS | privacy loss | MIA AUC | case-control dp slope | HWE fail share | mean F - real | PC1-4 distance | worst PC / allowed | cluster share diff | train min |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         acc = f"{f(r['acc'])} ({f(r.get('trivial'))})" if r["acc"] is not None else "-"
         name = r["variant"] + (f" (read-out {r['readout']})" if r.get("readout") else "")
         print(f"| {name} | {acc} | {f(r['tstr'])} [{f(r['tstr_lo'])}, {f(r['tstr_hi'])}] | {f(r['tstr_sd']) or '-'} | {f(r['trtr'])} | "
-              f"{f(r['ratio'])} | {f(r['af_r'])} | {f(r['ld_r'])} | {f(r['ld_mag'], 2)} | {f(r['aa_ts'])} | {f(r['mia'])} | {f(r['dp_slope'], 2)} | "
+              f"{f(r['ratio'])} | {f(r['af_r'])} | {f(r['ld_r'])} | {f(r['ld_mag'], 2)} | {f(r['aa_ts'])} | {r['privacy_loss']:+.3f} | {f(r['mia'])} | {f(r['dp_slope'], 2)} | "
               f"{f(r['hwe'], 4)} | {r['dF']:+.4f} | {' / '.join(f(x, 2) for x in r['pc_w'])} | {f(r['pc_ratio'], 2)} | "
               f"{f(r['cluster_diff'])} | {f(r['minutes'], 1)} |")
     return 0
