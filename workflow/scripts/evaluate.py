@@ -22,20 +22,23 @@ def prefix(path: str) -> str:
     return p
 
 
+def fit_references(log) -> None:
+    """Rule utility_reference: no plink, so no temporary folder."""
+    with threadpool_limits(limits=int(smk.threads)):
+        utility_reference(train=prefix(smk.input.train_bed), test=prefix(smk.input.test_bed),
+                          baseline=prefix(smk.input.baseline[0]), out=smk.output.fits,
+                          params=smk.params.evaluate, seed=int(smk.params.seed))
+    log.info("wrote %s", smk.output.fits)
+
+
 def main(log) -> None:
     threads = int(smk.threads)
     mem = int(smk.resources.get("mem_mb", 0) or 0) or None
-    out_json = Path(smk.output[0])
+    out_json = Path(smk.output.json)
     tmp_root = smk.resources.get("tmpdir") if hasattr(smk.resources, "get") else None
     work = Path(tempfile.mkdtemp(prefix=f".eval_{smk.rule}_", dir=tmp_root or out_json.parent))
     try:
         with threadpool_limits(limits=threads):
-            if smk.rule == "utility_reference":
-                utility_reference(train=prefix(smk.input.train_bed), test=prefix(smk.input.test_bed),
-                                  baseline=prefix(smk.input.baseline[0]), out=smk.output.fits,
-                                  params=smk.params.evaluate, seed=int(smk.params.seed))
-                log.info("wrote %s", smk.output.fits)
-                return
             if smk.rule == "prs":
                 res = evaluate_prs(
                     cohort=prefix(smk.input.cohort_bed), gwas=smk.input.gwas,
@@ -63,4 +66,4 @@ def main(log) -> None:
 
 name = f"{smk.rule}[{smk.wildcards.disease}{'/' + smk.wildcards.gen if smk.rule == 'evaluate' else ''}]"
 with step_logging(smk.log[0], name) as logger:
-    main(logger)
+    (fit_references if smk.rule == "utility_reference" else main)(logger)
