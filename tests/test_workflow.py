@@ -181,6 +181,11 @@ def test_metrics_and_report_exist_for_every_generator(workflow_run, disease):
     lk = json.loads((workflow_run / disease / "metrics" / "leaky.json").read_text())
     assert "utility" not in lk and "fidelity" not in lk and lk["verdict"]["decision"] == "do not release"
     assert "max_attack_auc" in lk["verdict"]["failed_checks"] and lk["privacy"]["attacks"]["max_auc"] > 0.8
+    # the population-statistics reference beside each privacy loss (session 13): the copies lose far more
+    ref = lk["privacy"]["population_reference"]
+    assert 0.3 <= ref["sharpen"] <= 1.0
+    assert ref["target_aa_truth"] == lk["privacy"]["nnaa"]["train_reference"]["aa_truth"]
+    assert lk["privacy"]["nnaa"]["privacy_loss"] > ref["privacy_loss"]
     assert "auc" in json.dumps(json.loads((workflow_run / disease / "metrics" / "prs.json").read_text()))
     html = (workflow_run / "reports" / f"{disease}.html").read_text()
     assert 'id="verdict"' in html and 'id="provenance"' in html and "TSTR &minus; baseline TSTR" in html

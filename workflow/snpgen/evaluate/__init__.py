@@ -471,6 +471,9 @@ def _privacy(metrics, figs, *, G_t, G_h, G_s, y_t, y_h, y_s, bim, figdir, workdi
                                   repeats=int(P["privacy_repeats"]), return_distances=True)
     d = dp.pop("_distances")
     pv.update(dp)
+    if P["population_reference_order"] is not None:
+        say("privacy: a population-statistics reference at the same closeness to real people")
+        pv["population_reference"] = _population_reference(S, T, H, y_t, dp, P, seed)
     figs.append(figures.dcr_hist(d["st"], d["ht"], figdir / "dcr_hist.png").name)
     fpr, tpr = privacy.roc_points_mia(d["ts"], d["hs"])
     figs.append(figures.mia_roc(fpr, tpr, pv["mia"]["auc"], figdir / "mia_roc.png", len(d["hs"])).name)
@@ -492,6 +495,26 @@ def _privacy(metrics, figs, *, G_t, G_h, G_s, y_t, y_h, y_s, bim, figdir, workdi
                                   thresholds=tuple(P["king_thresholds"]), min_count=min_count,
                                   threads=threads, memory_mb=memory_mb)
     metrics["privacy"] = pv
+
+
+def _population_reference(S, T, H, y_t, dp: dict, P: dict, seed: int) -> dict:
+    """:func:`population.closeness_matched` for the synthetic cohort S: chains per phenotype class
+    and ancestry cluster of the training split (a Gaussian mixture with the structure check's settings), drawn
+    as close to real people as S and scored on S's T and H subsets."""
+    import numpy as np
+
+    from .. import structure
+    from . import population
+
+    fit = structure.fit_ancestry_clusters(T, n_pcs=int(P["structure_n_pcs"]),
+                                          max_clusters=int(P["structure_max_clusters"]), seed=seed,
+                                          min_eigen_ratio=float(P["structure_eigen_ratio"]))
+    groups = np.asarray(y_t, dtype=np.int64) * 100 + fit["cluster"]
+    return population.closeness_matched(
+        dp["nnaa"]["train_reference"]["aa_truth"], T, H, groups, n=min(S.shape[0], T.shape[0]),
+        order=int(P["population_reference_order"]), seed=seed + 31, max_n=int(P["privacy_max_n"]),
+        metric=P["distance"], chunk=int(P["distance_chunk"]), tie_weight=float(P["nnaa_tie_weight"]),
+        n_boot=100, repeats=int(P["privacy_repeats"]))
 
 
 def evaluate_prs(*, cohort: str, gwas: str, train_ids: str, val_ids: str, test_ids: str, pheno: str,

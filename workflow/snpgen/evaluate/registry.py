@@ -132,6 +132,10 @@ _PRIVACY = [
        "equal sizes of S, T and H in DCR / NNAA / MIA (evaluate.privacy_max_n)"),
     _m("privacy.draws", "privacy", "Draws of the equal-size sets, averaged in NNAA and MIA", "draws", "none",
        "evaluate.privacy_repeats while draws x n_per_set <= evaluate.privacy_max_n"),
+    _m("privacy.population_reference.privacy_loss", "privacy",
+       "NNAA privacy loss of a population-statistics generator as close to real people", "fraction", "none",
+       "the reference for privacy_loss: per class x ancestry cluster Markov chains on training counts (no "
+       "individual kept), sharpened to the cohort's aa_truth (evaluate.population_reference_order)"),
 ]
 
 _ATTACKS = [
@@ -422,6 +426,11 @@ INTERNAL: dict[str, str] = {
     "privacy.nnaa.aa_ts_ci": "confidence interval", "privacy.nnaa.privacy_loss_ci": "confidence interval",
     "privacy.nnaa.<reference>.aa_ts": "components of aa_ts / privacy_loss",
     "privacy.nnaa.<reference>.aa_syn": "components of aa_ts", "privacy.nnaa.<reference>.aa_truth": "components",
+    "privacy.population_reference.order": "setting", "privacy.population_reference.n_rows": "size",
+    "privacy.population_reference.sharpen": "the sharpening the closeness search chose",
+    "privacy.population_reference.target_aa_truth": "the synthetic cohort's aa_truth it was matched to",
+    "privacy.population_reference.aa_truth": "the aa_truth it reached",
+    "privacy.population_reference.aa_ts": "components of the reference's privacy_loss",
     "privacy.nnaa.tie_weight": "setting", "privacy.nnaa.n_bootstrap": "setting", "privacy.nnaa.ci_level": "setting",
     "privacy.mia.fpr_level": "setting", "privacy.mia.n_members": "size", "privacy.mia.n_nonmembers": "size",
     "privacy.king.n_real": "size", "privacy.king.n_synthetic": "size", "privacy.king.table_filter": "setting",

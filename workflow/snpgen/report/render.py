@@ -930,6 +930,7 @@ def _privacy_section(inp: ReportInputs, metrics, generators, gaps: Gaps) -> dict
         _row("privacy.dcr.mannwhitney_auc", f("dcr", "mannwhitney_auc"), "0.500"),
         _row("privacy.nnaa.aa_ts", ci("aa_ts", "aa_ts_ci"), "0.500"),
         _row("privacy.nnaa.privacy_loss", ci("privacy_loss", "privacy_loss_ci"), "0.000"),
+        _row("privacy.population_reference.privacy_loss", f("population_reference", "privacy_loss"), "-"),
         _row("privacy.mia.auc", f("mia", "auc"), "0.500"),
         _row("privacy.mia.tpr_at_fpr", f("mia", "tpr_at_fpr"), "0.010"),
         _row("privacy.n_per_set", lambda m: suppress_small(_get(m, *P, "n_per_set")), "-"),
