@@ -499,8 +499,8 @@ def _privacy(metrics, figs, *, G_t, G_h, G_s, y_t, y_h, y_s, bim, figdir, workdi
 
 def _population_reference(S, T, H, y_t, dp: dict, P: dict, seed: int) -> dict:
     """:func:`population.closeness_matched` for the synthetic cohort S: chains per phenotype class
-    and ancestry cluster of the training split (a Gaussian mixture with the structure check's settings), drawn
-    as close to real people as S and scored on S's T and H subsets."""
+    and ancestry cluster of the training split (a Gaussian mixture with the structure check's
+    settings), drawn as close to real people as S and scored on S's T and H subsets."""
     import numpy as np
 
     from .. import structure
@@ -511,7 +511,8 @@ def _population_reference(S, T, H, y_t, dp: dict, P: dict, seed: int) -> dict:
                                           min_eigen_ratio=float(P["structure_eigen_ratio"]))
     groups = np.asarray(y_t, dtype=np.int64) * 100 + fit["cluster"]
     return population.closeness_matched(
-        dp["nnaa"]["train_reference"]["aa_truth"], T, H, groups, n=min(S.shape[0], T.shape[0]),
+        dp["nnaa"]["train_reference"]["aa_truth"], T, H, groups,
+        n=min(S.shape[0], T.shape[0], int(P["privacy_max_n"])),  # the distance tests use at most max_n rows
         order=int(P["population_reference_order"]), seed=seed + 31, max_n=int(P["privacy_max_n"]),
         metric=P["distance"], chunk=int(P["distance_chunk"]), tie_weight=float(P["nnaa_tie_weight"]),
         n_boot=100, repeats=int(P["privacy_repeats"]))
