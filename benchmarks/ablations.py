@@ -14,7 +14,9 @@ Columns: validation reconstruction accuracy of the VAE (and the trivial level), 
 logistic-regression AUC on the evaluation split, their ratio, allele-frequency r, LD r2
 correlation (windows of 50 neighbouring SNPs) and the mean synthetic r2 over the mean real r2 in
 those windows (1 = LD of the real strength), AA_TS and MIA AUC (training split = members,
-evaluation split = non-members), the slope of the synthetic case-minus-control allele-frequency
+evaluation split = non-members; the privacy loss with, in brackets, that of the evaluation's
+population-statistics reference drawn as close to real people, :mod:`snpgen.evaluate.population`),
+the slope of the synthetic case-minus-control allele-frequency
 difference on the real training one over all SNPs (1 = faithful effect sizes, > 1 = inflated), and
 training minutes. The per-class allele-frequency baseline is
 the first row. With ``--draws K`` every row is the mean over K synthetic cohorts drawn with
@@ -101,6 +103,9 @@ def main(argv=None) -> int:
     from snpgen.baseline import class_allele_freqs, sample_baseline
     from snpgen.evaluate.fidelity import (af_metrics, cluster_proportions, fit_clusters, fit_pca,
                                           het_from_genotypes, ld_metrics, pca_metrics, project, run_het_hardy)
+    from snpgen import structure as ancestry
+    from snpgen.defaults import schema_defaults
+    from snpgen.evaluate import population
     from snpgen.evaluate.privacy import column_modes, distance_privacy, impute_mode
     from snpgen.evaluate.utility import tstr_trtr
     from snpgen.io import read_bim, read_genotypes
@@ -151,6 +156,17 @@ def main(argv=None) -> int:
         return {"pc_w": m["wasserstein_synthetic"], "pc_ratio": float(np.max(np.asarray(m["wasserstein_synthetic"]) / allowed)),
                 "cluster_diff": float(np.max(np.abs(share - share_tr)))}
 
+    ev_defaults = schema_defaults("evaluate")  # the population reference's groups, as the evaluation forms them
+    ref_fit = ancestry.fit_ancestry_clusters(Ttr, n_pcs=int(ev_defaults["structure_n_pcs"]),
+                                             max_clusters=int(ev_defaults["structure_max_clusters"]), seed=a.seed,
+                                             min_eigen_ratio=float(ev_defaults["structure_eigen_ratio"]))
+    ref_groups = Y["train"].astype(np.int64) * 100 + ref_fit["cluster"]
+
+    def population_reference(G, pr) -> float:  # privacy loss of chains as close to real people as G
+        return population.closeness_matched(pr["nnaa"]["train_reference"]["aa_truth"], Ttr, Tev, ref_groups,
+                                            n=min(len(G), len(Ttr), 5000), order=2, seed=a.seed, max_n=5000,
+                                            n_boot=20, repeats=8)["privacy_loss"]
+
     def score(G, y) -> dict:
         u = tstr_trtr(G, y, Ttr[lab_tr], Y["train"][lab_tr], Tev[lab_ev], Y[ev][lab_ev],
                       models=("logreg",), seed=a.seed, n_boot=200)["logreg"]
@@ -160,6 +176,7 @@ def main(argv=None) -> int:
                 "trtr": u["trtr"]["auc"], "ratio": u["ratio"], "af_r": af_metrics(Ttr, G)["correlation"],
                 "ld_r": ld["correlation"], "ld_mag": ld["strength_ratio"],
                 "aa_ts": pr["nnaa"]["aa_ts"], "privacy_loss": pr["nnaa"]["privacy_loss"], "mia": pr["mia"]["auc"],
+                "privacy_ref": population_reference(G, pr),
                 "dp_slope": float(np.polyfit(dp_real, case_control_dp(G, y), 1)[0]),
                 "hwe": hwe_share(G, y), "dF": float(het_from_genotypes(G).mean() - F_real), **structure(G)}
 
@@ -221,13 +238,13 @@ def main(argv=None) -> int:
           f"{het_from_genotypes(Tev).mean() - F_real:+.4f}; PC1-4 distances {np.round(pca_metrics(pc_tr, pc_ev)['wasserstein_synthetic'], 3).tolist()}")
     print(f"\nAblations on {a.disease_dir} (evaluation split: {ev}; {a.n} synthetic individuals; seed {a.seed}"
           + (f"; mean of {len(draw_seeds)} draws per row, sampling seeds {draw_seeds}" if len(draw_seeds) > 1 else "") + ")")
-    print("| variant | VAE val acc (trivial) | TSTR AUC [95% CI] | TSTR sd (draws) | TRTR AUC | TSTR/TRTR | AF r | LD r2 corr | mean r2 syn/real | AA_TS | privacy loss | MIA AUC | case-control dp slope | HWE fail share | mean F - real | PC1-4 distance | worst PC / allowed | cluster share diff | train min |")
+    print("| variant | VAE val acc (trivial) | TSTR AUC [95% CI] | TSTR sd (draws) | TRTR AUC | TSTR/TRTR | AF r | LD r2 corr | mean r2 syn/real | AA_TS | privacy loss (population reference) | MIA AUC | case-control dp slope | HWE fail share | mean F - real | PC1-4 distance | worst PC / allowed | cluster share diff | train min |")
     print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         acc = f"{f(r['acc'])} ({f(r.get('trivial'))})" if r["acc"] is not None else "-"
         name = r["variant"] + (f" (read-out {r['readout']})" if r.get("readout") else "")
         print(f"| {name} | {acc} | {f(r['tstr'])} [{f(r['tstr_lo'])}, {f(r['tstr_hi'])}] | {f(r['tstr_sd']) or '-'} | {f(r['trtr'])} | "
-              f"{f(r['ratio'])} | {f(r['af_r'])} | {f(r['ld_r'])} | {f(r['ld_mag'], 2)} | {f(r['aa_ts'])} | {r['privacy_loss']:+.3f} | {f(r['mia'])} | {f(r['dp_slope'], 2)} | "
+              f"{f(r['ratio'])} | {f(r['af_r'])} | {f(r['ld_r'])} | {f(r['ld_mag'], 2)} | {f(r['aa_ts'])} | {r['privacy_loss']:+.3f} ({r['privacy_ref']:+.3f}) | {f(r['mia'])} | {f(r['dp_slope'], 2)} | "
               f"{f(r['hwe'], 4)} | {r['dF']:+.4f} | {' / '.join(f(x, 2) for x in r['pc_w'])} | {f(r['pc_ratio'], 2)} | "
               f"{f(r['cluster_diff'])} | {f(r['minutes'], 1)} |")
     return 0
