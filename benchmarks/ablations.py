@@ -103,7 +103,6 @@ def main(argv=None) -> int:
     from snpgen.baseline import class_allele_freqs, sample_baseline
     from snpgen.evaluate.fidelity import (af_metrics, cluster_proportions, fit_clusters, fit_pca,
                                           het_from_genotypes, ld_metrics, pca_metrics, project, run_het_hardy)
-    from snpgen import structure as ancestry
     from snpgen.defaults import schema_defaults
     from snpgen.evaluate import population
     from snpgen.evaluate.privacy import column_modes, distance_privacy, impute_mode
@@ -156,11 +155,7 @@ def main(argv=None) -> int:
         return {"pc_w": m["wasserstein_synthetic"], "pc_ratio": float(np.max(np.asarray(m["wasserstein_synthetic"]) / allowed)),
                 "cluster_diff": float(np.max(np.abs(share - share_tr)))}
 
-    ev_defaults = schema_defaults("evaluate")  # the population reference's groups, as the evaluation forms them
-    ref_fit = ancestry.fit_ancestry_clusters(Ttr, n_pcs=int(ev_defaults["structure_n_pcs"]),
-                                             max_clusters=int(ev_defaults["structure_max_clusters"]), seed=a.seed,
-                                             min_eigen_ratio=float(ev_defaults["structure_eigen_ratio"]))
-    ref_groups = Y["train"].astype(np.int64) * 100 + ref_fit["cluster"]
+    ref_groups = population.reference_groups(Ttr, Y["train"], schema_defaults("evaluate"), a.seed)  # as evaluate
 
     def population_reference(G, pr) -> float:  # privacy loss of chains as close to real people as G
         return population.closeness_matched(pr["nnaa"]["train_reference"]["aa_truth"], Ttr, Tev, ref_groups,

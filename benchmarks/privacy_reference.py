@@ -69,7 +69,7 @@ def main(argv=None) -> None:
     fit = structure.fit_ancestry_clusters(T, n_pcs=int(d["cluster_pcs"]), max_clusters=int(d["ancestry_clusters"]),
                                           min_size=int(d["cluster_min_size"]), seed=1,
                                           min_eigen_ratio=float(d["cluster_eigen_ratio"]))
-    cluster = fit["cluster"] if fit["n"] > 1 else np.zeros(len(T), int)
+    cluster = fit["cluster"]  # all 0 when one cluster
     print(f"{a.disease_dir}: {len(T)} training people, {len(H)} {a.eval_split} people, {T.shape[1]} SNPs, "
           f"clusters of {np.bincount(cluster).tolist()} training people\n")
     print("| generator | sharpen | seed | AA_TS (T ref) | aa_truth T / H | privacy loss | MIA AUC |")

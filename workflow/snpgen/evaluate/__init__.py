@@ -501,17 +501,10 @@ def _population_reference(S, T, H, y_t, dp: dict, P: dict, seed: int) -> dict:
     """:func:`population.closeness_matched` for the synthetic cohort S: chains per phenotype class
     and ancestry cluster of the training split (a Gaussian mixture with the structure check's
     settings), drawn as close to real people as S and scored on S's T and H subsets."""
-    import numpy as np
-
-    from .. import structure
     from . import population
 
-    fit = structure.fit_ancestry_clusters(T, n_pcs=int(P["structure_n_pcs"]),
-                                          max_clusters=int(P["structure_max_clusters"]), seed=seed,
-                                          min_eigen_ratio=float(P["structure_eigen_ratio"]))
-    groups = np.asarray(y_t, dtype=np.int64) * 100 + fit["cluster"]
     return population.closeness_matched(
-        dp["nnaa"]["train_reference"]["aa_truth"], T, H, groups,
+        dp["nnaa"]["train_reference"]["aa_truth"], T, H, population.reference_groups(T, y_t, P, seed),
         n=min(S.shape[0], T.shape[0], int(P["privacy_max_n"])),  # the distance tests use at most max_n rows
         order=int(P["population_reference_order"]), seed=seed + 31, max_n=int(P["privacy_max_n"]),
         metric=P["distance"], chunk=int(P["distance_chunk"]), tie_weight=float(P["nnaa_tie_weight"]),

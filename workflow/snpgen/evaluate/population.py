@@ -55,6 +55,17 @@ def draw_reference(X: np.ndarray, groups: np.ndarray, n: int, order: int, sharpe
                            for k, m in zip(keys, sizes)])
 
 
+def reference_groups(T: np.ndarray, y: np.ndarray, P: dict, seed: int) -> np.ndarray:
+    """One group per training row: phenotype class x ancestry cluster (a Gaussian mixture on T's
+    leading PCs with the structure check's settings ``P``, the evaluation's parameters)."""
+    from .. import structure
+
+    fit = structure.fit_ancestry_clusters(T, n_pcs=int(P["structure_n_pcs"]),
+                                          max_clusters=int(P["structure_max_clusters"]), seed=seed,
+                                          min_eigen_ratio=float(P["structure_eigen_ratio"]))
+    return np.asarray(y, dtype=np.int64) * 100 + fit["cluster"]
+
+
 def closeness_matched(target_aa_truth: float, T: np.ndarray, H: np.ndarray, groups: np.ndarray, *, n: int,
                       order: int, seed: int, **distance_kw) -> dict:
     """The reference chain sharpened until its ``aa_truth`` (training reference) is nearest to
