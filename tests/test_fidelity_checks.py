@@ -154,6 +154,24 @@ def test_hwe_margin_grows_with_the_split_half_noise(cohorts, plink_qc, tmp_path)
     assert not c["passed"] and c["threshold"] == pytest.approx(0.305)
 
 
+def test_resampled_real_people_fail_hwe_more_often_when_pooled(cohorts, tmp_path):
+    """Bootstrap resamples of pooled populations carry their Wahlund deficit plus fresh noise: with
+    many SNPs near the threshold the resamples' share is above the real one; on one population in
+    HWE both stay near zero."""
+    rng = np.random.default_rng(8)
+    f = np.stack([rng.uniform(0.05, 0.95, 400), rng.uniform(0.05, 0.95, 400)])
+    f[1] = np.clip(f[0] + rng.normal(0, 0.35, 400), 0.02, 0.98)  # moderate differentiation: many SNPs near 1e-6
+    pooled = rng.binomial(2, f[(rng.random(1500) < 0.3).astype(int)]).astype(np.int8)
+    io.write_bed(tmp_path / "pooled", pooled, make_fam(1500), make_bim(400))
+    real = float(np.mean(fidelity.run_het_hardy(tmp_path / "pooled", tmp_path / "hh")[1] < 1e-6))
+    rs = fidelity.hwe_resampled(tmp_path / "pooled.bed", reps=6, seed=2)
+    assert rs["reps"] == 6 and 0.05 < real < 0.6
+    assert rs["hwe_frac_below_mean"] > real and rs["hwe_frac_below_sd"] > 0.005
+    one = rng.binomial(2, f[0], size=(1500, 400)).astype(np.int8)
+    io.write_bed(tmp_path / "one", one, make_fam(1500), make_bim(400))
+    assert fidelity.hwe_resampled(tmp_path / "one.bed", reps=3)["hwe_frac_below_mean"] < 0.01
+
+
 def test_ld_strength_not_applicable_without_real_ld():
     rng = np.random.default_rng(1)
     T = rng.binomial(2, 0.3, size=(800, 100)).astype(np.int8)

@@ -277,6 +277,8 @@ def _het_hwe(fid, figs, *, train, synthetic, test, workdir, figdir, P, seed, rng
     fid["het_hwe"]["real_split_half"] = fidelity.hwe_split_half(
         train, workdir / "hh_half", reps=int(P["hwe_noise_reps"]), hwe_threshold=float(P["hwe_p"]), seed=seed,
         threads=threads, memory_mb=memory_mb)
+    fid["het_hwe"]["real_resampled"] = fidelity.hwe_resampled(train, reps=int(P["hwe_noise_reps"]),
+                                                              hwe_threshold=float(P["hwe_p"]), seed=seed)
     fid["maf"] = fidelity.maf_metrics(*(fidelity.read_alt_freq(workdir / x) for x in ("hh_real", "hh_syn", "hh_test")))
     figs.append(figures.het_hwe(F_t, F_s, hp_t, hp_s, figdir / "het_hwe.png").name)
 

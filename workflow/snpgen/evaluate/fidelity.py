@@ -303,6 +303,26 @@ def hwe_split_half(bfile: str | Path, out: str | Path, *, reps: int = 4, hwe_thr
             "diff_abs_mean": float(np.mean(np.abs(d)))}
 
 
+def hwe_resampled(bfile: str | Path, *, reps: int = 4, hwe_threshold: float = 1e-6, seed: int = 0) -> dict:
+    """The HWE failure share of ``reps`` bootstrap resamples of ``bfile``'s people (same size, with
+    replacement; the exact test of :func:`snpgen.stats.hwe_exact_p`, equal to plink2 --hardy's).
+    A resample has the real people's genotype frequencies plus fresh sampling noise, as a faithful
+    generator's cohort would: on a pooled-ancestry cohort, where many SNPs sit near the test's
+    threshold by the Wahlund effect, its share is above the real one (benchmarks/README.md section
+    3, session 14), and it is the level a synthetic cohort can be expected to reach."""
+    from ..io import read_genotypes
+    from ..stats import hwe_exact_p
+
+    G = read_genotypes(str(bfile)[:-4] if str(bfile).endswith(".bed") else bfile)
+    rng = np.random.default_rng([int(seed), 19])
+    shares = []
+    for _ in range(int(reps)):
+        hp = hwe_exact_p(G[rng.integers(0, len(G), len(G))])
+        shares.append(float(np.mean(hp[np.isfinite(hp)] < hwe_threshold)))
+    return {"reps": int(reps), "hwe_frac_below_mean": float(np.mean(shares)),
+            "hwe_frac_below_sd": float(np.std(shares, ddof=1)) if len(shares) > 1 else 0.0}
+
+
 def hardy_p_subset(bfile: str | Path, idx, out: str | Path, *, threads: int = 1,
                    memory_mb: int | None = None) -> np.ndarray:
     """plink2 ``--hardy`` exact-test p-values of the people at rows ``idx`` of ``bfile`` only."""

@@ -845,6 +845,11 @@ def _genotype_qc_section(metrics, G, gaps: Gaps) -> dict:
              "holdout": fmt(_ref(metrics, G, *sec, "real_test", key), dg),
              "cells": [fmt(_get(metrics[g], *sec, "synthetic", key), dg) for g in G]}
             for label, unit, sec, key, dg in spec]
+    rs = _ref(metrics, G, *HH, "real_resampled") or {}
+    if rs.get("hwe_frac_below_mean") is not None:  # a faithful generator's level, beside the first row
+        label, unit = registry.row("fidelity.het_hwe.real_resampled.hwe_frac_below_mean")
+        rows.insert(1, {"label": label, "unit": unit, "holdout": "-", "cells": ["-" for _ in G],
+                        "train": f"{fmt(rs['hwe_frac_below_mean'], 4)} (SD {fmt(rs.get('hwe_frac_below_sd'), 4)})"})
     label, unit = registry.row("fidelity.maf.correlation")
     rows.append({"label": label, "unit": unit, "train": "1",
                  "holdout": fmt(_ref(metrics, G, *MAF, "holdout_correlation"), 4),
