@@ -83,6 +83,43 @@ def parse_overrides(spec: str) -> tuple[str, tuple[dict, dict, dict]]:
     return name, out
 
 
+def workflow_models(model_dir: Path) -> tuple[dict, dict]:
+    """The VAE and diffusion the workflow trained (``<disease dir>/model``)."""
+    from snpgen.models.train import DIFFUSION_KIND, VAE_KIND, load_checkpoint
+
+    return (load_checkpoint(model_dir / "vae.pt", VAE_KIND),
+            load_checkpoint(model_dir / "diffusion.pt", DIFFUSION_KIND))
+
+
+def trained_models(a, X: dict, Y: dict, vp: dict, dp: dict, cache: Path) -> tuple[dict, dict]:
+    """The variant's VAE and diffusion, trained or from the cache."""
+    import torch
+    from snpgen.models.diffusion import DIFFUSION_DEFAULTS
+    from snpgen.models.train import CLUSTER_KEYS, train_diffusion, train_vae
+    from snpgen.models.vae import VAE_DEFAULTS
+
+    quiet = lambda s: None  # noqa: E731
+    # the cache keys hold every setting a model depends on, defaults included (session 10: a key with
+    # only the overridden cluster settings reused a VAE trained under older defaults), and the
+    # diffusion's holds its VAE's key
+    vkey = {**VAE_DEFAULTS, **vp, **{k: {**DIFFUSION_DEFAULTS, **dp}[k] for k in CLUSTER_KEYS}}
+    vpath = cache / f"vae_{_key(a.disease_dir, vkey, a.seed, 'v3')}.pt"
+    if vpath.exists():
+        vs = torch.load(vpath, weights_only=True)
+    else:
+        vs, _ = train_vae(X["train"], Y["train"], X["val"], Y["val"], vp, a.seed, log=quiet,
+                          clusters={k: v for k, v in dp.items() if k in CLUSTER_KEYS})
+        torch.save(vs, vpath)
+    # (v3: session 10's fix, a VAE without clusters gives a diffusion without clusters)
+    dpath = cache / f"diff_{_key(a.disease_dir, vpath.name, {**DIFFUSION_DEFAULTS, **dp}, a.seed, 'v3')}.pt"
+    if dpath.exists():
+        ds = torch.load(dpath, weights_only=True)
+    else:
+        ds, _ = train_diffusion(vs, X["train"], Y["train"], {**dp, "check_samples": 0}, a.seed + 1, log=quiet)
+        torch.save(ds, dpath)
+    return vs, ds
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("disease_dir")
@@ -96,6 +133,9 @@ def main(argv=None) -> int:
                          "from the same trained models; rows show the mean over draws and the TSTR standard deviation")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--cache", default="benchmarks/output/ablations")
+    ap.add_argument("--models", action="store_true",
+                    help="use the workflow's trained models (<disease dir>/model/{vae,diffusion}.pt) for every "
+                         "variant instead of training: sampling variants only")
     ap.add_argument("--base", default="{}", help="JSON {vae: {...}, diffusion: {...}, sampling: {...}} applied to every variant")
     a = ap.parse_args(argv)
 
@@ -108,9 +148,7 @@ def main(argv=None) -> int:
     from snpgen.evaluate.privacy import column_modes, distance_privacy, impute_mode
     from snpgen.evaluate.utility import tstr_trtr
     from snpgen.io import read_bim, read_genotypes
-    from snpgen.models.diffusion import DIFFUSION_DEFAULTS
-    from snpgen.models.train import CLUSTER_KEYS, fam_labels, train_diffusion, train_vae
-    from snpgen.models.vae import VAE_DEFAULTS
+    from snpgen.models.train import fam_labels
     from snpgen.calibration import calibrate_readout
     from snpgen.sample import CALIBRATION_KEYS, SAMPLING_DEFAULTS, generate, write_cohort
 
@@ -128,7 +166,6 @@ def main(argv=None) -> int:
     base = json.loads(a.base)
     cache = Path(a.cache)
     cache.mkdir(parents=True, exist_ok=True)
-    quiet = lambda s: None  # noqa: E731
 
     def case_control_dp(G, y) -> np.ndarray:  # per-SNP case-minus-control allele frequency
         f = class_allele_freqs(G, y)
@@ -140,6 +177,9 @@ def main(argv=None) -> int:
     F_real = het_from_genotypes(Ttr).mean()
 
     def hwe_share(G, y) -> float:  # share of SNPs failing plink2's exact HWE test at 1e-6
+        if len(G) > len(Ttr):  # at most the real training size, as evaluate (the share grows with n)
+            keep = np.sort(np.random.default_rng([a.seed, 24]).choice(len(G), len(Ttr), replace=False))
+            G, y = G[keep], y[keep]
         tmp = cache / "hwe_tmp"
         write_cohort(tmp, G, y, bim)  # the fileset a synthetic cohort is written as
         return float(np.mean(run_het_hardy(tmp, cache / "hwe_out")[1] < 1e-6))
@@ -194,38 +234,29 @@ def main(argv=None) -> int:
         sp = {**SAMPLING_DEFAULTS, **base.get("sampling", {}), **so}
         cf = sp.pop("_case_fraction", cf_train)
         t0 = time.perf_counter()
-        # the cache keys hold every setting a model depends on, defaults included (session 10: a key with
-        # only the overridden cluster settings reused a VAE trained under older defaults), and the
-        # diffusion's holds its VAE's key
-        vkey = {**VAE_DEFAULTS, **vp, **{k: {**DIFFUSION_DEFAULTS, **dp}[k] for k in CLUSTER_KEYS}}
-        vpath = cache / f"vae_{_key(a.disease_dir, vkey, a.seed, 'v3')}.pt"
-        if vpath.exists():
-            vs = torch.load(vpath, weights_only=True)
+        if a.models:
+            if vp or dp:
+                raise SystemExit(f"variant {name!r}: --models takes sampling variants only")
+            vs, ds = workflow_models(Path(a.disease_dir) / "model")
         else:
-            vs, _ = train_vae(X["train"], Y["train"], X["val"], Y["val"], vp, a.seed, log=quiet,
-                              clusters={k: v for k, v in dp.items() if k in CLUSTER_KEYS})
-            torch.save(vs, vpath)
-        # (v3: session 10's fix, a VAE without clusters gives a diffusion without clusters)
-        dpath = cache / f"diff_{_key(a.disease_dir, vpath.name, {**DIFFUSION_DEFAULTS, **dp}, a.seed, 'v3')}.pt"
-        if dpath.exists():
-            ds = torch.load(dpath, weights_only=True)
-        else:
-            ds, _ = train_diffusion(vs, X["train"], Y["train"], {**dp, "check_samples": 0}, a.seed + 1, log=quiet)
-            torch.save(ds, dpath)
+            vs, ds = trained_models(a, X, Y, vp, dp, cache)
         minutes = (time.perf_counter() - t0) / 60
         gen = {k: v for k, v in sp.items() if k not in CALIBRATION_KEYS}
         if sp.get("calibrate_readout"):  # as sample_cohort: the model's own read-out pair
             cal = calibrate_readout(vs, ds, X["train"], chrom, cf_train, gen, seed=a.seed, device="cpu",
                                     temperatures=sp["calibration_temperatures"],
-                                    ar_gains=sp["calibration_ar_gains"], n=int(sp["calibration_n"]))
-            gen.update(temperature=cal["temperature"], ar_gain=cal["ar_gain"])
+                                    ar_gains=sp["calibration_ar_gains"], n=int(sp["calibration_n"]),
+                                    frequency_offsets=bool(sp.get("genotype_frequency_offsets")))
+            gen.update(temperature=cal["temperature"], ar_gain=cal["ar_gain"],
+                       genotype_offsets=cal.get("genotype_offsets"))
             print(f"[ablations] {name}: calibrated read-out T {cal['temperature']} gain {cal['ar_gain']}",
                   file=sys.stderr)
         def draw(s, vs=vs, ds=ds, gen=gen, cf=cf):
             return generate(vs, ds, a.n, cf, seed=s, **gen)
         rows.append({"variant": name, **over_draws(draw), "acc": vs["val_recon_acc"],
                      "trivial": vs["val_trivial_acc"], "minutes": minutes,
-                     "readout": f"{gen['temperature']}/{gen['ar_gain']}"})
+                     "readout": f"{gen['temperature']}/{gen['ar_gain']}"
+                                + (" + offsets" if gen.get("genotype_offsets") is not None else "")})
         print(f"[ablations] {name} done: {json.dumps(rows[-1])}", file=sys.stderr)
 
     f = lambda v, d=3: "" if v is None else f"{v:.{d}f}"  # noqa: E731

@@ -180,11 +180,16 @@ def test_sample_scripts_write_cohorts(files, tmp_path):
         log=[str(tmp_path / "calibrate.log")])
     log = (tmp_path / "calibrate.log").read_text()
     assert "read-out calibration on 100 people" in log and log.count(" gain 1.00: mean F") == 2
+    assert log.count(" gain 1.00 + offsets: mean F") == 1
     import json
     ro = json.loads(Path(f"{out}.readout.json").read_text())
     assert ro["calibrated"] and ro["ar_gain"] == 1.0 and ro["temperature"] in (1.0, 1.1)
-    assert len(ro["calibration"]["grid"]) == 2 and ro["calibration"]["n"] == 100
-    Path(f"{out}.readout.json").write_text(json.dumps({**ro, "temperature": 1.3, "ar_gain": 1.7}))
+    assert len(ro["calibration"]["grid"]) == 3 and ro["calibration"]["n"] == 100
+    assert [r["offsets"] for r in ro["calibration"]["grid"]] == [False, False, True]  # + gain 1.0 with offsets
+    grid = ro["calibration"]["grid"]
+    assert ("genotype_offsets" in ro) == (grid[2]["loss"] < min(r["loss"] for r in grid[:2]))
+    Path(f"{out}.readout.json").write_text(json.dumps({**ro, "temperature": 1.3, "ar_gain": 1.7,
+                                                       "genotype_offsets": np.zeros((3, 45)).tolist()}))
     _run_script(
         "sample_cohort.py",
         input=_NS(**models, readout=f"{out}.readout.json"),
@@ -196,7 +201,7 @@ def test_sample_scripts_write_cohorts(files, tmp_path):
     assert io.read_fam(out)["PHENO"].to_list().count("2") == 100
     log = (tmp_path / "sample.log").read_text()
     assert "synthetic cohort" in log and "R1" not in log
-    assert "read-out temperature 1.3 / lag gain 1.7" in log  # the pair of the model's readout.json
+    assert "read-out temperature 1.3 / lag gain 1.7 with per-SNP genotype offsets" in log  # the model's readout.json
 
     base = tmp_path / "base"
     _run_script(
@@ -248,6 +253,12 @@ def test_sample_rejects_mismatched_variants(files, tmp_path):
     with pytest.raises(ValueError, match="variant"):
         sample_cohort_files(str(files / "vae.pt"), str(files / "diffusion.pt"), str(tmp_path / "other.bim"),
                             str(files / "train.bed"), str(tmp_path / "s.bed"), str(tmp_path / "s.tsv"), n=5)
+    ro = {"temperature": 1.0, "ar_gain": 1.0, "genotype_offsets": np.zeros((3, 44)).tolist()}
+    with pytest.raises(ValueError, match=r"genotype_offsets has shape \(3, 44\), expected \(3, 45\)"):
+        sample_cohort_files(str(files / "vae.pt"), str(files / "diffusion.pt"), str(files / "train.bim"),
+                            str(files / "train.bed"), str(tmp_path / "s.bed"), str(tmp_path / "s.tsv"), n=5,
+                            readout=ro)
+    assert not (tmp_path / "s.bed").exists()
 
 
 def test_inbreeding_f_and_hwe_agree_with_plink2(tmp_path):
@@ -305,3 +316,47 @@ def test_readout_calibration_finds_the_setting_of_its_target(files):
     assert cal["temperature"] == 1.3, cal["grid"]
     assert min(r["loss"] for r in cal["grid"]) == next(r["loss"] for r in cal["grid"]
                                                          if (r["temperature"], r["ar_gain"]) == (1.3, cal["ar_gain"]))
+
+
+def test_genotype_offsets_give_the_target_genotype_frequencies(files):
+    """The per-SNP offsets take the read-out to the target's genotype frequencies, also in fresh
+    draws: the target is the model's own read-out with every heterozygote logit lowered by 1
+    (a heterozygote deficit, as pooled ancestries give), which plain read-outs miss by far."""
+    from snpgen.models.train import load_checkpoint
+    from snpgen.readout import genotype_freqs, genotype_offsets, make_labels, readout_batches, readout_calls
+
+    vae, diff = load_checkpoint(files / "vae.pt"), load_checkpoint(files / "diffusion.pt")
+    kw = {"sampler": "ddim", "steps": 5, "device": "cpu"}
+    y = make_labels(800, 0.3, 4)
+    deficit = np.zeros((3, vae["n_snps"]), np.float32)
+    deficit[1] = -1.0
+    target = genotype_freqs(np.concatenate([readout_calls(lg, u, w, offsets=deficit)
+                                            for w, lg, u in readout_batches(vae, diff, y, seed=21, **kw)]))
+    batches = list(readout_batches(vae, diff, y, seed=5, **kw))
+    b, G = genotype_offsets(batches, target, iterations=4)
+    fresh, _ = generate(vae, diff, 800, 0.3, seed=9, genotype_offsets=b, **kw)
+    plain, _ = generate(vae, diff, 800, 0.3, seed=9, **kw)
+    gap = lambda G: float(np.abs(genotype_freqs(G) - target)[1].mean())  # noqa: E731
+    assert gap(plain) > 0.08
+    assert gap(G) < 0.01 and gap(fresh) < 0.03
+    assert np.all(b[0] == 0) and b[1].mean() < -0.5  # the heterozygote logit goes down
+    # shrinkage: a real deficit is kept; offsets towards a target that is only another sample of the
+    # same model (its differences are sampling noise) shrink towards 0
+    assert genotype_offsets(batches, target, n_target=800)[0][1].mean() < -0.5
+    same = genotype_freqs(np.concatenate([readout_calls(lg2, u2, w2) for w2, lg2, u2 in
+                                          readout_batches(vae, diff, y, seed=33, **kw)]))
+    raw = np.abs(genotype_offsets(batches, same)[0][1:]).mean()
+    assert np.abs(genotype_offsets(batches, same, n_target=800)[0][1:]).mean() < 0.5 * raw
+    # in the calibration: fitted on other synthetic people than those scored, returned for the winner
+    from snpgen.calibration import calibrate_readout
+    from snpgen.sample import SAMPLING_DEFAULTS
+
+    real = fresh  # people with the deficit
+    s = {**SAMPLING_DEFAULTS, "sampler": "ddim", "steps": 5}
+    cal = calibrate_readout(vae, diff, real, np.array(["1"] * real.shape[1]), 0.3, s, temperatures=[1.0],
+                            ar_gains=[1.0, 1.2], n=400, seed=2, ld_window=15, device="cpu", frequency_offsets=True)
+    assert [r["offsets"] for r in cal["grid"]] == [False, False, True, True]
+    off = np.asarray(cal["genotype_offsets"])  # the offsets rows win: only they have the deficit
+    assert off.shape == (3, vae["n_snps"]) and off[1].mean() < -0.5
+    assert max(abs(r["mean_f"] - cal["real"]["mean_f"]) for r in cal["grid"][2:]) < 0.03
+    assert min(abs(r["mean_f"] - cal["real"]["mean_f"]) for r in cal["grid"][:2]) > 0.05

@@ -1,8 +1,8 @@
 # Synthetic cohorts per disease: the model in "matched" (training or configured case fraction)
 # and "augmented" (balanced) modes, the trivial per-class allele-frequency baseline and the leaky
 # calibration reference of the privacy attacks (copies of training records; never for release).
-# The read-out temperature and lag gain are calibrated once per model (calibrate_readout) and
-# used by both modes.
+# The read-out temperature, lag gain and per-SNP genotype offsets are calibrated once per model
+# (calibrate_readout) and used by both modes.
 
 
 rule calibrate_readout:

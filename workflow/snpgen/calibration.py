@@ -8,12 +8,21 @@ chosen per model: ``n`` synthetic people are drawn once (latents, logits and the
 call draw), read out at every grid pair, and the pair whose mean inbreeding F, LD strength and
 HWE failure share come closest to ``n`` real training people wins. Only the training split is
 used (what the model was fitted on); validation and test people stay out of it.
+
+With ``sampling.genotype_frequency_offsets`` the grid also holds, per gain at temperature 1, a
+read-out with per-SNP genotype offsets: they give every SNP the training split's genotype
+frequencies, less the share of them that is sampling noise. They are fitted on 3 x ``n`` other
+synthetic people than the ``n`` scored, so their row's stats are those of a fresh draw (offsets
+fitted on the scored people carry that sample's noise into every later draw: on the demo's t2d the
+fresh draws failed HWE on 16-17 % of SNPs where the scored ones had 13 %). Which kind wins is the
+same loss's choice, per model: on the panel the offsets repaired one model's F and LD and cost
+another's HWE share and LD (benchmarks/README.md section 3, session 14).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .readout import make_labels, readout_batches, readout_calls
+from .readout import genotype_freqs, genotype_offsets, make_labels, readout_batches, readout_calls
 from .stats import hwe_exact_p, ld_pairs, ld_windows
 from .structure import het_from_genotypes
 
@@ -42,22 +51,38 @@ def readout_loss(syn: dict, real: dict) -> float:
 
 def calibrate_readout(vae_state: dict, diff_state: dict, G_real: np.ndarray, chrom: np.ndarray,
                       case_fraction: float, sampling: dict, *, temperatures, ar_gains, n: int = 1000,
-                      seed: int = 1, ld_window: int = 50, hwe_p: float = 1e-6, device="auto") -> dict:
-    """The grid pair (temperature, ar_gain) whose read-out is closest to the real training people.
-    Returns the pair, the real stats and every grid row (stats and loss)."""
+                      seed: int = 1, ld_window: int = 50, hwe_p: float = 1e-6, device="auto",
+                      frequency_offsets: bool = False, offset_iterations: int = 4, offset_draws: int = 3) -> dict:
+    """The grid setting whose read-out is closest to the real training people: every pair of
+    ``temperatures`` x ``ar_gains``, and with ``frequency_offsets`` also every gain at temperature 1
+    with per-SNP genotype offsets (:func:`snpgen.readout.genotype_offsets`). Returns the winner's temperature and gain
+    (and ``genotype_offsets``, 3 x L, when it has them), the real stats and every grid row (stats,
+    loss, ``offsets``)."""
     n = int(min(int(n), len(G_real)))
     idx = np.sort(np.random.default_rng([int(seed), 41]).choice(len(G_real), n, replace=False))
     windows = ld_windows(chrom, int(ld_window))
     real = readout_stats(G_real[idx], windows, hwe_p)
-    y = make_labels(n, case_fraction, seed)
-    batches = list(readout_batches(vae_state, diff_state, y, seed=seed, device=device,
-                                   **{k: sampling[k] for k in LATENT_KEYS}))
-    grid = []
-    for t in temperatures:
+    latent = {k: sampling[k] for k in LATENT_KEYS}
+    batches = list(readout_batches(vae_state, diff_state, make_labels(n, case_fraction, seed), seed=seed,
+                                   device=device, **latent))
+
+    def row(t: float, g: float, b=None) -> dict:
+        G = np.concatenate([readout_calls(logits, u, ar_w, t, g, offsets=b) for ar_w, logits, u in batches])
+        st = readout_stats(G, windows, hwe_p)
+        return {"temperature": t, "ar_gain": g, "offsets": b is not None, **st, "loss": readout_loss(st, real)}
+
+    grid = [row(float(t), float(g)) for t in temperatures for g in ar_gains]
+    offsets = {}
+    if frequency_offsets:  # fitted on other synthetic people than those scored (out-of-sample stats)
+        fit = list(readout_batches(vae_state, diff_state, make_labels(n * int(offset_draws), case_fraction, seed + 1),
+                                   seed=seed + 1, device=device, **latent))
+        target, n_real = genotype_freqs(G_real), (np.asarray(G_real) >= 0).sum(axis=0)
         for g in ar_gains:
-            G = np.concatenate([readout_calls(logits, u, ar_w, float(t), float(g)) for ar_w, logits, u in batches])
-            st = readout_stats(G, windows, hwe_p)
-            grid.append({"temperature": float(t), "ar_gain": float(g), **st, "loss": readout_loss(st, real)})
-    best = min(grid, key=lambda r: (r["loss"], abs(r["temperature"] - 1) + abs(r["ar_gain"] - 1)))
-    return {"temperature": best["temperature"], "ar_gain": best["ar_gain"], "n": n, "seed": int(seed),
-            "real": real, "grid": grid}
+            offsets[float(g)] = genotype_offsets(fit, target, 1.0, float(g), int(offset_iterations), n_real)[0]
+            grid.append(row(1.0, float(g), offsets[float(g)]))
+    best = min(grid, key=lambda r: (r["loss"], r["offsets"], abs(r["temperature"] - 1) + abs(r["ar_gain"] - 1)))
+    out = {"temperature": best["temperature"], "ar_gain": best["ar_gain"], "n": n, "seed": int(seed),
+           "real": real, "grid": grid}
+    if best["offsets"]:
+        out["genotype_offsets"] = np.round(offsets[best["ar_gain"]].astype(np.float64), 4).tolist()
+    return out

@@ -64,13 +64,65 @@ def readout_batches(vae_state: dict, diff_state: dict, y: np.ndarray, *, seed: i
 
 
 def readout_calls(logits: np.ndarray, u: np.ndarray, ar_w: np.ndarray | None, temperature: float = 1.0,
-                  ar_gain: float = 1.0, argmax: bool = False) -> np.ndarray:
+                  ar_gain: float = 1.0, argmax: bool = False, offsets: np.ndarray | None = None) -> np.ndarray:
     """Hard calls int8 (b, L) from :func:`readout_batches`' logits and uniforms: every logit divided
-    by ``temperature``, the lag terms multiplied by ``ar_gain`` (left to right with the lags)."""
+    by ``temperature``, the lag terms multiplied by ``ar_gain`` (left to right with the lags), and
+    ``offsets`` (3, L), one per genotype and SNP (:func:`genotype_offsets`), added to the logits."""
     from .models.vae import sample_calls
 
     if ar_w is not None and (ar_gain != 1.0 or temperature != 1.0):
         ar_w = ar_w * np.float32(float(ar_gain) / float(temperature))
     if temperature != 1.0:
         logits = logits / np.float32(temperature)
+    if offsets is not None:
+        logits = logits + np.asarray(offsets, np.float32)[None]
     return sample_calls(logits, u, ar_w, argmax=argmax)
+
+
+def genotype_freqs(G: np.ndarray, pseudo: float = 0.5) -> np.ndarray:
+    """Per-SNP genotype frequencies (3, L) of the calls 0/1/2 in G (missing calls left out), each
+    count plus ``pseudo``."""
+    G = np.asarray(G)
+    counts = np.stack([(G == g).sum(axis=0) for g in range(3)]).astype(np.float64) + float(pseudo)
+    return counts / counts.sum(axis=0, keepdims=True)
+
+
+def genotype_offsets(batches: list, target: np.ndarray, temperature: float = 1.0, ar_gain: float = 1.0,
+                     iterations: int = 4, n_target=None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-SNP, per-genotype logit offsets (3, L) under which the read-out of ``batches`` (as from
+    :func:`readout_batches`) has the genotype frequencies ``target`` (3, L; :func:`genotype_freqs`
+    of the real training split): ``iterations`` fixed-point steps, each adding log(target / drawn)
+    (the lag terms couple the SNPs, so one step is not exact). Returns the offsets and the calls
+    drawn with the unshrunk ones.
+
+    With ``n_target`` (the real calls behind ``target``, per SNP or one number) the offsets are
+    shrunk towards 0 by how much of them is sampling noise (empirical Bayes, per genotype): the
+    target's frequencies are themselves a sample, and offsets that copy its noise add it to the
+    noise of every later draw, which moves SNPs near the HWE threshold over it (benchmarks/README.md
+    section 3, session 14). An offset is kept in the share s2 / (s2 + v), v its multinomial sampling
+    variance (target and drawn), s2 the mean squared offset less the mean v."""
+    L = np.asarray(target).shape[1]
+    b = np.zeros((3, L), np.float32)
+    log_target = np.log(np.asarray(target, np.float64))
+
+    def draw(b):
+        return np.concatenate([readout_calls(lg, u, w, temperature, ar_gain, offsets=b) for w, lg, u in batches])
+
+    G = draw(b)
+    for _ in range(int(iterations)):
+        step = log_target - np.log(genotype_freqs(G))
+        b = (b + (step - step[0:1])).astype(np.float32)  # (only differences between genotypes matter)
+        G = draw(b)
+    if n_target is not None:
+        b = (b * _shrinkage(b, np.asarray(target, np.float64), genotype_freqs(G), n_target, len(G))).astype(np.float32)
+    return b, G
+
+
+def _shrinkage(b: np.ndarray, target: np.ndarray, drawn: np.ndarray, n_target, n_drawn: int) -> np.ndarray:
+    """The share of each offset that is not sampling noise (1 for genotype 0, whose offset is 0)."""
+    lam = np.ones_like(b, dtype=np.float64)
+    for g in (1, 2):  # var of log(x_g / x_0) for multinomial counts: (1 / q_g + 1 / q_0) / n
+        v = (1 / target[g] + 1 / target[0]) / np.asarray(n_target, np.float64) + (1 / drawn[g] + 1 / drawn[0]) / n_drawn
+        s2 = max(0.0, float(np.mean(b[g].astype(np.float64) ** 2) - np.mean(v)))
+        lam[g] = s2 / (s2 + v)
+    return lam

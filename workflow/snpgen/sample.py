@@ -31,16 +31,18 @@ SAMPLING_DEFAULTS: dict = schema_defaults("sampling")
 
 _D = SAMPLING_DEFAULTS
 # the read-out calibration's keys (snpgen.calibration); the others are generate()'s arguments
-CALIBRATION_KEYS = ("calibrate_readout", "calibration_n", "calibration_temperatures", "calibration_ar_gains")
+CALIBRATION_KEYS = ("calibrate_readout", "calibration_n", "calibration_temperatures", "calibration_ar_gains",
+                    "genotype_frequency_offsets")
 
 
 def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
              guidance_scale: float = _D["guidance_scale"], sampler: str = _D["sampler"], steps: int = _D["steps"],
              seed: int = 1, device="auto", hard_calls: str = _D["hard_calls"], batch_size: int = _D["batch_size"],
              clip_x0: float = _D["clip_x0"], eta: float = _D["eta"], temperature: float = _D["temperature"],
-             ar_gain: float = _D["ar_gain"]) -> tuple[np.ndarray, np.ndarray]:
+             ar_gain: float = _D["ar_gain"], genotype_offsets=None) -> tuple[np.ndarray, np.ndarray]:
     """Return (G int8 (n, L) 0/1/2, y int8 (n,) 0/1) for ``n`` synthetic individuals. The keyword
-    arguments are the sampling parameters (:data:`SAMPLING_DEFAULTS`, config["sampling"])."""
+    arguments are the sampling parameters (:data:`SAMPLING_DEFAULTS`, config["sampling"]) and the
+    calibration's per-SNP ``genotype_offsets`` (3 x L, or None)."""
     if hard_calls not in ("sample", "argmax"):
         raise ValueError(f"hard_calls must be 'sample' or 'argmax', not {hard_calls!r}")
     y = make_labels(n, case_fraction, seed)
@@ -50,7 +52,8 @@ def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
                                            guidance_scale=guidance_scale, sampler=sampler, steps=steps,
                                            batch_size=batch_size, clip_x0=clip_x0, eta=eta,
                                            uniforms=hard_calls != "argmax"):
-        G[s:s + len(u)] = readout_calls(logits, u, ar_w, temperature, ar_gain, argmax=hard_calls == "argmax")
+        G[s:s + len(u)] = readout_calls(logits, u, ar_w, temperature, ar_gain, argmax=hard_calls == "argmax",
+                                        offsets=genotype_offsets)
         s += len(u)
     return G, y
 
@@ -112,14 +115,17 @@ def readout_setting(vae_state: dict, diff_state: dict, s: dict, train_prefix: st
     cal = calibrate_readout(vae_state, diff_state, io.read_genotypes(train_prefix), bim["CHR"].to_numpy(),
                             train_fraction, gen, temperatures=s["calibration_temperatures"],
                             ar_gains=s["calibration_ar_gains"], n=int(s["calibration_n"]), seed=seed,
-                            ld_window=ld_window, hwe_p=hwe_p, device=device)
+                            ld_window=ld_window, hwe_p=hwe_p, device=device,
+                            frequency_offsets=bool(s.get("genotype_frequency_offsets")))
     r = cal["real"]
-    log(f"read-out calibration on {cal['n']} people: temperature {cal['temperature']}, lag gain {cal['ar_gain']} "
+    log(f"read-out calibration on {cal['n']} people: temperature {cal['temperature']}, lag gain {cal['ar_gain']}"
+        f"{', per-SNP genotype offsets' if cal.get('genotype_offsets') is not None else ''} "
         f"(real training: mean F {r['mean_f']:+.4f}, mean r2 {r['ld_mean_r2']:.4f}, HWE share {r['hwe_share']:.3f})")
     for row in cal["grid"]:
-        log(f"  T {row['temperature']:.2f} gain {row['ar_gain']:.2f}: mean F {row['mean_f']:+.4f}, "
+        log(f"  T {row['temperature']:.2f} gain {row['ar_gain']:.2f}{' + offsets' if row.get('offsets') else ''}: mean F {row['mean_f']:+.4f}, "
             f"mean r2 {row['ld_mean_r2']:.4f}, HWE share {row['hwe_share']:.3f}, loss {row['loss']:.2f}")
-    return {**gen, "temperature": cal["temperature"], "ar_gain": cal["ar_gain"], "calibration": cal}
+    return {**gen, "temperature": cal["temperature"], "ar_gain": cal["ar_gain"],
+            "genotype_offsets": cal.pop("genotype_offsets", None), "calibration": cal}
 
 
 def _load_models(vae_ckpt: str, diffusion_ckpt: str, bim_path: str | None = None) -> tuple[dict, dict, object]:
@@ -174,6 +180,8 @@ def calibrate_readout_files(vae_ckpt: str, diffusion_ckpt: str, train_bed: str, 
     cal = gen.pop("calibration")
     doc = {"temperature": gen["temperature"], "ar_gain": gen["ar_gain"], "calibrated": cal is not None,
            "calibration": cal}
+    if gen.get("genotype_offsets") is not None:  # per-SNP offsets: the training split's genotype frequencies
+        doc["genotype_offsets"] = gen["genotype_offsets"]
     io.write_json(out_json, doc)
     if cal is None:
         log(f"read-out: temperature {doc['temperature']}, lag gain {doc['ar_gain']} (calibration off)")
@@ -200,7 +208,11 @@ def sample_cohort_files(vae_ckpt: str, diffusion_ckpt: str, bim_path: str, train
     cf = resolve_case_fraction(case_fraction, mode, train_fraction)
     ro = json.loads(Path(readout).read_text()) if isinstance(readout, (str, Path)) else (readout or {})
     gen = {k: v for k, v in s.items() if k not in CALIBRATION_KEYS}
-    gen.update({k: ro[k] for k in ("temperature", "ar_gain") if k in ro})
+    gen.update({k: ro[k] for k in ("temperature", "ar_gain", "genotype_offsets") if k in ro})
+    if gen.get("genotype_offsets") is not None and np.shape(gen["genotype_offsets"]) != (3, bim.height):
+        where = readout if isinstance(readout, (str, Path)) else "read-out"
+        raise ValueError(f"{where}: genotype_offsets has shape {np.shape(gen['genotype_offsets'])}, "
+                         f"expected (3, {bim.height}) for the {bim.height} variants of {bim_path}")
     t0 = time.perf_counter()
     G, y = generate(vae_state, diff_state, n, cf, seed=seed, device=device, **gen)
     t1 = time.perf_counter()
@@ -209,10 +221,13 @@ def sample_cohort_files(vae_ckpt: str, diffusion_ckpt: str, bim_path: str, train
     summary = {"n": n, "n_snps": int(G.shape[1]), "mode": mode, "case_fraction": cf,
                "n_cases": int(y.sum()), "sampling": {**s, "temperature": gen["temperature"],
                                                       "ar_gain": gen["ar_gain"]},
-               "calibrated": bool(ro.get("calibrated")), "seed": int(seed),
+               "calibrated": bool(ro.get("calibrated")), "genotype_offsets": gen.get("genotype_offsets") is not None,
+               "seed": int(seed),
                "generate_seconds": round(t1 - t0, 2), "write_seconds": round(t2 - t1, 2)}
     log(f"synthetic cohort ({mode}): {n} individuals x {G.shape[1]} SNPs, {int(y.sum())} cases "
         f"(case fraction {cf:.3f}; training {train_fraction:.3f}); guidance {s['guidance_scale']}, "
         f"{s['sampler']} {s['steps']} steps (eta {s['eta']}), hard calls {s['hard_calls']}, read-out temperature "
-        f"{gen['temperature']} / lag gain {gen['ar_gain']}; generated in {t1 - t0:.1f}s, written in {t2 - t1:.1f}s")
+        f"{gen['temperature']} / lag gain {gen['ar_gain']}"
+        f"{' with per-SNP genotype offsets' if summary['genotype_offsets'] else ''}; "
+        f"generated in {t1 - t0:.1f}s, written in {t2 - t1:.1f}s")
     return summary

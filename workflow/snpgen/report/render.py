@@ -453,6 +453,10 @@ def _sampling_rows(sampling: dict | None, readout: dict | None = None) -> list[t
                "people in mean F, LD strength and HWE failures" if cal else "fixed (sampling.calibrate_readout off)")
         rows.append(("Sampling: read-out temperature / lag gain",
                      f"{fmt(_num(readout.get('temperature')), 2)} / {fmt(_num(readout.get('ar_gain')), 2)}", how))
+        if readout.get("genotype_offsets") is not None:
+            rows.append(("Sampling: per-SNP genotype offsets", "on",
+                         "each SNP's genotype frequencies set to the real training split's (a population "
+                         "statistic): Hardy-Weinberg and inbreeding F follow the real cohort's"))
     return rows
 
 
