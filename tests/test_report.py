@@ -905,3 +905,19 @@ def test_report_uses_the_configured_min_cell_count(tmp_path):
     assert re.search(row.format("training", 25, 15, 10), pages[None])      # the default threshold is 10
     assert "&lt;10" not in full[20] and "below 10" not in full[20] and "below 20" in full[20]
     assert "is 20 or more but hidden" in pages[20]
+
+
+def test_sampling_rows_say_whether_the_read_out_used_genotype_offsets():
+    from snpgen.report.render import _sampling_rows
+
+    s = {"guidance_scale": 1.0, "sampler": "heun", "steps": 25, "hard_calls": "sample"}
+    grid = [{"offsets": False}, {"offsets": True}]
+    cal = {"grid": grid, "n": 100}
+
+    def offsets_row(ro):
+        return [r[1] for r in _sampling_rows(s, ro) if r[0] == "Sampling: per-SNP genotype offsets"]
+
+    assert offsets_row({"temperature": 1.0, "ar_gain": 1.2, "calibration": cal}) == ["off"]
+    assert offsets_row({"temperature": 1.0, "ar_gain": 1.2, "calibration": cal, "genotype_offsets": [[0.0]]}) == ["on"]
+    assert offsets_row({"temperature": 1.0, "ar_gain": 1.2, "calibration": {**cal, "grid": grid[:1]}}) == []
+    assert offsets_row({"temperature": 1.0, "ar_gain": 1.2, "calibration": None}) == []

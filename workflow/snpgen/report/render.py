@@ -453,10 +453,16 @@ def _sampling_rows(sampling: dict | None, readout: dict | None = None) -> list[t
                "people in mean F, LD strength and HWE failures" if cal else "fixed (sampling.calibrate_readout off)")
         rows.append(("Sampling: read-out temperature / lag gain",
                      f"{fmt(_num(readout.get('temperature')), 2)} / {fmt(_num(readout.get('ar_gain')), 2)}", how))
+        tried = bool(cal) and any(r.get("offsets") for r in cal.get("grid", []))
+        if tried and readout.get("genotype_offsets") is None:
+            rows.append(("Sampling: per-SNP genotype offsets", "off",
+                         "tried by the calibration; a setting without them was as close to the real "
+                         "training people (sampling.genotype_frequency_offsets)"))
         if readout.get("genotype_offsets") is not None:
             rows.append(("Sampling: per-SNP genotype offsets", "on",
-                         "each SNP's genotype frequencies set to the real training split's (a population "
-                         "statistic): Hardy-Weinberg and inbreeding F follow the real cohort's"))
+                         "chosen by the calibration for this model: each SNP's genotype frequencies moved "
+                         "towards the real training split's, less their sampling noise (a population "
+                         "statistic), so that Hardy-Weinberg and inbreeding F follow the real cohort's"))
     return rows
 
 
