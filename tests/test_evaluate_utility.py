@@ -259,7 +259,8 @@ def test_evaluate_generator_end_to_end(tmp_path):
     assert m["fidelity"]["allele_frequency"]["correlation"] > 0.95
     qc = {c["name"]: c["passed"] for c in m["verdict"]["checks"]}
     assert qc["hwe_failure_share"] and qc["het_f_distance"] and qc["ld_strength"]
-    assert set(m["fidelity"]["het_hwe"]) == {"real_train", "synthetic", "real_test", "f_distance", "real_split_half"}
+    assert set(m["fidelity"]["het_hwe"]) == {"real_train", "synthetic", "real_test", "f_distance", "real_split_half",
+                                             "real_resampled"}
     assert m["fidelity"]["ld"]["holdout_strength_ratio"] == pytest.approx(1.0, abs=0.1)
     assert m["fidelity"]["maf"]["holdout_correlation"] > 0.95 and m["fidelity"]["maf"]["source"] == "plink2 --freq"
     assert m["fidelity"]["gwas"]["causal_recovery"]["n_causal_selected"] == 10
