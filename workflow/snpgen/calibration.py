@@ -30,11 +30,22 @@ from .structure import het_from_genotypes
 # within 0.005 of real, LD strength within 0.9-1.1; HWE excess in 0.01 steps, about the
 # split-half noise of the failure share on the multi-ancestry panel cohorts at n = 1,000).
 F_UNIT, LD_UNIT, HWE_UNIT = 0.005, 0.1, 0.01
-# A setting with offsets wins only when its loss is lower by more than this: one calibration draw's
-# HWE share moves by about 0.005 (a loss of ~0.25-1 near the optimum), and on the demo's cad the
-# offsets' 0.57 against 0.75 without them was such a tie that cost the fresh draws 1 point of HWE
-# share (benchmarks/README.md section 3, session 14).
-OFFSET_MARGIN = 1.0
+# A setting with offsets wins only when its loss is lower by more than a calibration draw's noise,
+# which is mostly the HWE failure share's: on the demo's cad (real share 0.134) the offsets' 0.57
+# against 0.75 without them was such a tie, and cost fresh draws a point of HWE share; on a
+# homogeneous cohort (real share 0) the offsets' 0.10 against 0.25 was not, and halved the fresh
+# draws' HWE failures (benchmarks/README.md section 3, sessions 14 and 15). So the margin is the
+# binomial variance of the share at the real one, in the loss's units: 1.1 on the demo, 0.01 at 0.
+
+
+def offset_margin(real_hwe_share: float, n_snps: int) -> float:
+    """The loss by which a setting with genotype offsets must win: the binomial variance of the HWE
+    failure share at the real training split's share (at least 1 / ``n_snps``), over HWE_UNIT^2."""
+    n = max(int(n_snps), 1)
+    p = min(max(float(real_hwe_share), 1.0 / n), 0.5)
+    return p * (1.0 - p) / n / HWE_UNIT ** 2
+
+
 LATENT_KEYS = ("guidance_scale", "sampler", "steps", "batch_size", "clip_x0", "eta")
 
 
@@ -61,7 +72,7 @@ def calibrate_readout(vae_state: dict, diff_state: dict, G_real: np.ndarray, chr
     """The grid setting whose read-out is closest to the real training people: every pair of
     ``temperatures`` x ``ar_gains``, and with ``frequency_offsets`` also every gain at temperature 1
     with per-SNP genotype offsets (:func:`snpgen.readout.genotype_offsets`), which win only by more
-    than :data:`OFFSET_MARGIN`. Returns the winner's temperature and gain
+    than :func:`offset_margin`. Returns the winner's temperature and gain
     (and ``genotype_offsets``, 3 x L, when it has them), the real stats and every grid row (stats,
     loss, ``offsets``)."""
     n = int(min(int(n), len(G_real)))
@@ -86,10 +97,11 @@ def calibrate_readout(vae_state: dict, diff_state: dict, G_real: np.ndarray, chr
         for g in ar_gains:
             offsets[float(g)] = genotype_offsets(fit, target, 1.0, float(g), int(offset_iterations), n_real)[0]
             grid.append(row(1.0, float(g), offsets[float(g)]))
-    best = min(grid, key=lambda r: (r["loss"] + OFFSET_MARGIN * r["offsets"],
+    margin = offset_margin(real["hwe_share"], G_real.shape[1])
+    best = min(grid, key=lambda r: (r["loss"] + margin * r["offsets"],
                                     abs(r["temperature"] - 1) + abs(r["ar_gain"] - 1)))
     out = {"temperature": best["temperature"], "ar_gain": best["ar_gain"], "n": n, "seed": int(seed),
-           "real": real, "grid": grid}
+           "real": real, "offset_margin": round(margin, 4), "grid": grid}
     if best["offsets"]:
         out["genotype_offsets"] = np.round(offsets[best["ar_gain"]].astype(np.float64), 4).tolist()
     return out

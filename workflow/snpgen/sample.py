@@ -120,7 +120,7 @@ def readout_setting(vae_state: dict, diff_state: dict, s: dict, train_prefix: st
     r = cal["real"]
     log(f"read-out calibration on {cal['n']} people: temperature {cal['temperature']}, lag gain {cal['ar_gain']}"
         f"{', per-SNP genotype offsets' if cal.get('genotype_offsets') is not None else ''} "
-        f"(real training: mean F {r['mean_f']:+.4f}, mean r2 {r['ld_mean_r2']:.4f}, HWE share {r['hwe_share']:.3f})")
+        f"(real training: mean F {r['mean_f']:+.4f}, mean r2 {r['ld_mean_r2']:.4f}, HWE share {r['hwe_share']:.3f}; offsets win by more than {cal['offset_margin']:.2f})")
     for row in cal["grid"]:
         log(f"  T {row['temperature']:.2f} gain {row['ar_gain']:.2f}{' + offsets' if row.get('offsets') else ''}: mean F {row['mean_f']:+.4f}, "
             f"mean r2 {row['ld_mean_r2']:.4f}, HWE share {row['hwe_share']:.3f}, loss {row['loss']:.2f}")
