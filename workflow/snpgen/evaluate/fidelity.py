@@ -153,16 +153,18 @@ def ld_metrics(G_real: np.ndarray, G_syn: np.ndarray, chrom: np.ndarray, pos: np
 
 
 def pca_metrics(pc_real: np.ndarray, pc_syn: np.ndarray, pc_holdout: np.ndarray | None = None,
-                explained: np.ndarray | None = None) -> dict:
+                explained: np.ndarray | None = None, w_real: np.ndarray | None = None,
+                w_holdout: np.ndarray | None = None) -> dict:
     """Per-PC 1-D Wasserstein distance real-train vs synthetic, in units of the real PC's SD.
 
     With ``pc_holdout`` (real test projected on the same PCs) the same distance real-train vs
-    held-out real is given as the sampling-noise reference.
+    held-out real is given as the sampling-noise reference. ``w_real`` / ``w_holdout``: weights of
+    the real people (:func:`case_fraction_weights`).
     """
     sd = pc_real.std(axis=0)
     sd[sd == 0] = 1.0
     k = pc_real.shape[1]
-    w_syn = [float(stats.wasserstein_distance(pc_real[:, j], pc_syn[:, j]) / sd[j]) for j in range(k)]
+    w_syn = [float(stats.wasserstein_distance(pc_real[:, j], pc_syn[:, j], w_real) / sd[j]) for j in range(k)]
     out = {
         "n_pcs": int(k),
         "wasserstein_synthetic": w_syn,
@@ -170,7 +172,8 @@ def pca_metrics(pc_real: np.ndarray, pc_syn: np.ndarray, pc_holdout: np.ndarray 
         "units": "SD of the real training PC score",
     }
     if pc_holdout is not None:
-        w_h = [float(stats.wasserstein_distance(pc_real[:, j], pc_holdout[:, j]) / sd[j]) for j in range(k)]
+        w_h = [float(stats.wasserstein_distance(pc_real[:, j], pc_holdout[:, j], w_real, w_holdout) / sd[j])
+               for j in range(k)]
         out["wasserstein_holdout"] = w_h
         out["mean_wasserstein_holdout"] = float(np.mean(w_h))
     if explained is not None:
@@ -435,19 +438,35 @@ STRUCTURE_SETS = ("real_train", "synthetic", "holdout")
 CLASSES = {"overall": None, "case": 1, "control": 0}
 
 
-def cluster_proportions(cluster: np.ndarray, n_clusters: int) -> np.ndarray:
-    """Fraction of individuals in each cluster (NaN for an empty set)."""
-    counts = np.bincount(np.asarray(cluster, dtype=np.int64), minlength=n_clusters)
+def cluster_proportions(cluster: np.ndarray, n_clusters: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """(Weighted) fraction of individuals in each cluster (NaN for an empty set)."""
+    counts = np.bincount(np.asarray(cluster, dtype=np.int64), weights=weights, minlength=n_clusters)
     return counts / counts.sum() if counts.sum() else np.full(n_clusters, np.nan)
 
 
-def _class_proportions(cluster: dict, labels: dict, cls, n_clusters: int, min_count: int) -> dict:
-    """Proportions per set (real ones suppressed per cluster below ``min_count`` people) and the
-    largest absolute difference of synthetic and held-out from real train (computed unsuppressed)."""
+def case_fraction_weights(y: np.ndarray, case_fraction: float) -> np.ndarray:
+    """Weights that give the labelled people ``y`` (1 case, 0 control, -1 unknown: weight 1) the case
+    fraction ``case_fraction``: how a real cohort with the synthetic cohort's case fraction would
+    look (an augmented cohort's extra cases shift the PCs that carry the disease signal)."""
+    y = np.asarray(y)
+    w = np.ones(y.size)
+    lab = y >= 0
+    f = float((y[lab] == 1).mean()) if lab.any() else 0.0
+    if 0.0 < f < 1.0 and 0.0 <= case_fraction <= 1.0:
+        w[y == 1], w[y == 0] = case_fraction / f, (1.0 - case_fraction) / (1.0 - f)
+    return w
+
+
+def _class_proportions(cluster: dict, labels: dict, cls, n_clusters: int, min_count: int,
+                       weights: dict | None = None) -> dict:
+    """Proportions per set (real ones suppressed per cluster below ``min_count`` people; ``weights``
+    per set for the overall ones) and the largest absolute difference of synthetic and held-out
+    from real train (computed unsuppressed)."""
     props, shown = {}, {}
     for s in STRUCTURE_SETS:
         keep = np.ones(cluster[s].size, bool) if cls is None else labels[s] == cls
-        props[s] = cluster_proportions(cluster[s][keep], n_clusters)
+        w = (weights or {}).get(s) if cls is None else None
+        props[s] = cluster_proportions(cluster[s][keep], n_clusters, None if w is None else w[keep])
         counts = np.bincount(cluster[s][keep], minlength=n_clusters)
         small = (counts < min_count) if s != "synthetic" else np.zeros(n_clusters, bool)
         shown[s] = [None if hide else float(p) for p, hide in zip(props[s], small)]
@@ -498,7 +517,10 @@ def structure_metrics(pcs: dict, labels: dict, *, n_pcs: int = 4, max_clusters: 
     (-1 unknown) and genotypes of each set in STRUCTURE_SETS, rows aligned. Leading-PC distances
     (PC1..PC``n_pcs``, Wasserstein in SD units, synthetic and held-out); clusters fitted on the
     real-training scores (:func:`fit_clusters`), every set assigned to its most probable cluster;
-    cluster proportions overall and per class. With ``ancestry`` (true population of each real
+    cluster proportions overall and per class. The real people (train and held-out) are weighted
+    to the synthetic cohort's case fraction (:func:`case_fraction_weights`; 1 for a matched
+    cohort), so the distances and overall proportions ask whether the synthetic cohort has the
+    structure of a real cohort with its case fraction. With ``ancestry`` (true population of each real
     training row) each cluster is named after its majority population and the per-population
     allele-frequency agreement is added (:func:`population_af_agreement`). With ``eigenvalues`` (of
     the real-training PCA, 10 or more) and ``eigen_ratio``, the clusters use only the leading PCs that
@@ -508,9 +530,14 @@ def structure_metrics(pcs: dict, labels: dict, *, n_pcs: int = 4, max_clusters: 
     """
     k = int(min(n_pcs, pcs["real_train"].shape[1]))
     lead = {s: np.asarray(pcs[s])[:, :k] for s in STRUCTURE_SETS}
-    d = pca_metrics(lead["real_train"], lead["synthetic"], lead["holdout"])
+    ys = np.asarray(labels["synthetic"])
+    f = float((ys[ys >= 0] == 1).mean()) if (ys >= 0).any() else -1.0
+    w = {s: case_fraction_weights(labels[s], f) for s in ("real_train", "holdout")}
+    d = pca_metrics(lead["real_train"], lead["synthetic"], lead["holdout"], w_real=w["real_train"],
+                    w_holdout=w["holdout"])
     out = {"n_pcs": k, "pc_distance_synthetic": d["wasserstein_synthetic"],
-           "pc_distance_holdout": d["wasserstein_holdout"], "units": d["units"]}
+           "pc_distance_holdout": d["wasserstein_holdout"], "units": d["units"],
+           "real_weighted_to_case_fraction": round(f, 4) if f >= 0 else None}
     kc = signal_pcs(eigenvalues, k, eigen_ratio) if eigen_ratio and eigenvalues is not None else k
     if kc:
         gm = fit_clusters(lead["real_train"][:, :kc], max_clusters=max_clusters, min_size=min_count, seed=seed)
@@ -522,7 +549,7 @@ def structure_metrics(pcs: dict, labels: dict, *, n_pcs: int = 4, max_clusters: 
     cl = {"method": (f"gaussian mixture on PC1..PC{kc} of real train, number by BIC" if kc else
                      "one cluster: no leading PC stands out of the eigenvalue bulk"), "n_clusters": c, "n_pcs": kc}
     for name, cls in CLASSES.items():
-        cl[name] = _class_proportions(cluster, labels, cls, c, min_count)
+        cl[name] = _class_proportions(cluster, labels, cls, c, min_count, w)
     out["clusters"] = cl
     if ancestry is not None and genotypes is not None:
         ancestry = np.asarray(ancestry).astype(str)

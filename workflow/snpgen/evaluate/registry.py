@@ -396,6 +396,7 @@ INTERNAL: dict[str, str] = {
     "fidelity.ld.decay": "the LD-decay figure's data",
     "fidelity.pca.explained_variance_ratio": "PCA of real train (context)", "fidelity.pca.n_pcs": "setting",
     "fidelity.structure.n_pcs": "setting",
+    "fidelity.structure.real_weighted_to_case_fraction": "setting (the synthetic case fraction the real people are weighted to)",
     "fidelity.structure.ancestry.<population>.n_holdout": "size",
     "fidelity.structure.ancestry.<population>.n_real_train": "size",
     "fidelity.structure.ancestry.<population>.n_synthetic": "size",
