@@ -187,3 +187,5 @@ def test_case_fraction_weights():
     assert w[0] == pytest.approx(2.0) and w[1] == pytest.approx(2 / 3) and w[4] == 1.0
     assert np.allclose(fidelity.case_fraction_weights(y, 0.25), 1.0)  # already at that fraction
     assert np.allclose(fidelity.case_fraction_weights(np.zeros(4), 0.5), 1.0)  # no cases: unweighted
+    assert fidelity.case_fraction(y) == pytest.approx(0.25) and fidelity.case_fraction(np.full(3, -1)) is None
+    assert np.allclose(fidelity.case_fraction_weights(y, None), 1.0)  # synthetic people without labels

@@ -135,6 +135,7 @@ def evaluate_generator(*, train: str, test: str, synthetic: str, real_gwas: str,
     import polars as pl
 
     from .. import io
+    from . import fidelity
     from .verdict import verdict
 
     say = log or (lambda *_: None)
@@ -165,9 +166,9 @@ def evaluate_generator(*, train: str, test: str, synthetic: str, real_gwas: str,
             "n_synthetic": int(G_s.shape[0]),
             "n_train": int(G_t.shape[0]),
             "n_test": int(G_h.shape[0]),
-            "case_fraction_synthetic": float(np.mean(y_s[y_s >= 0] == 1)) if (y_s >= 0).any() else None,
-            "case_fraction_train": float(np.mean(y_t[y_t >= 0] == 1)) if (y_t >= 0).any() else None,
-            "case_fraction_test": float(np.mean(y_h[y_h >= 0] == 1)) if (y_h >= 0).any() else None,
+            "case_fraction_synthetic": fidelity.case_fraction(y_s),
+            "case_fraction_train": fidelity.case_fraction(y_t),
+            "case_fraction_test": fidelity.case_fraction(y_h),
         },
     }
     figs: list[str] = []

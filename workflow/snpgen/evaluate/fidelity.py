@@ -444,16 +444,22 @@ def cluster_proportions(cluster: np.ndarray, n_clusters: int, weights: np.ndarra
     return counts / counts.sum() if counts.sum() else np.full(n_clusters, np.nan)
 
 
-def case_fraction_weights(y: np.ndarray, case_fraction: float) -> np.ndarray:
+def case_fraction(y: np.ndarray) -> float | None:
+    """Share of cases among the labelled people of ``y`` (1 case, 0 control, -1 unknown); None
+    when nobody is labelled."""
+    y = np.asarray(y)
+    return float(np.mean(y[y >= 0] == 1)) if (y >= 0).any() else None
+
+
+def case_fraction_weights(y: np.ndarray, target: float | None) -> np.ndarray:
     """Weights that give the labelled people ``y`` (1 case, 0 control, -1 unknown: weight 1) the case
-    fraction ``case_fraction``: how a real cohort with the synthetic cohort's case fraction would
-    look (an augmented cohort's extra cases shift the PCs that carry the disease signal)."""
+    fraction ``target`` (None: all 1): how a real cohort with the synthetic cohort's case fraction
+    would look (an augmented cohort's extra cases shift the PCs that carry the disease signal)."""
     y = np.asarray(y)
     w = np.ones(y.size)
-    lab = y >= 0
-    f = float((y[lab] == 1).mean()) if lab.any() else 0.0
-    if 0.0 < f < 1.0 and 0.0 <= case_fraction <= 1.0:
-        w[y == 1], w[y == 0] = case_fraction / f, (1.0 - case_fraction) / (1.0 - f)
+    f = case_fraction(y)
+    if f is not None and 0.0 < f < 1.0 and target is not None and 0.0 <= target <= 1.0:
+        w[y == 1], w[y == 0] = target / f, (1.0 - target) / (1.0 - f)
     return w
 
 
@@ -530,14 +536,13 @@ def structure_metrics(pcs: dict, labels: dict, *, n_pcs: int = 4, max_clusters: 
     """
     k = int(min(n_pcs, pcs["real_train"].shape[1]))
     lead = {s: np.asarray(pcs[s])[:, :k] for s in STRUCTURE_SETS}
-    ys = np.asarray(labels["synthetic"])
-    f = float((ys[ys >= 0] == 1).mean()) if (ys >= 0).any() else -1.0
+    f = case_fraction(labels["synthetic"])
     w = {s: case_fraction_weights(labels[s], f) for s in ("real_train", "holdout")}
     d = pca_metrics(lead["real_train"], lead["synthetic"], lead["holdout"], w_real=w["real_train"],
                     w_holdout=w["holdout"])
     out = {"n_pcs": k, "pc_distance_synthetic": d["wasserstein_synthetic"],
            "pc_distance_holdout": d["wasserstein_holdout"], "units": d["units"],
-           "real_weighted_to_case_fraction": round(f, 4) if f >= 0 else None}
+           "real_weighted_to_case_fraction": None if f is None else round(f, 4)}
     kc = signal_pcs(eigenvalues, k, eigen_ratio) if eigen_ratio and eigenvalues is not None else k
     if kc:
         gm = fit_clusters(lead["real_train"][:, :kc], max_clusters=max_clusters, min_size=min_count, seed=seed)
