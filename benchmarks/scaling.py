@@ -65,12 +65,8 @@ def mosaic(rng: np.random.Generator, source: np.ndarray, m: int, switch: float, 
     return hap ^ (rng.random((m, L), dtype=np.float32) < mutation).astype(np.int8)
 
 
-def simulate_input(prefix: Path, n: int, L: int, block: int = 5000) -> None:
-    """Founder-mosaic genotypes with a liability-threshold phenotype, written as PLINK."""
-    import polars as pl
-
-    from snpgen import io
-
+def simulate_matrix(n: int, L: int, block: int = 5000) -> tuple[np.ndarray, np.ndarray]:
+    """Founder-mosaic genotypes (int8 n x L) and liability-threshold case status (bool n)."""
     rng = np.random.default_rng(12345)  # founders and causal effects are shared by all sizes
     ancestors = (rng.random((N_ANCESTORS, L)) < rng.uniform(0.1, 0.9, L)).astype(np.int8)
     founders = mosaic(rng, ancestors, N_FOUNDERS, 0.01, 0.01)  # the founders carry the LD
@@ -84,7 +80,16 @@ def simulate_input(prefix: Path, n: int, L: int, block: int = 5000) -> None:
     score = G[:, causal].astype(np.float64) @ beta
     score = (score - score.mean()) / max(score.std(), 1e-9)
     liab = np.sqrt(H2) * score + np.sqrt(1 - H2) * rng.normal(size=n)
-    case = liab > np.quantile(liab, 1 - CASES)
+    return G, liab > np.quantile(liab, 1 - CASES)
+
+
+def simulate_input(prefix: Path, n: int, L: int, block: int = 5000) -> None:
+    """:func:`simulate_matrix`'s cohort written as PLINK."""
+    import polars as pl
+
+    from snpgen import io
+
+    G, case = simulate_matrix(n, L, block)
     ids = [f"I{i:07d}" for i in range(1, n + 1)]
     fam = pl.DataFrame({"FID": ids, "IID": ids, "SEX": [0] * n, "PHENO": np.where(case, "2", "1").tolist()})
     bim = pl.DataFrame({"CHR": ["1"] * L, "ID": [f"snp{j + 1}" for j in range(L)], "CM": [0.0] * L,

@@ -305,3 +305,27 @@ def test_vae_step_budget_stops_training_early():
     _, hist = train_vae(X[:160], y[:160], X[160:], y[160:], p, seed=1, device="cpu", log=lambda s: None,
                         clusters={"ancestry_clusters": 0})
     assert len(hist) == 2  # 5 steps per epoch: 10 steps = 2 epochs
+
+
+def test_bfloat16_autocast_path_trains_and_samples(monkeypatch):
+    """The CUDA path's mixed precision (bfloat16 autocast), exercised on the CPU: every model output
+    used outside an autocast block must be cast back first. A CUDA run of the benchmark failed here
+    (the validation pass fed a bfloat16 latent to the float32 ancestry head)."""
+    from snpgen import sample
+    from snpgen.models import runtime
+    from snpgen.models import train as tr
+
+    def cpu_bf16(device):
+        return torch.autocast(device_type="cpu", dtype=torch.bfloat16)
+
+    monkeypatch.setattr(tr, "autocast", cpu_bf16)
+    monkeypatch.setattr(runtime, "autocast", cpu_bf16)
+    torch.set_num_threads(1)
+    X, y = block_cohort(240, n_blocks=3, seed=6, signal=0.9)
+    vae, hist = train_vae(X[:200], y[:200], X[200:], y[200:], {**TINY_VAE, "epochs": 1}, seed=3, device="cpu",
+                          log=lambda s: None)
+    assert np.isfinite(hist[0]["val_recon_acc"])
+    diff, _ = train_diffusion(vae, X[:200], y[:200], {**TINY_DIFF, "epochs": 1, "steps_per_epoch": 5, "check_samples": 16},
+                              seed=3, device="cpu", log=lambda s: None)
+    G, lab = sample.generate(vae, diff, 50, case_fraction=0.5, seed=1, device="cpu", steps=5)
+    assert G.shape == (50, X.shape[1]) and set(np.unique(G)) <= {0, 1, 2} and lab.sum() == 25

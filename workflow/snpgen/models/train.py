@@ -154,6 +154,8 @@ def _vae_eval(model: GenotypeVAE, X: np.ndarray, observed: np.ndarray, y: np.nda
             mu, _ = model.encode(one_hot(xb, model.padded))
             logits = model.decode(mu, None if cluster is None else torch.as_tensor(cluster[i:i + batch]))
             pl_ = model.pheno_logit(mu)
+            if model.ancestry_pcs:  # inside autocast: mu is bfloat16 there (CUDA)
+                anc.append(model.ancestry(mu).float().cpu().numpy())
         logits = logits.float()
         ce = F.cross_entropy(logits, xb.long(), reduction="none")
         ce_sum += float(ce[ob].sum())
@@ -163,8 +165,6 @@ def _vae_eval(model: GenotypeVAE, X: np.ndarray, observed: np.ndarray, y: np.nda
         correct += int(((logits.argmax(1) == xb.long()) & ob).sum())
         total += int(ob.sum())
         plog.append(pl_.float().cpu().numpy())
-        if model.ancestry_pcs:
-            anc.append(model.ancestry(mu).float().cpu().numpy())
     out = {"recon_acc": correct / max(total, 1), "recon_ce": ce_sum / max(total, 1)}
     if anc and pcs is not None:  # share of the PC scores' variance the global latent explains
         out["ancestry_r2"] = float(1 - np.mean((np.concatenate(anc) - pcs) ** 2) / np.mean(pcs.var(0)))
@@ -318,6 +318,7 @@ class _VAETraining:
             z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
             logits = model.decode(z, None if self.cluster is None else self.cluster[idx])
             plogit = model.head_logit(mu, z)
+            anc_pred = model.ancestry(z) if self.pcs is not None else None
         mu, logvar = mu.float(), logvar.float()
         rec = F.cross_entropy(logits.float(), xb.long())
         if model.ar_lags:  # the read-out with the preceding SNPs' calls (teacher forcing)
@@ -328,7 +329,7 @@ class _VAETraining:
         lab = yb >= 0
         ph = (F.binary_cross_entropy_with_logits(plogit.float()[lab], yb[lab].float())
               if bool(lab.any()) else torch.zeros((), device=device))
-        anc = (F.mse_loss(model.ancestry(z).float(), self.pcs[idx].to(device)) if self.pcs is not None
+        anc = (F.mse_loss(anc_pred.float(), self.pcs[idx].to(device)) if anc_pred is not None
                else torch.zeros((), device=device))
         loss = rec + rec_ar + p["kl_weight"] * kl + p["pheno_weight"] * ph + p["ancestry_weight"] * anc
         return {"loss": loss, "rec": rec, "rec_ar": rec_ar, "kl": kl, "pheno": ph, "ancestry": anc}
