@@ -921,3 +921,20 @@ def test_sampling_rows_say_whether_the_read_out_used_genotype_offsets():
     assert offsets_row({"temperature": 1.0, "ar_gain": 1.2, "calibration": cal, "genotype_offsets": [[0.0]]}) == ["on"]
     assert offsets_row({"temperature": 1.0, "ar_gain": 1.2, "calibration": {**cal, "grid": grid[:1]}}) == []
     assert offsets_row({"temperature": 1.0, "ar_gain": 1.2, "calibration": None}) == []
+
+
+def test_structure_reference_is_shown_per_generator_where_it_differs():
+    """The held-out structure references are weighted to each cohort's case fraction, so the
+    matched and augmented cohorts have their own; the table shows both, not the first one."""
+    from snpgen.report.render import _refs_by_generator
+
+    def m(ref):
+        return {"fidelity": {"structure": {"pc_distance_holdout": ref}}}
+
+    keys = ("fidelity", "structure", "pc_distance_holdout")
+    same = {"matched": m([0.04, 0.05]), "augmented": m([0.04, 0.05]), "leaky": None}
+    assert _refs_by_generator(same, ["matched", "augmented", "leaky"], keys, 1) == "0.050"
+    differ = {"matched": m([0.04, 0.05]), "augmented": m([0.07, 0.05]), "baseline": m([0.04, 0.06])}
+    assert (_refs_by_generator(differ, ["matched", "augmented", "baseline"], keys, 0)
+            == "0.040 (matched, baseline) / 0.070 (augmented)")
+    assert _refs_by_generator({"matched": None}, ["matched"], keys, 0) == "n/a"

@@ -870,6 +870,22 @@ def _genotype_qc_section(metrics, G, gaps: Gaps) -> dict:
     return {"rows": rows, "available": ok, "missing": missing}
 
 
+def _refs_by_generator(metrics, generators, keys: tuple, index: int | None = None) -> str:
+    """A held-out reference as text: one number, or one per group of generators where they differ
+    (the structure references are weighted to each generator's case fraction, so matched and
+    augmented cohorts have their own)."""
+    groups: dict[str, list[str]] = {}
+    for g in generators:
+        v = _get(metrics.get(g), *keys)
+        if index is not None:
+            v = v[index] if isinstance(v, list) and index < len(v) else None
+        if v is not None:
+            groups.setdefault(fmt(v), []).append(g)
+    if len(groups) <= 1:
+        return next(iter(groups), "n/a")
+    return " / ".join(f"{v} ({', '.join(gs)})" for v, gs in groups.items())
+
+
 def _structure_rows(metrics, generators) -> list[dict]:
     """Per leading PC: synthetic distance per generator, held-out as the reference; then the
     largest cluster-share difference."""
@@ -878,11 +894,11 @@ def _structure_rows(metrics, generators) -> list[dict]:
     for j in range(len(_ref(metrics, generators, *ST, "pc_distance_synthetic") or [])):
         rows.append(_row("fidelity.structure.pc_distance_synthetic",
                          lambda m, j=j: fmt((_get(m, *ST, "pc_distance_synthetic") or [None] * (j + 1))[j]),
-                         fmt((_ref(metrics, generators, *ST, "pc_distance_holdout") or [None] * (j + 1))[j]), j + 1))
+                         _refs_by_generator(metrics, generators, (*ST, "pc_distance_holdout"), j), j + 1))
     diff = (*ST, "clusters", "overall")
     rows.append(_row("fidelity.structure.clusters.overall.max_abs_diff_synthetic",
                      lambda m: fmt(_get(m, *diff, "max_abs_diff_synthetic")),
-                     fmt(_ref(metrics, generators, *diff, "max_abs_diff_holdout"))))
+                     _refs_by_generator(metrics, generators, (*diff, "max_abs_diff_holdout"))))
     return _table(rows, metrics, generators)
 
 
