@@ -246,10 +246,12 @@ def main(argv=None) -> int:
             cal = calibrate_readout(vs, ds, X["train"], chrom, cf_train, gen, seed=a.seed, device="cpu",
                                     temperatures=sp["calibration_temperatures"],
                                     ar_gains=sp["calibration_ar_gains"], n=int(sp["calibration_n"]),
-                                    frequency_offsets=bool(sp.get("genotype_frequency_offsets")))
+                                    frequency_offsets=bool(sp.get("genotype_frequency_offsets")),
+                                    by_cluster=bool(sp.get("genotype_offsets_by_cluster", True)))
             gen.update(temperature=cal["temperature"], ar_gain=cal["ar_gain"],
                        genotype_offsets=cal.get("genotype_offsets"))
-            print(f"[ablations] {name}: calibrated read-out T {cal['temperature']} gain {cal['ar_gain']}",
+            print(f"[ablations] {name}: calibrated read-out T {cal['temperature']} gain {cal['ar_gain']}"
+                  f"{' + offsets ' + str(np.shape(cal['genotype_offsets'])) if cal.get('genotype_offsets') else ''}",
                   file=sys.stderr)
         def draw(s, vs=vs, ds=ds, gen=gen, cf=cf):
             return generate(vs, ds, a.n, cf, seed=s, **gen)

@@ -919,6 +919,9 @@ def test_sampling_rows_say_whether_the_read_out_used_genotype_offsets():
 
     assert offsets_row({"temperature": 1.0, "ar_gain": 1.2, "calibration": cal}) == ["off"]
     assert offsets_row({"temperature": 1.0, "ar_gain": 1.2, "calibration": cal, "genotype_offsets": [[0.0]]}) == ["on"]
+    per_cluster = [[[0.0]] * 3] * 4  # K = 4 clusters x 3 genotypes x 1 SNP
+    assert offsets_row({"temperature": 1.0, "ar_gain": 1.2, "calibration": cal,
+                        "genotype_offsets": per_cluster}) == ["on, per ancestry cluster (4)"]
     assert offsets_row({"temperature": 1.0, "ar_gain": 1.2, "calibration": {**cal, "grid": grid[:1]}}) == []
     assert offsets_row({"temperature": 1.0, "ar_gain": 1.2, "calibration": None}) == []
 

@@ -332,7 +332,7 @@ def test_genotype_offsets_give_the_target_genotype_frequencies(files):
     deficit = np.zeros((3, vae["n_snps"]), np.float32)
     deficit[1] = -1.0
     target = genotype_freqs(np.concatenate([readout_calls(lg, u, w, offsets=deficit)
-                                            for w, lg, u in readout_batches(vae, diff, y, seed=21, **kw)]))
+                                            for w, lg, u, _ in readout_batches(vae, diff, y, seed=21, **kw)]))
     batches = list(readout_batches(vae, diff, y, seed=5, **kw))
     b, G = genotype_offsets(batches, target, iterations=4)
     fresh, _ = generate(vae, diff, 800, 0.3, seed=9, genotype_offsets=b, **kw)
@@ -344,7 +344,7 @@ def test_genotype_offsets_give_the_target_genotype_frequencies(files):
     # shrinkage: a real deficit is kept; offsets towards a target that is only another sample of the
     # same model (its differences are sampling noise) shrink towards 0
     assert genotype_offsets(batches, target, n_target=800)[0][1].mean() < -0.5
-    same = genotype_freqs(np.concatenate([readout_calls(lg2, u2, w2) for w2, lg2, u2 in
+    same = genotype_freqs(np.concatenate([readout_calls(lg2, u2, w2) for w2, lg2, u2, _ in
                                           readout_batches(vae, diff, y, seed=33, **kw)]))
     raw = np.abs(genotype_offsets(batches, same)[0][1:]).mean()
     assert np.abs(genotype_offsets(batches, same, n_target=800)[0][1:]).mean() < 0.5 * raw
@@ -373,3 +373,53 @@ def test_offset_margin_is_the_hwe_share_noise():
     assert offset_margin(0.0, 1024) < 0.02
     assert offset_margin(0.0, 1024) < offset_margin(0.05, 1024) < offset_margin(0.2, 1024)
     assert offset_margin(0.134, 2048) < offset_margin(0.134, 1024)
+
+
+def test_genotype_offsets_per_ancestry_cluster():
+    """Two clusters in HWE at allele frequencies 0.2 and 0.8: pooled, their genotype frequencies
+    show a large heterozygote deficit (Wahlund). Offsets aimed at the pooled frequencies reproduce
+    only the pooled ones (each cluster then has the pooled frequencies, far from its own); offsets
+    per cluster give every cluster its own, and with them the pooled ones too."""
+    from snpgen.readout import genotype_freqs, genotype_offsets, readout_calls
+
+    rng = np.random.default_rng(3)
+    n, L = 2000, 40
+    cl = np.repeat([0, 1], n // 2)
+    perm = rng.permutation(n)
+    cl = cl[perm]
+    batches = [(None, np.zeros((1000, 3, L), np.float32), rng.random((1000, L), dtype=np.float32), cl[s:s + 1000])
+               for s in (0, 1000)]
+    own = np.stack([np.repeat(np.array([[0.64], [0.32], [0.04]]), L, 1),
+                    np.repeat(np.array([[0.04], [0.32], [0.64]]), L, 1)])
+    pooled_target = own.mean(0)
+    b_pooled, G_pooled = genotype_offsets(batches, pooled_target, iterations=4)
+    b_cl, G_cl = genotype_offsets(batches, own, iterations=4)
+    assert b_pooled.shape == (3, L) and b_cl.shape == (2, 3, L)
+
+    def gap(G, c):
+        return float(np.abs(genotype_freqs(G[cl == c]) - own[c]).mean())
+
+    assert np.abs(genotype_freqs(G_pooled) - pooled_target).mean() < 0.02
+    assert gap(G_pooled, 0) > 0.15 and gap(G_pooled, 1) > 0.15
+    assert gap(G_cl, 0) < 0.03 and gap(G_cl, 1) < 0.03
+    assert np.abs(genotype_freqs(G_cl) - pooled_target).mean() < 0.02
+    # fresh calls with the per-cluster offsets need each person's cluster
+    fresh = readout_calls(np.zeros((1000, 3, L), np.float32), rng.random((1000, L), dtype=np.float32), None,
+                          offsets=b_cl, cluster=cl[:1000])
+    assert np.abs(genotype_freqs(fresh[cl[:1000] == 1]) - own[1]).mean() < 0.03
+    with pytest.raises(ValueError, match="need each person's cluster"):
+        readout_calls(np.zeros((5, 3, L), np.float32), np.zeros((5, L), np.float32), None, offsets=b_cl)
+
+
+def test_offset_targets_per_cluster_only_with_the_models_clusters_of_these_people():
+    from snpgen.calibration import offset_targets
+
+    G = np.array([[0, 1], [0, 2], [2, -1], [2, 2]], dtype=np.int8)
+    clusters = {"n": 2, "train": torch.as_tensor([0, 0, 1, 1])}
+    t, n = offset_targets(G, clusters)
+    assert t.shape == (2, 3, 2) and n.tolist() == [[2, 2], [2, 1]]
+    assert t[0, 0, 0] > 0.7 and t[1, 2, 0] > 0.7  # SNP 1: cluster 0 all 0, cluster 1 all 2 (+ pseudo-counts)
+    for other in ({"n": 0}, None, {"n": 2, "train": torch.as_tensor([0, 1])}):  # none, or not these people
+        t, n = offset_targets(G, other)
+        assert t.shape == (3, 2) and n.tolist() == [4, 3]
+    assert offset_targets(G, clusters, by_cluster=False)[0].shape == (3, 2)

@@ -46,6 +46,28 @@ def offset_margin(real_hwe_share: float, n_snps: int) -> float:
     return p * (1.0 - p) / n / HWE_UNIT ** 2
 
 
+def real_clusters(G_real: np.ndarray, clusters: dict | None) -> tuple[np.ndarray | None, int]:
+    """The real training people's ancestry clusters and K from the VAE checkpoint's ``clusters``
+    (fitted on these same people, in their order); (None, K) without clusters (K <= 1) or when the
+    checkpoint's people are not these."""
+    cl = np.asarray((clusters or {}).get("train", []), dtype=np.int64)
+    k = int((clusters or {}).get("n", 0))
+    return (cl if k > 1 and len(cl) == len(G_real) else None), k
+
+
+def offset_targets(G_real: np.ndarray, clusters: dict | None, by_cluster: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The genotype frequencies the offsets aim at and the real calls behind them: the training
+    split's (3, L) and (L,), or with ``by_cluster`` and a model with K > 1 ancestry clusters
+    (:func:`real_clusters`) each cluster's (K, 3, L) and (K, L)."""
+    G_real = np.asarray(G_real)
+    called = G_real >= 0
+    cl, k = real_clusters(G_real, clusters)
+    if not by_cluster or cl is None:
+        return genotype_freqs(G_real), called.sum(axis=0)
+    return (np.stack([genotype_freqs(G_real[cl == c]) for c in range(k)]),
+            np.stack([called[cl == c].sum(axis=0) for c in range(k)]))
+
+
 LATENT_KEYS = ("guidance_scale", "sampler", "steps", "batch_size", "clip_x0", "eta")
 
 
@@ -68,13 +90,14 @@ def readout_loss(syn: dict, real: dict) -> float:
 def calibrate_readout(vae_state: dict, diff_state: dict, G_real: np.ndarray, chrom: np.ndarray,
                       case_fraction: float, sampling: dict, *, temperatures, ar_gains, n: int = 1000,
                       seed: int = 1, ld_window: int = 50, hwe_p: float = 1e-6, device="auto",
-                      frequency_offsets: bool = False, offset_iterations: int = 4, offset_draws: int = 3) -> dict:
+                      frequency_offsets: bool = False, offset_iterations: int = 4, offset_draws: int = 3,
+                      by_cluster: bool = True) -> dict:
     """The grid setting whose read-out is closest to the real training people: every pair of
     ``temperatures`` x ``ar_gains``, and with ``frequency_offsets`` also every gain at temperature 1
-    with per-SNP genotype offsets (:func:`snpgen.readout.genotype_offsets`), which win only by more
-    than :func:`offset_margin`. Returns the winner's temperature and gain
-    (and ``genotype_offsets``, 3 x L, when it has them), the real stats and every grid row (stats,
-    loss, ``offsets``)."""
+    with per-SNP genotype offsets (:func:`snpgen.readout.genotype_offsets`; per ancestry cluster
+    with ``by_cluster``, :func:`offset_targets`), which win only by more than :func:`offset_margin`.
+    Returns the winner's temperature and gain (and ``genotype_offsets``, 3 x L or K x 3 x L, when
+    it has them), the real stats and every grid row (stats, loss, ``offsets``)."""
     n = int(min(int(n), len(G_real)))
     idx = np.sort(np.random.default_rng([int(seed), 41]).choice(len(G_real), n, replace=False))
     windows = ld_windows(chrom, int(ld_window))
@@ -84,7 +107,7 @@ def calibrate_readout(vae_state: dict, diff_state: dict, G_real: np.ndarray, chr
                                    device=device, **latent))
 
     def row(t: float, g: float, b=None) -> dict:
-        G = np.concatenate([readout_calls(logits, u, ar_w, t, g, offsets=b) for ar_w, logits, u in batches])
+        G = np.concatenate([readout_calls(logits, u, ar_w, t, g, offsets=b, cluster=c) for ar_w, logits, u, c in batches])
         st = readout_stats(G, windows, hwe_p)
         return {"temperature": t, "ar_gain": g, "offsets": b is not None, **st, "loss": readout_loss(st, real)}
 
@@ -93,7 +116,7 @@ def calibrate_readout(vae_state: dict, diff_state: dict, G_real: np.ndarray, chr
     if frequency_offsets:  # fitted on other synthetic people than those scored (out-of-sample stats)
         fit = list(readout_batches(vae_state, diff_state, make_labels(n * int(offset_draws), case_fraction, seed + 1),
                                    seed=seed + 1, device=device, **latent))
-        target, n_real = genotype_freqs(G_real), (np.asarray(G_real) >= 0).sum(axis=0)
+        target, n_real = offset_targets(G_real, vae_state.get("clusters"), by_cluster)
         for g in ar_gains:
             offsets[float(g)] = genotype_offsets(fit, target, 1.0, float(g), int(offset_iterations), n_real)[0]
             grid.append(row(1.0, float(g), offsets[float(g)]))

@@ -24,9 +24,10 @@ def readout_batches(vae_state: dict, diff_state: dict, y: np.ndarray, *, seed: i
                     steps: int = _D["steps"], batch_size: int = _D["batch_size"], clip_x0: float = _D["clip_x0"],
                     eta: float = _D["eta"], uniforms: bool = True):
     """Per generation batch of the synthetic people with labels ``y``: (lag table or None, genotype
-    logits (b, 3, L), uniforms of the call draw (b, L); zeros when not ``uniforms``). Latents are
-    drawn from the label- (and cluster-) conditional diffusion, de-standardised and decoded with the
-    cluster each was drawn for. One random stream: per batch the diffusion noise, then the uniforms."""
+    logits (b, 3, L), uniforms of the call draw (b, L), zeros when not ``uniforms``; the ancestry
+    cluster each person was drawn for (b,), 0 without clusters). Latents are drawn from the label-
+    (and cluster-) conditional diffusion, de-standardised and decoded with the cluster each was
+    drawn for. One random stream: per batch the diffusion noise, then the uniforms."""
     import torch
 
     from .models.runtime import autocast, pick_device
@@ -60,14 +61,16 @@ def readout_batches(vae_state: dict, diff_state: dict, y: np.ndarray, *, seed: i
                     parts.append(vae.decode(z[d:d + dec_batch], cluster[d:d + dec_batch]).float().cpu().numpy())
                 shape_u = (parts[-1].shape[0], L)
                 us.append(torch.rand(shape_u, generator=gen).numpy() if uniforms else np.zeros(shape_u, np.float32))
-            yield ar_w, np.concatenate(parts), np.concatenate(us)
+            yield ar_w, np.concatenate(parts), np.concatenate(us), cluster.cpu().numpy().astype(np.int64)
 
 
 def readout_calls(logits: np.ndarray, u: np.ndarray, ar_w: np.ndarray | None, temperature: float = 1.0,
-                  ar_gain: float = 1.0, argmax: bool = False, offsets: np.ndarray | None = None) -> np.ndarray:
+                  ar_gain: float = 1.0, argmax: bool = False, offsets: np.ndarray | None = None,
+                  cluster: np.ndarray | None = None) -> np.ndarray:
     """Hard calls int8 (b, L) from :func:`readout_batches`' logits and uniforms: every logit divided
     by ``temperature``, the lag terms multiplied by ``ar_gain`` (left to right with the lags), and
-    ``offsets`` (3, L), one per genotype and SNP (:func:`genotype_offsets`), added to the logits."""
+    ``offsets``, one per genotype and SNP (:func:`genotype_offsets`), added to the logits: (3, L) for
+    everyone, or (K, 3, L) one set per ancestry cluster, each person's by ``cluster`` (b,)."""
     from .models.vae import sample_calls
 
     if ar_w is not None and (ar_gain != 1.0 or temperature != 1.0):
@@ -75,8 +78,19 @@ def readout_calls(logits: np.ndarray, u: np.ndarray, ar_w: np.ndarray | None, te
     if temperature != 1.0:
         logits = logits / np.float32(temperature)
     if offsets is not None:
-        logits = logits + np.asarray(offsets, np.float32)[None]
+        logits = logits + _person_offsets(np.asarray(offsets, np.float32), cluster, len(logits))
     return sample_calls(logits, u, ar_w, argmax=argmax)
+
+
+def _person_offsets(offsets: np.ndarray, cluster: np.ndarray | None, n: int) -> np.ndarray:
+    """Offsets broadcastable to (n, 3, L): the shared (3, L) ones, or each person's cluster's."""
+    if offsets.ndim == 2:
+        return offsets[None]
+    if len(offsets) == 1:
+        return offsets
+    if cluster is None or len(cluster) != n:
+        raise ValueError(f"per-cluster genotype offsets ({len(offsets)} clusters) need each person's cluster")
+    return offsets[np.asarray(cluster)]
 
 
 def genotype_freqs(G: np.ndarray, pseudo: float = 0.5) -> np.ndarray:
@@ -89,33 +103,51 @@ def genotype_freqs(G: np.ndarray, pseudo: float = 0.5) -> np.ndarray:
 
 def genotype_offsets(batches: list, target: np.ndarray, temperature: float = 1.0, ar_gain: float = 1.0,
                      iterations: int = 4, n_target=None) -> tuple[np.ndarray, np.ndarray]:
-    """Per-SNP, per-genotype logit offsets (3, L) under which the read-out of ``batches`` (as from
-    :func:`readout_batches`) has the genotype frequencies ``target`` (3, L; :func:`genotype_freqs`
-    of the real training split): ``iterations`` fixed-point steps, each adding log(target / drawn)
-    (the lag terms couple the SNPs, so one step is not exact). Returns the offsets and the calls
-    drawn with the unshrunk ones.
+    """Per-SNP, per-genotype logit offsets under which the read-out of ``batches`` (as from
+    :func:`readout_batches`) has the genotype frequencies ``target``: (3, L), :func:`genotype_freqs`
+    of the real training split, or (K, 3, L), those of each of its K ancestry clusters, which then
+    hold for the synthetic people drawn for each cluster (offsets of the same shape). ``iterations``
+    fixed-point steps, each adding log(target / drawn) (the lag terms couple the SNPs, so one step
+    is not exact). Returns the offsets and the calls drawn with the unshrunk ones.
 
-    With ``n_target`` (the real calls behind ``target``, per SNP or one number) the offsets are
-    shrunk towards 0 by how much of them is sampling noise (empirical Bayes, per genotype): the
-    target's frequencies are themselves a sample, and offsets that copy its noise add it to the
-    noise of every later draw, which moves SNPs near the HWE threshold over it (benchmarks/README.md
-    section 3, session 14). An offset is kept in the share s2 / (s2 + v), v its multinomial sampling
-    variance (target and drawn), s2 the mean squared offset less the mean v."""
-    L = np.asarray(target).shape[1]
-    b = np.zeros((3, L), np.float32)
-    log_target = np.log(np.asarray(target, np.float64))
+    Per cluster, because the pooled frequencies can come out right for the wrong reason: on the
+    pooled-ancestry demo the synthetic clusters were more differentiated than the real ones and too
+    heterozygous inside, and pooled offsets matched the pooled frequencies by trading one against
+    the other (benchmarks/README.md section 3, session 17).
+
+    With ``n_target`` (the real calls behind ``target``: one number, per SNP, or per cluster and SNP)
+    the offsets are shrunk towards 0 by how much of them is sampling noise (empirical Bayes, per
+    genotype and cluster): the target's frequencies are themselves a sample, and offsets that copy
+    its noise add it to the noise of every later draw, which moves SNPs near the HWE threshold over
+    it (benchmarks/README.md section 3, session 14). An offset is kept in the share s2 / (s2 + v), v
+    its multinomial sampling variance (target and drawn), s2 the mean squared offset less the mean v."""
+    target = np.asarray(target, np.float64)
+    per_cluster = target.ndim == 3
+    T = target if per_cluster else target[None]
+    K, L = T.shape[0], T.shape[2]
+    b = np.zeros((K, 3, L), np.float32)
+    cl = np.concatenate([c for *_, c in batches]) if per_cluster else None
 
     def draw(b):
-        return np.concatenate([readout_calls(lg, u, w, temperature, ar_gain, offsets=b) for w, lg, u in batches])
+        return np.concatenate([readout_calls(lg, u, w, temperature, ar_gain, offsets=b, cluster=c)
+                               for w, lg, u, c in batches])
+
+    def members(G, c):
+        return G if cl is None else G[cl == c]
 
     G = draw(b)
     for _ in range(int(iterations)):
-        step = log_target - np.log(genotype_freqs(G))
-        b = (b + (step - step[0:1])).astype(np.float32)  # (only differences between genotypes matter)
+        for c in range(K):
+            if len(Gc := members(G, c)):
+                step = np.log(T[c]) - np.log(genotype_freqs(Gc))
+                b[c] = b[c] + (step - step[0:1])  # (only differences between genotypes matter)
         G = draw(b)
     if n_target is not None:
-        b = (b * _shrinkage(b, np.asarray(target, np.float64), genotype_freqs(G), n_target, len(G))).astype(np.float32)
-    return b, G
+        n_t = np.broadcast_to(np.asarray(n_target, np.float64).reshape(K, -1), (K, L))
+        for c in range(K):
+            if len(Gc := members(G, c)):
+                b[c] = b[c] * _shrinkage(b[c], T[c], genotype_freqs(Gc), n_t[c], len(Gc))
+    return (b if per_cluster else b[0]), G
 
 
 def _shrinkage(b: np.ndarray, target: np.ndarray, drawn: np.ndarray, n_target, n_drawn: int) -> np.ndarray:

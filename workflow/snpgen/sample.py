@@ -32,7 +32,7 @@ SAMPLING_DEFAULTS: dict = schema_defaults("sampling")
 _D = SAMPLING_DEFAULTS
 # the read-out calibration's keys (snpgen.calibration); the others are generate()'s arguments
 CALIBRATION_KEYS = ("calibrate_readout", "calibration_n", "calibration_temperatures", "calibration_ar_gains",
-                    "genotype_frequency_offsets")
+                    "genotype_frequency_offsets", "genotype_offsets_by_cluster")
 
 
 def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
@@ -42,18 +42,18 @@ def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
              ar_gain: float = _D["ar_gain"], genotype_offsets=None) -> tuple[np.ndarray, np.ndarray]:
     """Return (G int8 (n, L) 0/1/2, y int8 (n,) 0/1) for ``n`` synthetic individuals. The keyword
     arguments are the sampling parameters (:data:`SAMPLING_DEFAULTS`, config["sampling"]) and the
-    calibration's per-SNP ``genotype_offsets`` (3 x L, or None)."""
+    calibration's per-SNP ``genotype_offsets`` (3 x L, K x 3 x L per ancestry cluster, or None)."""
     if hard_calls not in ("sample", "argmax"):
         raise ValueError(f"hard_calls must be 'sample' or 'argmax', not {hard_calls!r}")
     y = make_labels(n, case_fraction, seed)
     G = np.empty((int(n), int(vae_state["n_snps"])), dtype=np.int8)
     s = 0
-    for ar_w, logits, u in readout_batches(vae_state, diff_state, y, seed=seed, device=device,
-                                           guidance_scale=guidance_scale, sampler=sampler, steps=steps,
-                                           batch_size=batch_size, clip_x0=clip_x0, eta=eta,
-                                           uniforms=hard_calls != "argmax"):
+    for ar_w, logits, u, cluster in readout_batches(vae_state, diff_state, y, seed=seed, device=device,
+                                                    guidance_scale=guidance_scale, sampler=sampler, steps=steps,
+                                                    batch_size=batch_size, clip_x0=clip_x0, eta=eta,
+                                                    uniforms=hard_calls != "argmax"):
         G[s:s + len(u)] = readout_calls(logits, u, ar_w, temperature, ar_gain, argmax=hard_calls == "argmax",
-                                        offsets=genotype_offsets)
+                                        offsets=genotype_offsets, cluster=cluster)
         s += len(u)
     return G, y
 
@@ -116,7 +116,8 @@ def readout_setting(vae_state: dict, diff_state: dict, s: dict, train_prefix: st
                             train_fraction, gen, temperatures=s["calibration_temperatures"],
                             ar_gains=s["calibration_ar_gains"], n=int(s["calibration_n"]), seed=seed,
                             ld_window=ld_window, hwe_p=hwe_p, device=device,
-                            frequency_offsets=bool(s.get("genotype_frequency_offsets")))
+                            frequency_offsets=bool(s.get("genotype_frequency_offsets")),
+                            by_cluster=bool(s.get("genotype_offsets_by_cluster", True)))
     r = cal["real"]
     log(f"read-out calibration on {cal['n']} people: temperature {cal['temperature']}, lag gain {cal['ar_gain']}"
         f"{', per-SNP genotype offsets' if cal.get('genotype_offsets') is not None else ''} "
@@ -188,6 +189,19 @@ def calibrate_readout_files(vae_ckpt: str, diffusion_ckpt: str, train_bed: str, 
     return doc
 
 
+def _n_clusters(diff_state: dict) -> int:
+    """The ancestry clusters the diffusion draws for (1 without clusters)."""
+    return max(1, int((diff_state.get("clusters") or {}).get("n", 0)))
+
+
+def _check_offsets(offsets, n_snps: int, k: int, where, bim_path) -> None:
+    """Genotype offsets are (3, L), or (K, 3, L) for the model's K ancestry clusters."""
+    shape = np.shape(offsets)
+    if shape not in ((3, n_snps), (k, 3, n_snps)):
+        raise ValueError(f"{where}: genotype_offsets has shape {shape}, expected (3, {n_snps}) or ({k}, 3, {n_snps}) "
+                         f"for the {n_snps} variants of {bim_path} and the model's {k} ancestry cluster(s)")
+
+
 def sample_cohort_files(vae_ckpt: str, diffusion_ckpt: str, bim_path: str, train_bed: str, out_bed: str,
                         out_pheno: str, n: int | None = None, case_fraction: float | None = None,
                         mode: str = "matched", sampling: dict | None = None, seed: int = 1,
@@ -209,10 +223,9 @@ def sample_cohort_files(vae_ckpt: str, diffusion_ckpt: str, bim_path: str, train
     ro = json.loads(Path(readout).read_text()) if isinstance(readout, (str, Path)) else (readout or {})
     gen = {k: v for k, v in s.items() if k not in CALIBRATION_KEYS}
     gen.update({k: ro[k] for k in ("temperature", "ar_gain", "genotype_offsets") if k in ro})
-    if gen.get("genotype_offsets") is not None and np.shape(gen["genotype_offsets"]) != (3, bim.height):
-        where = readout if isinstance(readout, (str, Path)) else "read-out"
-        raise ValueError(f"{where}: genotype_offsets has shape {np.shape(gen['genotype_offsets'])}, "
-                         f"expected (3, {bim.height}) for the {bim.height} variants of {bim_path}")
+    if gen.get("genotype_offsets") is not None:
+        _check_offsets(gen["genotype_offsets"], bim.height, _n_clusters(diff_state),
+                       readout if isinstance(readout, (str, Path)) else "read-out", bim_path)
     t0 = time.perf_counter()
     G, y = generate(vae_state, diff_state, n, cf, seed=seed, device=device, **gen)
     t1 = time.perf_counter()

@@ -459,10 +459,13 @@ def _sampling_rows(sampling: dict | None, readout: dict | None = None) -> list[t
                          "tried by the calibration; a setting without them was as close to the real "
                          "training people (sampling.genotype_frequency_offsets)"))
         if readout.get("genotype_offsets") is not None:
-            rows.append(("Sampling: per-SNP genotype offsets", "on",
+            off = readout["genotype_offsets"]  # (3, L) lists, or (K, 3, L) per ancestry cluster
+            k = len(off) if off and isinstance(off[0], list) and off[0] and isinstance(off[0][0], list) else 1
+            rows.append(("Sampling: per-SNP genotype offsets", f"on, per ancestry cluster ({k})" if k > 1 else "on",
                          "chosen by the calibration for this model: each SNP's genotype frequencies moved "
-                         "towards the real training split's, less their sampling noise (a population "
-                         "statistic), so that Hardy-Weinberg and inbreeding F follow the real cohort's"))
+                         "towards the real training split's" + (" in each ancestry cluster" if k > 1 else "")
+                         + ", less their sampling noise (a population statistic), so that Hardy-Weinberg "
+                         "and inbreeding F follow the real cohort's"))
     return rows
 
 
