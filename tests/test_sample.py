@@ -259,7 +259,19 @@ def test_sample_rejects_mismatched_variants(files, tmp_path):
         sample_cohort_files(str(files / "vae.pt"), str(files / "diffusion.pt"), str(files / "train.bim"),
                             str(files / "train.bed"), str(tmp_path / "s.bed"), str(tmp_path / "s.tsv"), n=5,
                             readout=ro)
+    from snpgen.models.train import load_checkpoint
+
+    k = max(1, int((load_checkpoint(files / "diffusion.pt").get("clusters") or {}).get("n", 0)))
+    ro["genotype_offsets"] = np.zeros((k + 1, 3, 45)).tolist()  # per-cluster offsets for another cluster count
+    with pytest.raises(ValueError, match=rf"expected \(3, 45\) or \({k}, 3, 45\) .* {k} ancestry cluster"):
+        sample_cohort_files(str(files / "vae.pt"), str(files / "diffusion.pt"), str(files / "train.bim"),
+                            str(files / "train.bed"), str(tmp_path / "s.bed"), str(tmp_path / "s.tsv"), n=5,
+                            readout=ro)
     assert not (tmp_path / "s.bed").exists()
+    ro["genotype_offsets"] = np.zeros((k, 3, 45)).tolist()  # the model's own cluster count is taken
+    sample_cohort_files(str(files / "vae.pt"), str(files / "diffusion.pt"), str(files / "train.bim"),
+                        str(files / "train.bed"), str(tmp_path / "s.bed"), str(tmp_path / "s.tsv"), n=5, readout=ro)
+    assert (tmp_path / "s.bed").exists()
 
 
 def test_inbreeding_f_and_hwe_agree_with_plink2(tmp_path):
