@@ -34,14 +34,14 @@ def hwe_share(G: np.ndarray, p: float) -> float:
 
 def snp_f(G: np.ndarray) -> np.ndarray:
     """Per-SNP inbreeding F: 1 - observed / expected heterozygosity (0 where the SNP is monomorphic)."""
-    q = G.mean(0) / 2
+    q = structure.allele_frequencies(G)
     exp = 2 * q * (1 - q)
     return np.where(exp > 0, 1 - (G == 1).mean(0) / np.where(exp > 0, exp, 1), 0.0)
 
 
 def row(G: np.ndarray, cl: np.ndarray, k: int, p: float) -> dict:
     shares = np.bincount(cl, minlength=k) / len(cl)
-    freqs = np.array([G[cl == c].mean(0) / 2 if (cl == c).any() else np.full(G.shape[1], np.nan) for c in range(k)])
+    freqs = np.array([structure.allele_frequencies(G[cl == c]) for c in range(k)])  # (NaN for an empty cluster)
     pbar = np.nansum(freqs * shares[:, None], 0)
     var = np.nansum(shares[:, None] * (freqs - pbar) ** 2, 0)
     ok = (pbar > 0) & (pbar < 1)

@@ -46,23 +46,16 @@ def offset_margin(real_hwe_share: float, n_snps: int) -> float:
     return p * (1.0 - p) / n / HWE_UNIT ** 2
 
 
-def real_clusters(G_real: np.ndarray, clusters: dict | None) -> tuple[np.ndarray | None, int]:
-    """The real training people's ancestry clusters and K from the VAE checkpoint's ``clusters``
-    (fitted on these same people, in their order); (None, K) without clusters (K <= 1) or when the
-    checkpoint's people are not these."""
-    cl = np.asarray((clusters or {}).get("train", []), dtype=np.int64)
-    k = int((clusters or {}).get("n", 0))
-    return (cl if k > 1 and len(cl) == len(G_real) else None), k
-
-
 def offset_targets(G_real: np.ndarray, clusters: dict | None, by_cluster: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """The genotype frequencies the offsets aim at and the real calls behind them: the training
-    split's (3, L) and (L,), or with ``by_cluster`` and a model with K > 1 ancestry clusters
-    (:func:`real_clusters`) each cluster's (K, 3, L) and (K, L)."""
+    split's (3, L) and (L,), or with ``by_cluster`` and a model with K > 1 ancestry clusters (the
+    VAE checkpoint's ``clusters``, fitted on these same training people, in their order) each
+    cluster's (K, 3, L) and (K, L). Pooled when the checkpoint's people are not these."""
     G_real = np.asarray(G_real)
     called = G_real >= 0
-    cl, k = real_clusters(G_real, clusters)
-    if not by_cluster or cl is None:
+    cl = np.asarray((clusters or {}).get("train", []), dtype=np.int64)
+    k = int((clusters or {}).get("n", 0))
+    if not by_cluster or k <= 1 or len(cl) != len(G_real):
         return genotype_freqs(G_real), called.sum(axis=0)
     return (np.stack([genotype_freqs(G_real[cl == c]) for c in range(k)]),
             np.stack([called[cl == c].sum(axis=0) for c in range(k)]))
