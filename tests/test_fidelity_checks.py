@@ -170,6 +170,21 @@ def test_resampled_real_people_fail_hwe_more_often_when_pooled(cohorts, tmp_path
     one = rng.binomial(2, f[0], size=(1500, 400)).astype(np.int8)
     io.write_bed(tmp_path / "one", one, make_fam(1500), make_bim(400))
     assert fidelity.hwe_resampled(tmp_path / "one.bed", reps=3)["hwe_frac_below_mean"] < 0.01
+    # the check's reference: the resamples' share where higher (a faithful generator's level), so a
+    # cohort at that level passes; with hwe_reference real it fails, and a real share above the
+    # resamples' stays the reference
+    def hwe_check(syn, reference="resampled", real_share=real):
+        m = {"fidelity": {"het_hwe": {"real_train": {"hwe_frac_below": real_share}, "real_resampled": rs,
+                                      "synthetic": {"hwe_frac_below": syn}}}}
+        th = {**DEFAULT_THRESHOLDS, "hwe_noise_factor": 0, "hwe_reference": reference}
+        return next(x for x in genotype_qc_checks(m, th) if x["name"] == "hwe_failure_share")
+    at = rs["hwe_frac_below_mean"]
+    c = hwe_check(at)
+    assert c["passed"] and c["reference"] == "real_resampled" and c["threshold"] == pytest.approx(at + 0.005)
+    c = hwe_check(at, "real")
+    assert not c["passed"] and c["reference"] == "real_train" and c["threshold"] == pytest.approx(real + 0.005)
+    assert hwe_check(at + 0.006)["passed"] is False
+    assert hwe_check(0.0, real_share=at + 0.1)["reference"] == "real_train"
 
 
 def test_ld_strength_not_applicable_without_real_ld():

@@ -435,3 +435,35 @@ def test_offset_targets_per_cluster_only_with_the_models_clusters_of_these_peopl
         t, n = offset_targets(G, other)
         assert t.shape == (3, 2) and n.tolist() == [4, 3]
     assert offset_targets(G, clusters, by_cluster=False)[0].shape == (3, 2)
+
+
+def test_calibration_structure_term_scores_lost_clusters():
+    """The calibration's structure term: two populations (allele frequencies 0.2 / 0.8 apart on a
+    third of the SNPs) sit apart on PC1. Held-out people of the same populations are close on it;
+    people with the same SNP frequencies but no populations (each column shuffled across people)
+    sit between them, far on PC1. The loss, equal otherwise, then ranks the shuffled read-out worse."""
+    from snpgen.calibration import pc_distances, readout_loss
+    from snpgen.structure import fit_pca, project
+
+    rng = np.random.default_rng(7)
+
+    def cohort(n):
+        pop = rng.integers(0, 2, n)
+        p = np.full((2, 90), 0.3)
+        p[0, :30], p[1, :30] = 0.2, 0.8
+        return rng.binomial(2, p[pop]).astype(np.int8)
+
+    real, held_out = cohort(1000), cohort(1000)
+    shuffled = np.stack([rng.permutation(col) for col in cohort(1000).T], axis=1)
+    pca = fit_pca(real, 2)
+    structure = (pca, project(real, pca))
+    near, far = pc_distances(held_out, *structure), pc_distances(shuffled, *structure)
+    assert near[0] < 0.1 and far[0] > 0.5, (near, far)
+    stats = {"mean_f": 0.0, "ld_mean_r2": 0.03, "hwe_share": 0.0}
+    assert readout_loss({**stats, "pc_distance": far}, stats) > readout_loss({**stats, "pc_distance": near}, stats) + 20
+    assert readout_loss(stats, stats) == 0.0
+    # HWE: held to the real people's bootstrap-resampled share where higher (a faithful generator's level)
+    real = {**stats, "hwe_share": 0.10, "hwe_share_resampled": 0.12}
+    assert readout_loss({**stats, "hwe_share": 0.12}, real) == 0.0
+    assert readout_loss({**stats, "hwe_share": 0.13}, real) == pytest.approx(1.0)
+    assert readout_loss({**stats, "hwe_share": 0.12}, {**real, "hwe_share_resampled": 0.09}) == pytest.approx(4.0)

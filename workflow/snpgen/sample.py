@@ -32,7 +32,7 @@ SAMPLING_DEFAULTS: dict = schema_defaults("sampling")
 _D = SAMPLING_DEFAULTS
 # the read-out calibration's keys (snpgen.calibration); the others are generate()'s arguments
 CALIBRATION_KEYS = ("calibrate_readout", "calibration_n", "calibration_temperatures", "calibration_ar_gains",
-                    "genotype_frequency_offsets", "genotype_offsets_by_cluster")
+                    "genotype_frequency_offsets", "genotype_offsets_by_cluster", "calibration_structure_pcs")
 
 
 def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
@@ -117,14 +117,17 @@ def readout_setting(vae_state: dict, diff_state: dict, s: dict, train_prefix: st
                             ar_gains=s["calibration_ar_gains"], n=int(s["calibration_n"]), seed=seed,
                             ld_window=ld_window, hwe_p=hwe_p, device=device,
                             frequency_offsets=bool(s.get("genotype_frequency_offsets")),
-                            by_cluster=bool(s.get("genotype_offsets_by_cluster", True)))
+                            by_cluster=bool(s.get("genotype_offsets_by_cluster", True)),
+                            structure_pcs=int(s.get("calibration_structure_pcs", 0)))
     r = cal["real"]
     log(f"read-out calibration on {cal['n']} people: temperature {cal['temperature']}, lag gain {cal['ar_gain']}"
         f"{', per-SNP genotype offsets' if cal.get('genotype_offsets') is not None else ''} "
         f"(real training: mean F {r['mean_f']:+.4f}, mean r2 {r['ld_mean_r2']:.4f}, HWE share {r['hwe_share']:.3f}; offsets win by more than {cal['offset_margin']:.2f})")
     for row in cal["grid"]:
         log(f"  T {row['temperature']:.2f} gain {row['ar_gain']:.2f}{' + offsets' if row.get('offsets') else ''}: mean F {row['mean_f']:+.4f}, "
-            f"mean r2 {row['ld_mean_r2']:.4f}, HWE share {row['hwe_share']:.3f}, loss {row['loss']:.2f}")
+            f"mean r2 {row['ld_mean_r2']:.4f}, HWE share {row['hwe_share']:.3f}, "
+            + (f"PC distances {'/'.join(f'{d:.2f}' for d in row['pc_distance'])}, " if row.get("pc_distance") else "")
+            + f"loss {row['loss']:.2f}")
     return {**gen, "temperature": cal["temperature"], "ar_gain": cal["ar_gain"],
             "genotype_offsets": cal.pop("genotype_offsets", None), "calibration": cal}
 

@@ -248,11 +248,12 @@ _FIDELITY = [
 
 _GENOTYPE_QC = [
     _m("fidelity.het_hwe.synthetic.hwe_frac_below", "genotype_qc",
-       "SNPs failing Hardy-Weinberg (limit: real training share + margin)", "fraction of SNPs", "lower",
+       "SNPs failing Hardy-Weinberg (limit: real training share, or its resamples' if higher, + margin)",
+       "fraction of SNPs", "lower",
        "share of SNPs with plink2 exact HWE p < evaluate.hwe_p, taken on a random subset of the real training "
        "split's size when the synthetic cohort is larger (the share grows with the sample size)",
        ref="fidelity.het_hwe.real_train.hwe_frac_below",
-       check="hwe_failure_share", cmp="<=", th=("max_hwe_failure_excess",), opt=("hwe_noise_factor",),
+       check="hwe_failure_share", cmp="<=", th=("max_hwe_failure_excess",), opt=("hwe_noise_factor", "hwe_reference"),
        tl="SNPs failing Hardy-Weinberg (reference: real train)"),
     _m("fidelity.het_hwe.f_distance.wasserstein", "genotype_qc",
        "Inbreeding-F distance to real train (limit: held-out real distance x factor, or floor)", "Wasserstein, F",

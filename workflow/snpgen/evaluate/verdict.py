@@ -121,13 +121,19 @@ def _utility(m: registry.Metric, metrics: dict, th: dict) -> list[dict]:
 
 
 def _hwe(m: registry.Metric, metrics: dict, th: dict) -> list[dict]:
-    """``hwe_failure_share``: limit = the real training share + the larger of ``max_hwe_failure_excess``
-    and ``hwe_noise_factor`` x the split-half noise of that share (``real_split_half.diff_sd``)."""
+    """``hwe_failure_share``: limit = the real training share (with ``hwe_reference: resampled``, the
+    share of its bootstrap resamples where that is higher: ``real_resampled``) + the larger of
+    ``max_hwe_failure_excess`` and ``hwe_noise_factor`` x the split-half noise of the real share
+    (``real_split_half.diff_sd``)."""
     noise = _num((_get(metrics, *m.key[:-2], "real_split_half") or {}).get("diff_sd"))
     margin = max(float(th["max_hwe_failure_excess"]), float(th.get("hwe_noise_factor") or 0.0) * (noise or 0.0))
-    c = _relative(m.check, _get(metrics, *m.key), _get(metrics, *m.reference), lambda r: r + margin,
+    real = _num(_get(metrics, *m.reference))
+    resampled = _num((_get(metrics, *m.key[:-2], "real_resampled") or {}).get("hwe_frac_below_mean"))
+    use = th.get("hwe_reference", "resampled") == "resampled" and None not in (real, resampled) and resampled > real
+    c = _relative(m.check, _get(metrics, *m.key), resampled if use else real, lambda r: r + margin,
                   "share of real training SNPs failing HWE")
     c["noise_sd"] = noise  # the split-half SD behind the margin (None: the fixed margin only)
+    c["reference"] = "real_resampled" if use else "real_train"  # the share the margin is added to
     return [c]
 
 

@@ -450,7 +450,10 @@ def _sampling_rows(sampling: dict | None, readout: dict | None = None) -> list[t
     if readout:
         cal = readout.get("calibration")
         how = (f"calibrated: the closest of {len(cal['grid'])} settings to {fmt_int(cal['n'])} real training "
-               "people in mean F, LD strength and HWE failures" if cal else "fixed (sampling.calibrate_readout off)")
+               "people in mean F, LD strength and HWE failures"
+               + (" and the distance on the leading PCs (population structure)"
+                  if any(r.get("pc_distance") for r in cal.get("grid", [])) else "")
+               if cal else "fixed (sampling.calibrate_readout off)")
         rows.append(("Sampling: read-out temperature / lag gain",
                      f"{fmt(_num(readout.get('temperature')), 2)} / {fmt(_num(readout.get('ar_gain')), 2)}", how))
         tried = bool(cal) and any(r.get("offsets") for r in cal.get("grid", []))
