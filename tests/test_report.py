@@ -941,3 +941,18 @@ def test_structure_reference_is_shown_per_generator_where_it_differs():
     assert (_refs_by_generator(differ, ["matched", "augmented", "baseline"], keys, 0)
             == "0.040 (matched, baseline) / 0.070 (augmented)")
     assert _refs_by_generator({"matched": None}, ["matched"], keys, 0) == "n/a"
+
+
+def test_verdict_table_shows_each_cohorts_threshold_where_they_differ():
+    """A structure check's limit comes from a held-out reference weighted to each cohort's case
+    fraction: the release-check table shows every cohort's limit, not the first cohort's (an
+    augmented PC3 of 0.209 passing under its own 0.342 must not read as 0.209 <= 0.134)."""
+    from snpgen.report.render import _thresholds_text
+
+    def c(t, comp="<="):
+        return {"threshold": t, "comparison": comp}
+
+    assert _thresholds_text({"matched": c(0.1), "augmented": c(0.1)}) == "≤ 0.100"
+    assert (_thresholds_text({"matched": c(0.134), "augmented": c(0.342), "baseline": c(0.134)})
+            == "≤ 0.134 (matched, baseline) / ≤ 0.342 (augmented)")
+    assert _thresholds_text({"matched": c([0.45, 0.55], "in")}) == "within [0.45, 0.55]"

@@ -576,7 +576,6 @@ def _verdict_section(metrics: dict[str, dict | None], generators: list[str]) -> 
     rows = []
     notes = []
     for name in order:
-        first = next(iter(checks[name].values()))
         label, unit = check_label(name)
         cells = []
         for g in generators:
@@ -592,11 +591,21 @@ def _verdict_section(metrics: dict[str, dict | None], generators: list[str]) -> 
             cells.append({"value": fmt(c.get("value"), digits),
                           "status": st, "text": {"pass": "PASS", "fail": "FAIL", "na": "not applicable"}[st],
                           "note": note})
-        rows.append({"name": name, "label": label, "unit": unit,
-                     "threshold": fmt_threshold(first.get("threshold"), first.get("comparison", "")),
+        rows.append({"name": name, "label": label, "unit": unit, "threshold": _thresholds_text(checks[name]),
                      "cells": cells})
     return {"generators": gens, "rows": rows, "notes": notes,
             "any": any(g["available"] for g in gens)}
+
+
+def _thresholds_text(by_generator: dict[str, dict]) -> str:
+    """A check's threshold as text: one, or one per group of generators where they differ (limits
+    from a reference weighted to each cohort's case fraction, e.g. the structure checks)."""
+    groups: dict[str, list[str]] = {}
+    for g, c in by_generator.items():
+        groups.setdefault(fmt_threshold(c.get("threshold"), c.get("comparison", "")), []).append(g)
+    if len(groups) <= 1:
+        return next(iter(groups), "")
+    return " / ".join(f"{t} ({', '.join(gs)})" for t, gs in groups.items())
 
 
 def _gen_figures(inp: ReportInputs, section: str, metrics: dict[str, dict | None],
