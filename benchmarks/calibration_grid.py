@@ -17,28 +17,23 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "workflow"))
 
-from snpgen import calibration, io  # noqa: E402
 import yaml  # noqa: E402
 
+from snpgen import calibration, io  # noqa: E402
 from snpgen.config import check_config, stage_seed  # noqa: E402
-from snpgen.sample import _load_models, _sampling, _train_labels  # noqa: E402
 from snpgen.genotypes import bed_prefix  # noqa: E402
+from snpgen.sample import _load_models, _sampling, _train_labels  # noqa: E402
 
 
 def terms(row: dict, real: dict) -> dict:
-    """The loss's terms of one grid row (units of calibration.F_UNIT, LD_UNIT, HWE_UNIT, PC_UNIT);
-    HWErs: the HWE excess over the real people's bootstrap-resampled share instead of their own."""
-    ld = row["ld_mean_r2"] / real["ld_mean_r2"] - 1.0
-    rs = calibration.hwe_reference(real)
-    return {"F": ((row["mean_f"] - real["mean_f"]) / calibration.F_UNIT) ** 2,
-            "LD": (ld / calibration.LD_UNIT) ** 2,
-            "HWE": (max(0.0, row["hwe_share"] - real["hwe_share"]) / calibration.HWE_UNIT) ** 2,
-            "HWErs": (max(0.0, row["hwe_share"] - rs) / calibration.HWE_UNIT) ** 2,
-            "PC": sum((d / calibration.PC_UNIT) ** 2 for d in row.get("pc_distance", ()))}
+    """The loss's terms of one grid row (:func:`snpgen.calibration.loss_terms`: HWE over the larger of
+    the real and the resampled share), and HWEreal: the HWE excess over the real share alone."""
+    return {**calibration.loss_terms(row, real),
+            "HWEreal": calibration.loss_terms(row, {**real, "hwe_share_resampled": real["hwe_share"]})["HWE"]}
 
 
-LOSSES = {"F+LD+HWE": ("F", "LD", "HWE"), "+PC": ("F", "LD", "HWE", "PC"),
-          "resampled HWE": ("F", "LD", "HWErs"), "resampled HWE +PC": ("F", "LD", "HWErs", "PC")}
+LOSSES = {"F+LD+HWE": ("F", "LD", "HWEreal"), "+PC": ("F", "LD", "HWEreal", "PC"),
+          "resampled HWE": ("F", "LD", "HWE"), "resampled HWE +PC (calibrate_readout's)": ("F", "LD", "HWE", "PC")}
 
 
 def choices(cal: dict) -> dict:
@@ -87,7 +82,7 @@ def main(argv=None) -> None:
         by_cluster=bool(s["genotype_offsets_by_cluster"]), structure_pcs=a.pcs)
     real = cal["real"]
     print(f"{d}: K={int((vae.get('clusters') or {}).get('n', 1))}, n={cal['n']}, real F {real['mean_f']:+.4f} "
-          f"r2 {real['ld_mean_r2']:.4f} HWE {real['hwe_share']:.3f} (resampled {real.get('hwe_share_resampled', float('nan')):.3f}); offset margin {cal['offset_margin']:.2f}")
+          f"r2 {real['ld_mean_r2']:.4f} HWE {real['hwe_share']:.3f} (resampled {real['hwe_share_resampled']:.3f}); offset margin {cal['offset_margin']:.2f}")
     for r in cal["grid"]:
         t = terms(r, real)
         pcs = "/".join(f"{x:.2f}" for x in r.get("pc_distance", ()))

@@ -30,8 +30,8 @@ from __future__ import annotations
 import numpy as np
 
 from .readout import genotype_freqs, genotype_offsets, make_labels, readout_batches, readout_calls
-from .stats import hwe_exact_p, ld_pairs, ld_windows
-from .structure import fit_pca, het_from_genotypes, project
+from .stats import hwe_exact_p, ld_pairs, ld_windows, resampled_hwe_shares
+from .structure import fit_pca, het_from_genotypes, pc_wasserstein, project
 
 # Units of the loss: the release bands of the same quantities (issue 18's acceptance: mean F
 # within 0.005 of real, LD strength within 0.9-1.1; HWE excess in 0.01 steps, about the
@@ -77,11 +77,7 @@ LATENT_KEYS = ("guidance_scale", "sampler", "steps", "batch_size", "clip_x0", "e
 def pc_distances(G: np.ndarray, pca: dict, pc_real: np.ndarray) -> list[float]:
     """Per-PC 1-D Wasserstein distance of ``G``'s scores on the real people's PCs to theirs (``pc_real``),
     in SD of the real score (as fidelity.structure measures it)."""
-    from scipy.stats import wasserstein_distance
-
-    pc = project(G, pca)
-    sd = np.where(pc_real.std(axis=0) > 0, pc_real.std(axis=0), 1.0)
-    return [float(wasserstein_distance(pc_real[:, j], pc[:, j]) / sd[j]) for j in range(pc_real.shape[1])]
+    return pc_wasserstein(pc_real, project(G, pca))
 
 
 def readout_stats(G: np.ndarray, windows: list[np.ndarray], hwe_p: float, structure: tuple | None = None) -> dict:
@@ -96,32 +92,25 @@ def readout_stats(G: np.ndarray, windows: list[np.ndarray], hwe_p: float, struct
     return out
 
 
-def resampled_hwe_share(G: np.ndarray, hwe_p: float, reps: int = 4, seed: int = 1) -> float:
-    """Mean HWE failure share of ``reps`` bootstrap resamples of ``G``'s people (same size): their
-    genotype frequencies plus fresh sampling noise, the share a faithful generator's draw reaches
-    (above ``G``'s own where many SNPs sit near the threshold, as on pooled ancestries;
-    evaluate.fidelity.hwe_resampled is the evaluation's)."""
-    rng = np.random.default_rng([int(seed), 19])
-    shares = []
-    for _ in range(int(reps)):
-        hp = hwe_exact_p(G[rng.integers(0, len(G), len(G))])
-        shares.append(float(np.mean(hp[np.isfinite(hp)] < hwe_p)))
-    return float(np.mean(shares))
-
-
 def hwe_reference(real: dict) -> float:
     """The HWE failure share a read-out is held to: the real people's, or their bootstrap resamples'
     where higher (``hwe_share_resampled``; as the release check's verdict.hwe_reference: resampled)."""
     return max(real["hwe_share"], real.get("hwe_share_resampled", real["hwe_share"]))
 
 
-def readout_loss(syn: dict, real: dict) -> float:
-    """Squared distance of the synthetic stats from the real ones in units of their release bands
-    (an HWE failure share below :func:`hwe_reference` costs nothing)."""
+def loss_terms(syn: dict, real: dict) -> dict:
+    """The squared distances of the synthetic stats from the real ones, each in units of its release
+    band: F, LD (strength), HWE (an excess over :func:`hwe_reference` only) and PC (0 without
+    ``pc_distance``)."""
     ld = syn["ld_mean_r2"] / real["ld_mean_r2"] - 1.0 if real["ld_mean_r2"] > 0 else 0.0
-    return float(((syn["mean_f"] - real["mean_f"]) / F_UNIT) ** 2 + (ld / LD_UNIT) ** 2
-                 + (max(0.0, syn["hwe_share"] - hwe_reference(real)) / HWE_UNIT) ** 2
-                 + sum((d / PC_UNIT) ** 2 for d in syn.get("pc_distance", ())))
+    return {"F": ((syn["mean_f"] - real["mean_f"]) / F_UNIT) ** 2, "LD": (ld / LD_UNIT) ** 2,
+            "HWE": (max(0.0, syn["hwe_share"] - hwe_reference(real)) / HWE_UNIT) ** 2,
+            "PC": sum((d / PC_UNIT) ** 2 for d in syn.get("pc_distance", ()))}
+
+
+def readout_loss(syn: dict, real: dict) -> float:
+    """The sum of :func:`loss_terms`."""
+    return float(sum(loss_terms(syn, real).values()))
 
 
 def calibrate_readout(vae_state: dict, diff_state: dict, G_real: np.ndarray, chrom: np.ndarray,
@@ -141,7 +130,7 @@ def calibrate_readout(vae_state: dict, diff_state: dict, G_real: np.ndarray, chr
     idx = np.sort(np.random.default_rng([int(seed), 41]).choice(len(G_real), n, replace=False))
     windows = ld_windows(chrom, int(ld_window))
     real = readout_stats(G_real[idx], windows, hwe_p)
-    real["hwe_share_resampled"] = resampled_hwe_share(G_real[idx], hwe_p, seed=seed)
+    real["hwe_share_resampled"] = float(np.mean(resampled_hwe_shares(G_real[idx], hwe_p, seed=seed)))
     structure = None
     if int(structure_pcs) > 0:  # the real people's leading PCs, on which each read-out's distance is scored
         pca = fit_pca(G_real[idx], int(structure_pcs))

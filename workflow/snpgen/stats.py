@@ -114,3 +114,16 @@ def _hwe_exact_one(n0: int, n1: int, n2: int) -> float:
     hets = np.concatenate([h_dn[::-1] - 2, [mid], h_up + 2])
     p_obs = probs[np.searchsorted(hets, n1)] if n1 in hets else 0.0
     return float(min(1.0, probs[probs <= p_obs * (1 + 1e-7)].sum() / probs.sum()))
+
+
+def resampled_hwe_shares(G: np.ndarray, hwe_p: float, reps: int = 4, seed: int = 0) -> list[float]:
+    """The HWE failure share (exact test p < ``hwe_p``) of each of ``reps`` bootstrap resamples of
+    ``G``'s people (same size, with replacement): their genotype frequencies plus fresh sampling
+    noise, the share a faithful generator's draw reaches (above ``G``'s own where many SNPs sit near
+    the threshold, as on pooled ancestries)."""
+    rng = np.random.default_rng([int(seed), 19])
+    shares = []
+    for _ in range(int(reps)):
+        hp = hwe_exact_p(G[rng.integers(0, len(G), len(G))])
+        shares.append(float(np.mean(hp[np.isfinite(hp)] < hwe_p)))
+    return shares

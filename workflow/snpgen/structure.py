@@ -64,6 +64,18 @@ def project(G: np.ndarray, pca: dict) -> np.ndarray:
     return standardise(G, pca["p"]).astype(np.float64) @ pca["loadings"]
 
 
+def pc_wasserstein(pc_ref: np.ndarray, pc_other: np.ndarray, w_ref: np.ndarray | None = None,
+                   w_other: np.ndarray | None = None) -> list[float]:
+    """Per-PC 1-D Wasserstein distance of ``pc_other``'s scores to ``pc_ref``'s, in SD of the
+    reference score (1 where it is 0); ``w_ref`` / ``w_other``: weights of the people."""
+    from scipy.stats import wasserstein_distance
+
+    sd = pc_ref.std(axis=0)
+    sd[sd == 0] = 1.0
+    return [float(wasserstein_distance(pc_ref[:, j], pc_other[:, j], w_ref, w_other) / sd[j])
+            for j in range(pc_ref.shape[1])]
+
+
 def fit_clusters(pc_real: np.ndarray, *, max_clusters: int = 6, min_size: int = 10, seed: int = 0):
     """Gaussian mixture on the real-training PC scores; the number of clusters (1..max) by BIC.
 

@@ -13,7 +13,7 @@ from scipy import stats
 
 from ..stats import ld_pairs, ld_windows, r2_matrix  # noqa: F401 (re-exported)
 from ..structure import (allele_frequencies, fit_clusters, fit_pca, het_from_genotypes,  # noqa: F401 (re-exported)
-                         project, signal_pcs, standardise)
+                         pc_wasserstein, project, signal_pcs, standardise)
 
 # --------------------------------------------------------------------------- allele frequencies
 
@@ -161,19 +161,15 @@ def pca_metrics(pc_real: np.ndarray, pc_syn: np.ndarray, pc_holdout: np.ndarray 
     held-out real is given as the sampling-noise reference. ``w_real`` / ``w_holdout``: weights of
     the real people (:func:`case_fraction_weights`).
     """
-    sd = pc_real.std(axis=0)
-    sd[sd == 0] = 1.0
-    k = pc_real.shape[1]
-    w_syn = [float(stats.wasserstein_distance(pc_real[:, j], pc_syn[:, j], w_real) / sd[j]) for j in range(k)]
+    w_syn = pc_wasserstein(pc_real, pc_syn, w_real)
     out = {
-        "n_pcs": int(k),
+        "n_pcs": int(pc_real.shape[1]),
         "wasserstein_synthetic": w_syn,
         "mean_wasserstein_synthetic": float(np.mean(w_syn)),
         "units": "SD of the real training PC score",
     }
     if pc_holdout is not None:
-        w_h = [float(stats.wasserstein_distance(pc_real[:, j], pc_holdout[:, j], w_real, w_holdout) / sd[j])
-               for j in range(k)]
+        w_h = pc_wasserstein(pc_real, pc_holdout, w_real, w_holdout)
         out["wasserstein_holdout"] = w_h
         out["mean_wasserstein_holdout"] = float(np.mean(w_h))
     if explained is not None:
@@ -314,14 +310,10 @@ def hwe_resampled(bfile: str | Path, *, reps: int = 4, hwe_threshold: float = 1e
     threshold by the Wahlund effect, its share is above the real one (benchmarks/README.md section
     3, session 14), and it is the level a synthetic cohort can be expected to reach."""
     from ..io import read_genotypes
-    from ..stats import hwe_exact_p
+    from ..stats import resampled_hwe_shares
 
     G = read_genotypes(str(bfile)[:-4] if str(bfile).endswith(".bed") else bfile)
-    rng = np.random.default_rng([int(seed), 19])
-    shares = []
-    for _ in range(int(reps)):
-        hp = hwe_exact_p(G[rng.integers(0, len(G), len(G))])
-        shares.append(float(np.mean(hp[np.isfinite(hp)] < hwe_threshold)))
+    shares = resampled_hwe_shares(G, hwe_threshold, reps=reps, seed=seed)
     return {"reps": int(reps), "hwe_frac_below_mean": float(np.mean(shares)),
             "hwe_frac_below_sd": float(np.std(shares, ddof=1)) if len(shares) > 1 else 0.0}
 

@@ -597,15 +597,22 @@ def _verdict_section(metrics: dict[str, dict | None], generators: list[str]) -> 
             "any": any(g["available"] for g in gens)}
 
 
+def _by_generator_text(texts: dict[str, str], missing: str) -> str:
+    """One text where every generator has the same, else one per group of generators that share it
+    ("0.040 (matched, baseline) / 0.070 (augmented)"); ``missing`` when there is none."""
+    groups: dict[str, list[str]] = {}
+    for g, t in texts.items():
+        groups.setdefault(t, []).append(g)
+    if len(groups) <= 1:
+        return next(iter(groups), missing)
+    return " / ".join(f"{t} ({', '.join(gs)})" for t, gs in groups.items())
+
+
 def _thresholds_text(by_generator: dict[str, dict]) -> str:
     """A check's threshold as text: one, or one per group of generators where they differ (limits
     from a reference weighted to each cohort's case fraction, e.g. the structure checks)."""
-    groups: dict[str, list[str]] = {}
-    for g, c in by_generator.items():
-        groups.setdefault(fmt_threshold(c.get("threshold"), c.get("comparison", "")), []).append(g)
-    if len(groups) <= 1:
-        return next(iter(groups), "")
-    return " / ".join(f"{t} ({', '.join(gs)})" for t, gs in groups.items())
+    return _by_generator_text({g: fmt_threshold(c.get("threshold"), c.get("comparison", ""))
+                               for g, c in by_generator.items()}, "")
 
 
 def _gen_figures(inp: ReportInputs, section: str, metrics: dict[str, dict | None],
@@ -889,16 +896,14 @@ def _refs_by_generator(metrics, generators, keys: tuple, index: int | None = Non
     """A held-out reference as text: one number, or one per group of generators where they differ
     (the structure references are weighted to each generator's case fraction, so matched and
     augmented cohorts have their own)."""
-    groups: dict[str, list[str]] = {}
+    texts = {}
     for g in generators:
         v = _get(metrics.get(g), *keys)
         if index is not None:
             v = v[index] if isinstance(v, list) and index < len(v) else None
         if v is not None:
-            groups.setdefault(fmt(v), []).append(g)
-    if len(groups) <= 1:
-        return next(iter(groups), "n/a")
-    return " / ".join(f"{v} ({', '.join(gs)})" for v, gs in groups.items())
+            texts[g] = fmt(v)
+    return _by_generator_text(texts, "n/a")
 
 
 def _structure_rows(metrics, generators) -> list[dict]:
