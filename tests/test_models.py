@@ -96,6 +96,28 @@ def test_autoregressive_sampling_follows_its_conditional_distribution():
     assert np.array_equal(sample_calls(logits, u, ar_w, argmax=True), np.zeros((n, L), np.int8))
 
 
+def test_sample_calls_reports_the_probabilities_each_call_was_drawn_from():
+    """With probs, sample_calls also returns each call's genotype probabilities given that person's
+    preceding calls: the first SNP's are its softmax, the second's the row of the chain's table
+    picked by the first call; the calls are the same as without probs."""
+    from snpgen.models.vae import sample_calls
+
+    rng = np.random.default_rng(1)
+    n, L = 500, 2
+    logits = np.zeros((n, 3, L), np.float32)
+    logits[:, :, 0] = np.log([0.5, 0.3, 0.2])
+    ar_w = np.zeros((1, 3, 3, L), np.float32)
+    table = np.array([[0.8, 0.15, 0.05], [0.1, 0.8, 0.1], [0.05, 0.15, 0.8]])
+    ar_w[0, :, :, 1] = np.log(table)
+    u = rng.random((n, L), dtype=np.float32)
+    G, P = sample_calls(logits, u, ar_w, probs=True)
+    assert np.array_equal(G, sample_calls(logits, u, ar_w)) and P.shape == (n, 3, L)
+    assert np.allclose(P[:, :, 0], [0.5, 0.3, 0.2], atol=1e-6)
+    assert np.allclose(P[:, :, 1], table[G[:, 0]], atol=1e-6)
+    G0, P0 = sample_calls(logits, u, None, probs=True)  # no lags: every SNP's softmax
+    assert np.array_equal(G0, sample_calls(logits, u, None)) and np.allclose(P0[:, :, 1], 1 / 3, atol=1e-6)
+
+
 @pytest.mark.parametrize("genotype_model", ["categorical", "binomial"])
 def test_autoregressive_readout_teacher_forcing_matches_sequential_logits(genotype_model):
     """ar_logits (training, all SNPs at once) adds exactly the lag terms sample_calls uses."""
@@ -329,3 +351,4 @@ def test_bfloat16_autocast_path_trains_and_samples(monkeypatch):
                               seed=3, device="cpu", log=lambda s: None)
     G, lab = sample.generate(vae, diff, 50, case_fraction=0.5, seed=1, device="cpu", steps=5)
     assert G.shape == (50, X.shape[1]) and set(np.unique(G)) <= {0, 1, 2} and lab.sum() == 25
+

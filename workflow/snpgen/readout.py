@@ -66,11 +66,12 @@ def readout_batches(vae_state: dict, diff_state: dict, y: np.ndarray, *, seed: i
 
 def readout_calls(logits: np.ndarray, u: np.ndarray, ar_w: np.ndarray | None, temperature: float = 1.0,
                   ar_gain: float = 1.0, argmax: bool = False, offsets: np.ndarray | None = None,
-                  cluster: np.ndarray | None = None) -> np.ndarray:
+                  cluster: np.ndarray | None = None, probs: bool = False):
     """Hard calls int8 (b, L) from :func:`readout_batches`' logits and uniforms: every logit divided
     by ``temperature``, the lag terms multiplied by ``ar_gain`` (left to right with the lags), and
     ``offsets``, one per genotype and SNP (:func:`genotype_offsets`), added to the logits: (3, L) for
-    everyone, or (K, 3, L) one set per ancestry cluster, each person's by ``cluster`` (b,)."""
+    everyone, or (K, 3, L) one set per ancestry cluster, each person's by ``cluster`` (b,).
+    With ``probs``: (calls, the probabilities they were drawn from, (b, 3, L); vae.sample_calls)."""
     from .models.vae import sample_calls
 
     if ar_w is not None and (ar_gain != 1.0 or temperature != 1.0):
@@ -79,7 +80,7 @@ def readout_calls(logits: np.ndarray, u: np.ndarray, ar_w: np.ndarray | None, te
         logits = logits / np.float32(temperature)
     if offsets is not None:
         logits = logits + _person_offsets(np.asarray(offsets, np.float32), cluster, len(logits))
-    return sample_calls(logits, u, ar_w, argmax=argmax)
+    return sample_calls(logits, u, ar_w, argmax=argmax, probs=probs)
 
 
 def _person_offsets(offsets: np.ndarray, cluster: np.ndarray | None, n: int) -> np.ndarray:
@@ -115,39 +116,58 @@ def genotype_offsets(batches: list, target: np.ndarray, temperature: float = 1.0
     heterozygous inside, and pooled offsets matched the pooled frequencies by trading one against
     the other (benchmarks/README.md section 3, session 17).
 
+    The drawn frequencies are the means of the probabilities each call was drawn from
+    (:func:`drawn_freqs`), not the counts of the calls: the counts add the draw's own noise, which
+    the offsets then copy into every later draw as extra differentiation between the clusters
+    (benchmarks/README.md section 3, session 19: pooled HWE failures 1-1.5 points lower).
+
     With ``n_target`` (the real calls behind ``target``: one number, per SNP, or per cluster and SNP)
     the offsets are shrunk towards 0 by how much of them is sampling noise (empirical Bayes, per
     genotype and cluster): the target's frequencies are themselves a sample, and offsets that copy
     its noise add it to the noise of every later draw, which moves SNPs near the HWE threshold over
     it (benchmarks/README.md section 3, session 14). An offset is kept in the share s2 / (s2 + v), v
-    its multinomial sampling variance (target and drawn), s2 the mean squared offset less the mean v."""
+    its multinomial sampling variance (target and drawn; for the drawn frequencies an upper bound),
+    s2 the mean squared offset less the mean v."""
     target = np.asarray(target, np.float64)
     per_cluster = target.ndim == 3
     T = target if per_cluster else target[None]
     K, L = T.shape[0], T.shape[2]
     b = np.zeros((K, 3, L), np.float32)
-    cl = np.concatenate([c for *_, c in batches]) if per_cluster else None
-
-    def draw(b):
-        return np.concatenate([readout_calls(lg, u, w, temperature, ar_gain, offsets=b, cluster=c)
-                               for w, lg, u, c in batches])
-
-    def members(G, c):
-        return G if cl is None else G[cl == c]
-
-    G = draw(b)
+    cl = np.concatenate([c for *_, c in batches]) if per_cluster else np.zeros(sum(len(c) for *_, c in batches), np.int64)
+    sizes = np.bincount(cl, minlength=K)
+    G, freqs = drawn_freqs(batches, b, K, temperature, ar_gain)
     for _ in range(int(iterations)):
         for c in range(K):
-            if len(Gc := members(G, c)):
-                step = np.log(T[c]) - np.log(genotype_freqs(Gc))
+            if sizes[c]:
+                step = np.log(T[c]) - np.log(freqs[c])
                 b[c] = b[c] + (step - step[0:1])  # (only differences between genotypes matter)
-        G = draw(b)
+        G, freqs = drawn_freqs(batches, b, K, temperature, ar_gain)
     if n_target is not None:
         n_t = np.broadcast_to(np.asarray(n_target, np.float64).reshape(K, -1), (K, L))
         for c in range(K):
-            if len(Gc := members(G, c)):
-                b[c] = b[c] * _shrinkage(b[c], T[c], genotype_freqs(Gc), n_t[c], len(Gc))
+            if sizes[c]:
+                b[c] = b[c] * _shrinkage(b[c], T[c], freqs[c], n_t[c], int(sizes[c]))
     return (b if per_cluster else b[0]), G
+
+
+def drawn_freqs(batches: list, offsets: np.ndarray, k: int, temperature: float = 1.0, ar_gain: float = 1.0,
+                pseudo: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """The calls of ``batches`` read out with ``offsets`` (K, 3, L), and each cluster's genotype
+    frequencies (K, 3, L; one cluster, 0, where ``k`` is 1): the mean over its people of the
+    probability each call was drawn from, plus ``pseudo`` counts per genotype (as
+    :func:`genotype_freqs`). Same expectation as the calls' frequencies, less noise."""
+    sums = np.zeros((k, 3, offsets.shape[-1]), np.float64)
+    counts = np.zeros(k, np.float64)
+    calls = []
+    for w, lg, u, c in batches:
+        c = np.asarray(c) if k > 1 else np.zeros(len(lg), np.int64)
+        g, p = readout_calls(lg, u, w, temperature, ar_gain, offsets=offsets, cluster=c, probs=True)
+        calls.append(g)
+        for j in np.unique(c):
+            sums[j] += p[c == j].sum(axis=0)
+            counts[j] += np.sum(c == j)
+    freqs = (sums + float(pseudo)) / (counts[:, None, None] + 3 * float(pseudo))
+    return np.concatenate(calls), freqs
 
 
 def _shrinkage(b: np.ndarray, target: np.ndarray, drawn: np.ndarray, n_target, n_drawn: int) -> np.ndarray:

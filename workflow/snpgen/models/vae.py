@@ -351,7 +351,7 @@ def _readout_bias(genotype_freq, nout: int, padded: int, n_snps: int) -> torch.T
 
 
 def sample_calls(logits: np.ndarray, u: np.ndarray, ar_w: np.ndarray | None = None,
-                 argmax: bool = False, group: int = 4) -> np.ndarray:
+                 argmax: bool = False, group: int = 4, probs: bool = False):
     """Hard calls 0/1/2 (int8, (N, L)) from read-out logits (N, 3, L) and uniforms u (N, L).
 
     Without ``ar_w`` every SNP is drawn independently (inverse CDF of its categorical); with
@@ -360,22 +360,38 @@ def sample_calls(logits: np.ndarray, u: np.ndarray, ar_w: np.ndarray | None = No
     genotype instead of drawing (left to right as well). Per-SNP cost is fixed numpy overhead plus
     N x ceil(lags / group) table lookups (``group`` lags share one base-3 code; 4 -> 81-row
     tables), so large N per call is much cheaper per individual.
+
+    With ``probs`` it returns (calls, P): P (N, 3, L) float32, the probability of each genotype
+    that each call was drawn from (given that person's preceding calls). Their mean over people
+    estimates a genotype's frequency with less noise than the count of calls does (the calls add
+    the noise of the draw to it).
     """
     logits = np.asarray(logits, dtype=np.float32)
     n, _, L = logits.shape
     u = np.asarray(u, dtype=np.float32)
 
-    def draw3(l0, l1, l2, uj):  # inverse-CDF draw from the three genotypes' logits (separate arrays)
+    P = np.empty((L, 3, n), np.float32) if probs else None
+
+    def draw3(l0, l1, l2, uj, j=None):  # inverse-CDF draw from the three genotypes' logits (separate arrays)
+        m = np.maximum(np.maximum(l0, l1), l2)
+        e0, e1, e2 = np.exp(l0 - m), np.exp(l1 - m), np.exp(l2 - m)
+        if P is not None:
+            s = e0 + e1 + e2
+            if j is None:
+                P[:] = np.stack([e0 / s, e1 / s, e2 / s]).transpose(2, 0, 1)
+            else:
+                P[j, 0], P[j, 1], P[j, 2] = e0 / s, e1 / s, e2 / s
         if argmax:  # first maximum, as argmax
             c1 = l1 > l0
             return np.where(l2 > np.where(c1, l1, l0), 2, c1).astype(np.int8)
-        m = np.maximum(np.maximum(l0, l1), l2)
-        e0, e1, e2 = np.exp(l0 - m), np.exp(l1 - m), np.exp(l2 - m)
         t = uj * (e0 + e1 + e2)
         return (t >= e0).astype(np.int8) + (t >= e0 + e1).astype(np.int8)
 
+    def out(G):
+        return (G, np.ascontiguousarray(P.transpose(2, 1, 0))) if probs else G
+
     if ar_w is None or ar_w.shape[0] == 0:
-        return draw3(logits[:, 0], logits[:, 1], logits[:, 2], u)
+        return out(draw3(logits[:, 0], logits[:, 1], logits[:, 2], u))
     ar_w = np.asarray(ar_w, dtype=np.float32)
     K = ar_w.shape[0]
     # Lags in groups of B: the calls at lags qB+1..qB+B of SNP j are one base-3 code, and table
@@ -404,7 +420,7 @@ def sample_calls(logits: np.ndarray, u: np.ndarray, ar_w: np.ndarray | None = No
         for q in range(min(Q, -(-j // B))):  # groups with at least one call before SNP j
             t = T[j, q][:, codes[j - q * B]]
             l0, l1, l2 = l0 + t[0], l1 + t[1], l2 + t[2]
-        g = draw3(l0, l1, l2, u[:, j])
+        g = draw3(l0, l1, l2, u[:, j], j)
         G[j] = g
         codes[j + 1] = (3 * codes[j] + g) % ncode
-    return np.ascontiguousarray(G.T)
+    return out(np.ascontiguousarray(G.T))
