@@ -306,3 +306,25 @@ def test_repeated_draws_steady_aa_ts_when_the_held_out_set_is_small(cohort):
     assert abs(np.mean([m["nnaa"]["aa_ts"] for m in many]) - 0.5) < 0.03  # R and T: the same population
     assert privacy.privacy_draws((3000, 3000, 150), 1000, 8) == (150, 6)  # draws x n within max_n
     assert privacy.privacy_draws((3000, 3000, 5000), 5000, 8) == (3000, 1)
+
+
+def test_privacy_loss_counts_from_the_population_reference():
+    """privacy_loss_reference: population: the limit is max_privacy_loss above the population-statistics
+    reference's loss on the same people (clipped to +-max_privacy_loss); none, or no reference, = the fixed
+    limit. A cohort that leaks no more than population statistics passes; the leaky one fails."""
+    def loss_check(loss, ref, **th):
+        m = _metrics(privacy__nnaa__privacy_loss=loss)
+        if ref is not None:
+            m["privacy"]["population_reference"] = {"privacy_loss": ref}
+        return next(c for c in verdict(m, th or None)["checks"] if c["name"] == "privacy_loss")
+
+    c = loss_check(0.024, 0.016)  # the panel's baseline-like case: over 0.02, but within 0.02 of its reference
+    assert c["passed"] and c["threshold"] == pytest.approx(0.036) and c["reference"] == "population"
+    assert c["reference_value"] == pytest.approx(0.016)
+    assert not loss_check(0.024, 0.016, privacy_loss_reference="none")["passed"]
+    assert loss_check(0.024, 0.016, privacy_loss_reference="none")["reference"] == "none"
+    assert not loss_check(0.024, None)["passed"] and loss_check(0.024, None)["threshold"] == pytest.approx(0.02)
+    assert not loss_check(0.044, 0.004)["passed"]  # beyond population statistics
+    assert not loss_check(0.107, 0.011)["passed"]  # the leaky reference
+    assert loss_check(0.05, 0.2)["threshold"] == pytest.approx(0.04)  # the reference counts up to +0.02
+    assert not loss_check(0.015, -0.1)["passed"]  # and down to -0.02: limit 0

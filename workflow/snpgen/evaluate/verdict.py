@@ -163,13 +163,28 @@ def _structure_pcs(m: registry.Metric, metrics: dict, th: dict) -> list[dict]:
     return checks
 
 
+def _privacy_loss(m: registry.Metric, metrics: dict, th: dict) -> list[dict]:
+    """``privacy_loss``: limit = ``max_privacy_loss``, plus (``privacy_loss_reference: population``) the
+    population-statistics reference's loss on the same people, clipped to +-``max_privacy_loss``; carries
+    ``reference`` ("population" or "none") and ``reference_value``."""
+    limit = float(th["max_privacy_loss"])
+    ref = _num(_get(metrics, *m.reference)) if m.reference else None
+    use = th.get("privacy_loss_reference", "population") == "population" and ref is not None
+    allowance = min(max(ref, -limit), limit) if use else 0.0
+    note = f"limit {limit:g} + the population-statistics reference's loss {ref:+.3f} (within +-{limit:g})" if use else None
+    c = check(m.check, _get(metrics, *m.key), limit + allowance, m.comparison, note=note)
+    c["reference"], c["reference_value"] = ("population" if use else "none"), ref
+    return [c]
+
+
 def _attack(m: registry.Metric, metrics: dict, th: dict) -> list[dict]:
     return [_max_attack_auc(_get(metrics, *m.key[:-1]) or {}, th)]
 
 
 # checks computed otherwise than metric-against-threshold (by registry check name)
 _SPECIAL = {"max_king_kinship": _king, "max_attack_auc": _attack, "tstr_trtr_ratio_{}": _utility,
-            "hwe_failure_share": _hwe, "het_f_distance": _het_f, "structure_pc{}_distance": _structure_pcs}
+            "hwe_failure_share": _hwe, "het_f_distance": _het_f, "structure_pc{}_distance": _structure_pcs,
+            "privacy_loss": _privacy_loss}
 # checks that are not applicable (passed None) on SNPs with too little real LD
 _LD_CHECKS = {"ld_correlation", "ld_strength"}
 
