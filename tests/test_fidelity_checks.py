@@ -219,3 +219,30 @@ def test_hwe_share_of_a_subset_is_plink2s_on_those_people(cohorts, tmp_path):
     assert np.allclose(p, hwe_exact_p(G[idx]), rtol=1e-3, atol=1e-12)
     full = fidelity.hardy_p_subset(tmp_path / "x", np.arange(N), tmp_path / "all")
     assert np.mean(full < 1e-6) > np.mean(p < 1e-6)
+
+
+def test_larger_synthetic_cohort_hwe_share_is_the_mean_over_subsets(cohorts, tmp_path):
+    """A synthetic cohort larger than the real training split gets its HWE share at the training
+    size as the mean over evaluate.hwe_subsets random subsets (one subset's share is noisy): the
+    shares are kept, their mean is the checked value, and the first subset is the one the
+    evaluation always drew (rng stream 24)."""
+    from snpgen.evaluate import _het_hwe, merged_params
+    from snpgen.evaluate.privacy import subsample_rows
+
+    paths = {}
+    syn = np.vstack([cohorts["extra_het"], cohorts["same_model"]])  # 2N people, half of them too heterozygous
+    for name, G in (("train", cohorts["train"]), ("test", cohorts["test"]), ("syn", syn)):
+        io.write_bed(tmp_path / name, G, make_fam(len(G), prefix=name[:2]), cohorts["bim"])
+        paths[name] = tmp_path / name
+    fid, figs = {}, []
+    (tmp_path / "w").mkdir()
+    P = merged_params({"hwe_subsets": 3, "hwe_noise_reps": 1})
+    _het_hwe(fid, figs, train=paths["train"], synthetic=paths["syn"], test=paths["test"], workdir=tmp_path / "w",
+             figdir=tmp_path, P=P, seed=5, rng=lambda k: np.random.default_rng([5, k]), threads=1, memory_mb=None,
+             say=lambda *_: None)
+    s = fid["het_hwe"]["synthetic"]
+    assert s["hwe_n"] == N and len(s["hwe_frac_below_subsets"]) == 3
+    assert s["hwe_frac_below"] == pytest.approx(np.mean(s["hwe_frac_below_subsets"]))
+    first = fidelity.hardy_p_subset(paths["syn"], subsample_rows(2 * N, N, np.random.default_rng([5, 24])), tmp_path / "f")
+    assert s["hwe_frac_below_subsets"][0] == pytest.approx(np.mean(first[np.isfinite(first)] < 1e-6))
+    assert len(set(s["hwe_frac_below_subsets"])) > 1  # different people in each subset

@@ -251,8 +251,9 @@ _GENOTYPE_QC = [
     _m("fidelity.het_hwe.synthetic.hwe_frac_below", "genotype_qc",
        "SNPs failing Hardy-Weinberg (limit: real training share, or its resamples' if higher, + margin)",
        "fraction of SNPs", "lower",
-       "share of SNPs with plink2 exact HWE p < evaluate.hwe_p, taken on a random subset of the real training "
-       "split's size when the synthetic cohort is larger (the share grows with the sample size)",
+       "share of SNPs with plink2 exact HWE p < evaluate.hwe_p; when the synthetic cohort is larger than the real "
+       "training split, the mean share of evaluate.hwe_subsets random subsets of its size (the share grows with the "
+       "sample size)",
        ref="fidelity.het_hwe.real_train.hwe_frac_below",
        check="hwe_failure_share", cmp="<=", th=("max_hwe_failure_excess",), opt=("hwe_noise_factor", "hwe_reference"),
        tl="SNPs failing Hardy-Weinberg (reference: real train)"),
@@ -395,6 +396,7 @@ INTERNAL: dict[str, str] = {
     "fidelity.ld.window": "setting", "fidelity.ld.informative_r2": "setting",
     "fidelity.ld.min_informative_pairs": "setting", "fidelity.ld.n_windows": "size",
     "fidelity.het_hwe.synthetic.hwe_n": "size (synthetic people behind the HWE share: at most the real training size)",
+    "fidelity.het_hwe.synthetic.hwe_frac_below_subsets": "the shares behind hwe_frac_below, its mean: evaluate.hwe_subsets subsets of the real training size (one share when the cohort is not larger)",
     "fidelity.ld.decay": "the LD-decay figure's data",
     "fidelity.pca.explained_variance_ratio": "PCA of real train (context)", "fidelity.pca.n_pcs": "setting",
     "fidelity.structure.n_pcs": "setting",
