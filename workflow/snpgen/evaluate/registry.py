@@ -268,8 +268,11 @@ _GENOTYPE_QC = [
        "ratio", "target", "1 = real strength", ref="fidelity.ld.holdout_strength_ratio", check="ld_strength",
        cmp="in", th=("ld_strength_min", "ld_strength_max"),
        tl="LD strength: mean synthetic r² / mean real r² (reference: held-out real)", tu="ratio (1 = real strength)"),
-    _m("fidelity.het_hwe.<set>.hwe_frac_below", "genotype_qc", "SNPs failing the exact HWE test, p < {} (--hwe)",
-       "fraction of SNPs", "none", "per set: real_train, real_test, synthetic"),
+    _m("fidelity.het_hwe.<set>.hwe_frac_below", "genotype_qc",
+       "SNPs failing the exact HWE test, p < {} (--hwe; a larger synthetic cohort at the real training size)",
+       "fraction of SNPs", "none", "per set: real_train, real_test, synthetic (the share grows with the people "
+       "tested: a synthetic cohort larger than real train is taken at its size, the mean over evaluate.hwe_subsets "
+       "subsets; plink2 --hwe on the whole synthetic fileset fails more SNPs)"),
     _m("fidelity.het_hwe.real_split_half.diff_sd", "genotype_qc",
        "HWE failure share noise: SD between two halves of real train", "fraction of SNPs", "none",
        "evaluate.hwe_noise_reps random halvings, plink2 --hardy on each; x verdict.hwe_noise_factor = the margin"),
