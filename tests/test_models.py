@@ -351,4 +351,3 @@ def test_bfloat16_autocast_path_trains_and_samples(monkeypatch):
                               seed=3, device="cpu", log=lambda s: None)
     G, lab = sample.generate(vae, diff, 50, case_fraction=0.5, seed=1, device="cpu", steps=5)
     assert G.shape == (50, X.shape[1]) and set(np.unique(G)) <= {0, 1, 2} and lab.sum() == 25
-
