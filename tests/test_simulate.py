@@ -141,6 +141,38 @@ def test_per_chromosome_holds_one_chromosome_and_plants_the_same_artefacts(tmp_p
     assert len(dup_like) >= COHORT["artefacts"]["duplicates"]
 
 
+def test_an_interrupted_per_chromosome_simulation_resumes_at_the_missing_chromosome(tmp_path, plink2_available,
+                                                                                    monkeypatch):
+    from snpgen import simulate
+
+    params = {**COHORT, "per_chromosome": True}
+    simulated, real = [], simulate._simulate_chromosome
+
+    def interrupted(c, *args):
+        if c == 2:
+            raise KeyboardInterrupt("killed during chromosome 2")
+        simulated.append(c)
+        return real(c, *args)
+
+    monkeypatch.setattr(simulate, "_simulate_chromosome", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _simulate(tmp_path, "resumed", params)
+    assert simulated == [1]
+    monkeypatch.setattr(simulate, "_simulate_chromosome", lambda c, *a: (simulated.append(c), real(c, *a))[1])
+    resumed = _simulate(tmp_path, "resumed", params)
+    assert simulated == [1, 2, 3], "the rerun simulates only the chromosomes the first run did not finish"
+    assert not (tmp_path / "resumed" / ".raw").exists()
+    # a changed genome parameter does not reuse a finished chromosome
+    monkeypatch.setattr(simulate, "_simulate_chromosome", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _simulate(tmp_path, "changed", params)
+    monkeypatch.setattr(simulate, "_simulate_chromosome", lambda c, *a: (simulated.append(c), real(c, *a))[1])
+    _simulate(tmp_path, "changed", {**params, "mutation_rate": params["mutation_rate"] * 1.5})
+    assert simulated == [1, 2, 3, 1, 1, 2, 3]
+    monkeypatch.undo()
+    assert resumed == _simulate(tmp_path, "whole", params)
+
+
 def test_missing_calls_drawn_in_row_blocks_equal_one_full_draw():
     from snpgen.simulate import _plant_copies_and_calls
 

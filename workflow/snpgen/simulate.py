@@ -10,6 +10,7 @@ planted so that each QC step has something to remove.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -150,7 +151,15 @@ def _diploid_genotypes(ts) -> np.ndarray:
     return g
 
 
-def _simulate_chromosome(c: int, samples, dem, p: dict, rng: np.random.Generator) -> tuple[np.ndarray, pl.DataFrame]:
+def _chromosome_seeds(p: dict, seed: int) -> list[tuple[int, int]]:
+    """msprime's (ancestry, mutation) seeds of each chromosome, all drawn up front so that any one
+    chromosome can be simulated (or skipped when a resumed run has it) on its own."""
+    rng = np.random.default_rng(seed)
+    return [(int(rng.integers(1, 2**31 - 1)), int(rng.integers(1, 2**31 - 1)))
+            for _ in range(int(p["n_chromosomes"]))]
+
+
+def _simulate_chromosome(c: int, samples, dem, p: dict, seeds: tuple[int, int]) -> tuple[np.ndarray, pl.DataFrame]:
     """Chromosome ``c``: (individuals x SNPs int8 derived-allele counts, its bim frame); only the
     kept SNPs are ever decoded."""
     import msprime
@@ -158,9 +167,9 @@ def _simulate_chromosome(c: int, samples, dem, p: dict, rng: np.random.Generator
     ts = msprime.sim_ancestry(
         samples=samples, demography=dem,
         sequence_length=float(p["chromosome_length_mb"]) * 1e6,
-        recombination_rate=p["recombination_rate"], random_seed=int(rng.integers(1, 2**31 - 1)),
+        recombination_rate=p["recombination_rate"], random_seed=seeds[0],
     )
-    ts = msprime.sim_mutations(ts, rate=p["mutation_rate"], random_seed=int(rng.integers(1, 2**31 - 1)))
+    ts = msprime.sim_mutations(ts, rate=p["mutation_rate"], random_seed=seeds[1])
     keep = _common_sites(ts, p["min_maf"])
     ts = ts.delete_sites(np.flatnonzero(~keep), record_provenance=False)
     pos = ts.tables.sites.position.astype(np.int64) + 1
@@ -182,9 +191,8 @@ def iter_chromosomes(p: dict, seed: int):
     nothing; the population index of each individual is :func:`population_index`. The same seed
     gives the same chromosomes as :func:`simulate_genotypes`."""
     samples, dem, _ = _sample_sets(p)
-    rng = np.random.default_rng(seed)
-    for c in range(1, int(p["n_chromosomes"]) + 1):
-        yield (c, *_simulate_chromosome(c, samples, dem, p, rng))
+    for c, seeds in enumerate(_chromosome_seeds(p, seed), start=1):
+        yield (c, *_simulate_chromosome(c, samples, dem, p, seeds))
 
 
 def population_index(p: dict) -> np.ndarray:
@@ -319,22 +327,51 @@ def ancestry_shift(spec, population: np.ndarray) -> np.ndarray:
     return float(spec or 0.0) * (population > 0)
 
 
+def _genome_key(params: dict, seed: int, n: int) -> str:
+    """What a finished chromosome of a resumed simulation must match: the genome's parameters
+    (not the diseases' or the artefacts'), the genotype seed and the number of people."""
+    genome = {k: v for k, v in params.items() if k not in ("diseases", "artefacts")}
+    text = json.dumps({"params": genome, "seed": seed, "n": n}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _chromosome_part(params: dict, c: int, seeds, samples, dem, fam: pl.DataFrame, part: Path,
+                     key: str) -> tuple[int, np.ndarray]:
+    """Chromosome ``c`` as the fileset ``part``: (its number of SNPs, its common SNPs' indices).
+    A part that an interrupted run finished (its ``.done.json`` carries the same ``key``) is
+    kept as it is; otherwise the chromosome is simulated and written, then marked done."""
+    done = Path(f"{part}.done.json")
+    if done.exists():
+        mark = json.loads(done.read_text())
+        if mark.get("key") == key and all(Path(f"{part}{x}").exists() for x in (".bed", ".bim", ".fam")):
+            return int(mark["n_snps"]), np.asarray(mark["common"], dtype=np.int64)
+    g, bim = _simulate_chromosome(c, samples, dem, params, seeds)
+    f = g.mean(0) / 2
+    common = np.flatnonzero(np.minimum(f, 1 - f) >= 0.05)
+    io.write_bed(part, g, fam, bim)
+    io.atomic_write_text(done, json.dumps({"key": key, "n_snps": int(g.shape[1]), "common": common.tolist()}))
+    return int(g.shape[1]), common
+
+
 def _clean_genome_by_chromosome(params: dict, seed: int, fam: pl.DataFrame, clean: Path):
     """Simulate chromosome by chromosome, writing each as a fileset and concatenating them into
-    ``clean`` (one chromosome's dense matrix in memory at a time). Returns (bim, the common SNPs'
-    column indices, each chromosome's column indices, a reader of the genotypes of given columns)."""
-    parts, bims, common, chromosomes, offset = [], [], [], [], 0
-    for c, g, bim in iter_chromosomes(params, seed):
-        f = g.mean(0) / 2
-        common.append(offset + np.flatnonzero(np.minimum(f, 1 - f) >= 0.05))
-        chromosomes.append(offset + np.arange(g.shape[1]))
+    ``clean`` (one chromosome's dense matrix in memory at a time). A rerun after an interruption
+    simulates only the chromosomes not yet written. Returns (bim, the common SNPs' column indices,
+    each chromosome's column indices, a reader of the genotypes of given columns)."""
+    samples, dem, _ = _sample_sets(params)
+    key = _genome_key(params, seed, fam.height)
+    parts, common, chromosomes, offset = [], [], [], 0
+    for c, seeds in enumerate(_chromosome_seeds(params, seed), start=1):
         parts.append(clean.parent / f"{clean.name}.chr{c}")
-        io.write_bed(parts[-1], g, fam, bim)
-        bims.append(bim)
-        offset += g.shape[1]
-        del g
+        n_snps, local = _chromosome_part(params, c, seeds, samples, dem, fam, parts[-1], key)
+        common.append(offset + local)
+        chromosomes.append(offset + np.arange(n_snps))
+        offset += n_snps
+    bim = pl.concat([io.read_bim(part) for part in parts])
     io.concat_beds(parts, clean)
-    return (pl.concat(bims), np.concatenate(common), chromosomes,
+    for part in parts:
+        Path(f"{part}.done.json").unlink()
+    return (bim, np.concatenate(common), chromosomes,
             lambda cols: io.read_genotypes(clean, variant_index=np.asarray(cols)))
 
 
