@@ -248,6 +248,7 @@ def main(argv=None) -> int:
                                     ar_gains=sp["calibration_ar_gains"], n=int(sp["calibration_n"]),
                                     frequency_offsets=bool(sp.get("genotype_frequency_offsets")),
                                     by_cluster=bool(sp.get("genotype_offsets_by_cluster", True)),
+                                    offset_shrinkage=str(sp.get("genotype_offset_shrinkage", "targets")),
                                     structure_pcs=int(sp.get("calibration_structure_pcs", 0)))
             gen.update(temperature=cal["temperature"], ar_gain=cal["ar_gain"],
                        genotype_offsets=cal.get("genotype_offsets"))

@@ -79,7 +79,8 @@ def main(argv=None) -> None:
         temperatures=s["calibration_temperatures"], ar_gains=s["calibration_ar_gains"],
         n=int(a.n or s["calibration_n"]), seed=a.seed, ld_window=int(cfg["evaluate"]["ld_window"]),
         hwe_p=float(cfg["evaluate"]["hwe_p"]), device="cpu", frequency_offsets=bool(s["genotype_frequency_offsets"]),
-        by_cluster=bool(s["genotype_offsets_by_cluster"]), structure_pcs=a.pcs)
+        by_cluster=bool(s["genotype_offsets_by_cluster"]), structure_pcs=a.pcs,
+        offset_shrinkage=s["genotype_offset_shrinkage"])
     real = cal["real"]
     print(f"{d}: K={int((vae.get('clusters') or {}).get('n', 1))}, n={cal['n']}, real F {real['mean_f']:+.4f} "
           f"r2 {real['ld_mean_r2']:.4f} HWE {real['hwe_share']:.3f} (resampled {real['hwe_share_resampled']:.3f}); offset margin {cal['offset_margin']:.2f}")

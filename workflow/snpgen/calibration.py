@@ -11,7 +11,7 @@ used (what the model was fitted on); validation and test people stay out of it.
 
 With ``sampling.genotype_frequency_offsets`` the grid also holds, per gain at temperature 1, a
 read-out with per-SNP genotype offsets: they give every SNP the training split's genotype
-frequencies, less the share of them that is sampling noise. They are fitted on 3 x ``n`` other
+frequencies (per ancestry cluster), with the sampling noise of those frequencies shrunk out. They are fitted on 3 x ``n`` other
 synthetic people than the ``n`` scored, so their row's stats are those of a fresh draw (offsets
 fitted on the scored people carry that sample's noise into every later draw: on the demo's t2d the
 fresh draws failed HWE on 16-17 % of SNPs where the scored ones had 13 %). Which kind wins is the
@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .readout import genotype_freqs, genotype_offsets, make_labels, readout_batches, readout_calls
+from .readout import (genotype_freqs, genotype_offsets, make_labels, readout_batches, readout_calls,
+                      shrunk_genotype_freqs)
 from .stats import hwe_exact_p, ld_pairs, ld_windows, resampled_hwe_shares
 from .structure import fit_pca, het_from_genotypes, pc_wasserstein, project
 
@@ -56,19 +57,35 @@ def offset_margin(real_hwe_share: float, n_snps: int) -> float:
     return p * (1.0 - p) / n / HWE_UNIT ** 2
 
 
-def offset_targets(G_real: np.ndarray, clusters: dict | None, by_cluster: bool = True) -> tuple[np.ndarray, np.ndarray]:
+OFFSET_SHRINKAGE = ("targets", "offsets", "none")
+
+
+def offset_targets(G_real: np.ndarray, clusters: dict | None, by_cluster: bool = True,
+                   shrinkage: str = "targets") -> tuple[np.ndarray, np.ndarray | None]:
     """The genotype frequencies the offsets aim at and the real calls behind them: the training
     split's (3, L) and (L,), or with ``by_cluster`` and a model with K > 1 ancestry clusters (the
     VAE checkpoint's ``clusters``, fitted on these same training people, in their order) each
-    cluster's (K, 3, L) and (K, L). Pooled when the checkpoint's people are not these."""
+    cluster's (K, 3, L) and (K, L). Pooled when the checkpoint's people are not these.
+
+    ``shrinkage`` (sampling.genotype_offset_shrinkage) says where the real frequencies' sampling
+    noise is taken out: ``targets`` = from the frequencies themselves
+    (:func:`snpgen.readout.shrunk_genotype_freqs`; no count is returned, the offsets are then not
+    shrunk), ``offsets`` = from the fitted offsets, towards 0 (the counts are returned for
+    :func:`snpgen.readout.genotype_offsets`), ``none`` = nowhere."""
+    if shrinkage not in OFFSET_SHRINKAGE:
+        raise ValueError(f"genotype_offset_shrinkage must be one of {OFFSET_SHRINKAGE}, not {shrinkage!r}")
     G_real = np.asarray(G_real)
     called = G_real >= 0
     cl = np.asarray((clusters or {}).get("train", []), dtype=np.int64)
     k = int((clusters or {}).get("n", 0))
     if not by_cluster or k <= 1 or len(cl) != len(G_real):
-        return genotype_freqs(G_real), called.sum(axis=0)
+        if shrinkage == "targets":
+            return shrunk_genotype_freqs(G_real)[0], None
+        return genotype_freqs(G_real), (called.sum(axis=0) if shrinkage == "offsets" else None)
+    if shrinkage == "targets":
+        return shrunk_genotype_freqs(G_real, cl, k), None
     return (np.stack([genotype_freqs(G_real[cl == c]) for c in range(k)]),
-            np.stack([called[cl == c].sum(axis=0) for c in range(k)]))
+            np.stack([called[cl == c].sum(axis=0) for c in range(k)]) if shrinkage == "offsets" else None)
 
 
 LATENT_KEYS = ("guidance_scale", "sampler", "steps", "batch_size", "clip_x0", "eta")
@@ -117,11 +134,12 @@ def calibrate_readout(vae_state: dict, diff_state: dict, G_real: np.ndarray, chr
                       case_fraction: float, sampling: dict, *, temperatures, ar_gains, n: int = 1000,
                       seed: int = 1, ld_window: int = 50, hwe_p: float = 1e-6, device="auto",
                       frequency_offsets: bool = False, offset_iterations: int = 4, offset_draws: int = 3,
-                      by_cluster: bool = True, structure_pcs: int = 0) -> dict:
+                      by_cluster: bool = True, structure_pcs: int = 0, offset_shrinkage: str = "targets") -> dict:
     """The grid setting whose read-out is closest to the real training people: every pair of
     ``temperatures`` x ``ar_gains``, and with ``frequency_offsets`` also every gain at temperature 1
     with per-SNP genotype offsets (:func:`snpgen.readout.genotype_offsets`; per ancestry cluster
-    with ``by_cluster``, :func:`offset_targets`), which win only by more than :func:`offset_margin`.
+    with ``by_cluster``, :func:`offset_targets`; their noise taken out as ``offset_shrinkage`` says), which
+    win only by more than :func:`offset_margin`.
     With ``structure_pcs`` > 0 every row also has the per-PC distances on that many leading PCs of
     the real people (``pc_distance``), and the loss their squares in units of PC_UNIT.
     Returns the winner's temperature and gain (and ``genotype_offsets``, 3 x L or K x 3 x L, when
@@ -149,7 +167,7 @@ def calibrate_readout(vae_state: dict, diff_state: dict, G_real: np.ndarray, chr
     if frequency_offsets:  # fitted on other synthetic people than those scored (out-of-sample stats)
         fit = list(readout_batches(vae_state, diff_state, make_labels(n * int(offset_draws), case_fraction, seed + 1),
                                    seed=seed + 1, device=device, **latent))
-        target, n_real = offset_targets(G_real, vae_state.get("clusters"), by_cluster)
+        target, n_real = offset_targets(G_real, vae_state.get("clusters"), by_cluster, offset_shrinkage)
         for g in ar_gains:
             offsets[float(g)] = genotype_offsets(fit, target, 1.0, float(g), int(offset_iterations), n_real)[0]
             grid.append(row(1.0, float(g), offsets[float(g)]))

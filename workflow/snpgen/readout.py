@@ -102,6 +102,59 @@ def genotype_freqs(G: np.ndarray, pseudo: float = 0.5) -> np.ndarray:
     return counts / counts.sum(axis=0, keepdims=True)
 
 
+def shrunk_genotype_freqs(G: np.ndarray, cluster: np.ndarray | None = None, k: int = 1,
+                          pseudo: float = 0.5) -> np.ndarray:
+    """Each ancestry cluster's genotype frequencies (k, 3, L) among the people of ``G`` (``cluster``:
+    each row's cluster 0..k-1; None = one), with their sampling noise shrunk out, so that offsets
+    fitted to them do not copy the noise of a few hundred people into every synthetic draw.
+
+    Parametrised as the allele frequency p and the inbreeding coefficient F of each SNP, because
+    the two are estimated with very different noise: p from 2n alleles, F (the heterozygote
+    deficit) from n genotypes, with a variance of about 1 / n. Each is shrunk towards what the whole
+    cohort knows better, by empirical Bayes with the variance-preserving weight sqrt(s2 / (s2 + v))
+    (a generator needs the spread of the true values, not the posterior means, which have less):
+    - p towards the pooled allele frequency, s2 = Fst x pbar (1 - pbar), Fst the cluster's mean
+      squared deviation from the pooled frequencies less the deviation's sampling variance v (from
+      p (1 - p) / 2n of every cluster, the cluster's own counted in the pooled frequency too);
+    - F towards the cluster's mean F over SNPs, s2 = the variance of F over SNPs less v = 1 / n.
+    The genotype frequencies are then (1 - p)^2 + F p (1 - p), 2 p (1 - p) (1 - F), p^2 + F p (1 - p).
+    Shrinking the fitted offsets towards 0 instead (:func:`genotype_offsets` with ``n_target``)
+    leaves a share of the read-out's own error in place: on the admixed panel cohort that share
+    made the clusters 0.3-0.6 % too differentiated and too homozygous inside (benchmarks/README.md
+    section 3, session 20)."""
+    G = np.asarray(G)
+    cl = np.zeros(len(G), np.int64) if cluster is None else np.asarray(cluster, np.int64)
+    counts = np.stack([np.stack([((G == g) & (cl[:, None] == c)).sum(axis=0) for g in range(3)])
+                       for c in range(int(k))]).astype(np.float64)
+    n = counts.sum(axis=1)  # (k, L) called people
+    q = (counts + pseudo) / (n[:, None] + 3 * pseudo)
+    p = q[:, 1] / 2 + q[:, 2]
+    pooled = np.clip((counts[:, 1] + 2 * counts[:, 2]).sum(0) / np.maximum(2 * n.sum(0), 1), 1e-3, 1 - 1e-3)
+    he = 2 * p * (1 - p)
+    f = 1 - q[:, 1] / np.maximum(he, 1e-9)
+    p_out, f_out = p.copy(), f.copy()
+    share = n / np.maximum(n.sum(0), 1)  # each cluster's weight in the pooled frequency
+    noise = p * (1 - p) / (2 * np.maximum(n, 1))  # sampling variance of each cluster's frequency
+    for c in range(int(k)):
+        if k > 1:  # d's noise: its own frequency's, less the part the pooled one shares, plus the others'
+            d, h = p[c] - pooled, pooled * (1 - pooled)
+            v = (1 - share[c]) ** 2 * noise[c] + (share ** 2 * noise).sum(0) - share[c] ** 2 * noise[c]
+            fst = max(0.0, float(np.mean(d ** 2 - v) / np.mean(h)))
+            p_out[c] = pooled + np.sqrt(fst * h / (fst * h + v)) * d
+        ok = he[c] > 0.02
+        if ok.any():
+            mean_f = float(np.sum(he[c][ok] * f[c][ok]) / np.sum(he[c][ok]))
+            v = 1 / np.maximum(n[c], 1)
+            s2 = max(0.0, float(np.var(f[c][ok]) - np.mean(v[ok])))
+            f_out[c] = mean_f + np.sqrt(s2 / (s2 + v)) * (f[c] - mean_f)
+    low = -np.minimum(p_out, 1 - p_out) / np.maximum(p_out, 1 - p_out)  # the most heterozygotes possible
+    f_out = np.clip(f_out, low + 1e-3, 1 - 1e-3)
+    pq = p_out * (1 - p_out)
+    out = np.stack([(1 - p_out) ** 2 + f_out * pq, 2 * pq * (1 - f_out), p_out ** 2 + f_out * pq], axis=1)
+    out = np.clip(out, 1e-6, None)
+    return out / out.sum(axis=1, keepdims=True)
+
+
 def genotype_offsets(batches: list, target: np.ndarray, temperature: float = 1.0, ar_gain: float = 1.0,
                      iterations: int = 4, n_target=None) -> tuple[np.ndarray, np.ndarray]:
     """Per-SNP, per-genotype logit offsets under which the read-out of ``batches`` (as from

@@ -32,7 +32,8 @@ SAMPLING_DEFAULTS: dict = schema_defaults("sampling")
 _D = SAMPLING_DEFAULTS
 # the read-out calibration's keys (snpgen.calibration); the others are generate()'s arguments
 CALIBRATION_KEYS = ("calibrate_readout", "calibration_n", "calibration_temperatures", "calibration_ar_gains",
-                    "genotype_frequency_offsets", "genotype_offsets_by_cluster", "calibration_structure_pcs")
+                    "genotype_frequency_offsets", "genotype_offsets_by_cluster", "genotype_offset_shrinkage",
+                    "calibration_structure_pcs")
 
 
 def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
@@ -118,6 +119,7 @@ def readout_setting(vae_state: dict, diff_state: dict, s: dict, train_prefix: st
                             ld_window=ld_window, hwe_p=hwe_p, device=device,
                             frequency_offsets=bool(s.get("genotype_frequency_offsets")),
                             by_cluster=bool(s.get("genotype_offsets_by_cluster", True)),
+                            offset_shrinkage=str(s.get("genotype_offset_shrinkage", "targets")),
                             structure_pcs=int(s.get("calibration_structure_pcs", 0)))
     r = cal["real"]
     log(f"read-out calibration on {cal['n']} people: temperature {cal['temperature']}, lag gain {cal['ar_gain']}"
