@@ -467,8 +467,9 @@ def _sampling_rows(sampling: dict | None, readout: dict | None = None) -> list[t
             rows.append(("Sampling: per-SNP genotype offsets", f"on, per ancestry cluster ({k})" if k > 1 else "on",
                          "chosen by the calibration for this model: each SNP's genotype frequencies moved "
                          "towards the real training split's" + (" in each ancestry cluster" if k > 1 else "")
-                         + ", less their sampling noise (a population statistic), so that Hardy-Weinberg "
-                         "and inbreeding F follow the real cohort's"))
+                         + " (a population statistic; its sampling noise shrunk out first, "
+                         "sampling.genotype_offset_shrinkage), so that Hardy-Weinberg and inbreeding F follow "
+                         "the real cohort's"))
     return rows
 
 
