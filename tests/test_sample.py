@@ -466,9 +466,9 @@ def test_offset_targets_per_cluster_only_with_the_models_clusters_of_these_peopl
 
 def test_shrunk_genotype_freqs_take_out_the_sampling_noise_and_keep_the_spread():
     """Three clusters drawn from populations with known allele frequencies (Balding-Nichols, Fst
-    0.1 around a pooled frequency) and known F (0 in two, 0.05 in the third), of 60, 200 and 600
-    people: the shrunk frequencies keep
-    the populations' spread between clusters instead of adding the counts' noise to it, and keep
+    0.02 around a pooled frequency) and known F (0 in two, 0.05 in the third), of 60, 200 and 600
+    people: the shrunk frequencies keep the populations' spread between clusters instead of adding
+    the counts' noise to it, and keep
     each cluster's F without the per-SNP noise of a few dozen genotypes. (Not a smaller error per
     SNP: the variance-preserving weight gives up a little of that to keep the spread.)"""
     from snpgen.readout import genotype_freqs, shrunk_genotype_freqs

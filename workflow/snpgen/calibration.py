@@ -75,17 +75,19 @@ def offset_targets(G_real: np.ndarray, clusters: dict | None, by_cluster: bool =
     if shrinkage not in OFFSET_SHRINKAGE:
         raise ValueError(f"genotype_offset_shrinkage must be one of {OFFSET_SHRINKAGE}, not {shrinkage!r}")
     G_real = np.asarray(G_real)
-    called = G_real >= 0
     cl = np.asarray((clusters or {}).get("train", []), dtype=np.int64)
     k = int((clusters or {}).get("n", 0))
-    if not by_cluster or k <= 1 or len(cl) != len(G_real):
-        if shrinkage == "targets":
-            return shrunk_genotype_freqs(G_real)[0], None
-        return genotype_freqs(G_real), (called.sum(axis=0) if shrinkage == "offsets" else None)
+    pooled = not by_cluster or k <= 1 or len(cl) != len(G_real)
+    if pooled:
+        cl, k = np.zeros(len(G_real), np.int64), 1
     if shrinkage == "targets":
-        return shrunk_genotype_freqs(G_real, cl, k), None
-    return (np.stack([genotype_freqs(G_real[cl == c]) for c in range(k)]),
-            np.stack([called[cl == c].sum(axis=0) for c in range(k)]) if shrinkage == "offsets" else None)
+        target, n_real = shrunk_genotype_freqs(G_real, cl, k), None
+    else:
+        target = np.stack([genotype_freqs(G_real[cl == c]) for c in range(k)])
+        n_real = np.stack([(G_real[cl == c] >= 0).sum(axis=0) for c in range(k)]) if shrinkage == "offsets" else None
+    if pooled:
+        return target[0], (None if n_real is None else n_real[0])
+    return target, n_real
 
 
 LATENT_KEYS = ("guidance_scale", "sampler", "steps", "batch_size", "clip_x0", "eta")

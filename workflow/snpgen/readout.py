@@ -119,9 +119,9 @@ def shrunk_genotype_freqs(G: np.ndarray, cluster: np.ndarray | None = None, k: i
     - F towards the cluster's mean F over SNPs, s2 = the variance of F over SNPs less v = 1 / n.
     The genotype frequencies are then (1 - p)^2 + F p (1 - p), 2 p (1 - p) (1 - F), p^2 + F p (1 - p).
     Shrinking the fitted offsets towards 0 instead (:func:`genotype_offsets` with ``n_target``)
-    leaves a share of the read-out's own error in place: on the admixed panel cohort that share
-    made the clusters 0.3-0.6 % too differentiated and too homozygous inside (benchmarks/README.md
-    section 3, session 20)."""
+    leaves a share of the read-out's own error in place: on the admixed panel cohort it left the
+    clusters 0.3-1.7 % too differentiated, and more SNPs failing HWE (benchmarks/README.md section 3,
+    session 20)."""
     G = np.asarray(G)
     cl = np.zeros(len(G), np.int64) if cluster is None else np.asarray(cluster, np.int64)
     counts = np.stack([np.stack([((G == g) & (cl[:, None] == c)).sum(axis=0) for g in range(3)])
