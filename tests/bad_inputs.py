@@ -23,7 +23,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "workflow"))
-from conftest import NO_SLURM  # noqa: E402
+from conftest import NO_SLURM, own_workdir  # noqa: E402
 from formats import export  # noqa: E402
 from snpgen import io  # noqa: E402
 
@@ -305,8 +305,8 @@ def run_case(case: Case, root: Path, target: str = "qc") -> tuple[int, str, Path
     case.mutate(root)
     results = root / "results"
     targets = {"qc": [str(results / "qc" / "qc_summary.json")]}[target]
-    proc = subprocess.run([str(Path(sys.executable).parent / "snakemake"), "--cores", "1", "--configfile",
-                           str(root / "config.yaml"), "--workflow-profile", "none", *targets],
+    proc = subprocess.run([str(Path(sys.executable).parent / "snakemake"), "--cores", "1", *own_workdir(results),
+                           "--configfile", str(root / "config.yaml"), "--workflow-profile", "none", *targets],
                           cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0", **NO_SLURM})
     out = proc.stdout + proc.stderr
     if case.outcome == "dropped" and (results / "inputs" / "validated.json").exists():

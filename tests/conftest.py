@@ -21,10 +21,22 @@ TEST_CONFIG = ROOT / "tests" / "config" / "config.yaml"
 NO_SLURM = {"SLURM_CONF": "/dev/null"}
 
 
+def own_workdir(results: Path) -> list[str]:
+    """Arguments that run the repository's workflow from a working directory of its own beside
+    ``results`` (as a deployment runs it, `-s .../Snakefile --directory ...`), so each test's
+    snakemake keeps its own .snakemake/. From one shared directory the suite's concurrent runs
+    (pytest-xdist) raced on .snakemake/locks: every snakemake that finishes deletes the whole locks
+    folder (snakemake 9.27, persistence/file.py _delete_locks), and a run that was reading or
+    writing its own lock there at that moment failed (FileNotFoundError in persistence.lock())."""
+    workdir = results.parent / "workdir"
+    workdir.mkdir(parents=True, exist_ok=True)
+    return ["--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir)]
+
+
 def run_snakemake(results: Path, *args: str, check: bool = True, configfile: Path = TEST_CONFIG,
                   timeout: int = 1500) -> subprocess.CompletedProcess:
-    cmd = [SNAKEMAKE, "--cores", "2", "--configfile", str(configfile), "--config", f"results={results}",
-           "--workflow-profile", "none", *args]
+    cmd = [SNAKEMAKE, "--cores", "2", *own_workdir(results), "--configfile", str(configfile),
+           "--config", f"results={results}", "--workflow-profile", "none", *args]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, "PYTHONHASHSEED": "0", **NO_SLURM})
     if check and proc.returncode != 0:

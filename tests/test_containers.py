@@ -27,7 +27,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 import test_envs  # noqa: E402  (the rule/script import walk)
-from conftest import NO_SLURM  # noqa: E402
+from conftest import NO_SLURM, own_workdir  # noqa: E402
 
 CONTAINERS = REPO / "containers"
 DOCKERFILE = CONTAINERS / "Dockerfile"
@@ -172,7 +172,7 @@ def test_snakefile_has_container_directive():
 def test_apptainer_dry_run_uses_the_image(tmp_path):
     """--sdm apptainer dry-runs (no apptainer needed for -n) with an image URL as `container`."""
     snakemake = str(Path(sys.executable).parent / "snakemake")
-    proc = subprocess.run([snakemake, "-n", "--cores", "1", "--sdm", "apptainer",
+    proc = subprocess.run([snakemake, "-n", "--cores", "1", *own_workdir(tmp_path / "results"), "--sdm", "apptainer",
                            "--workflow-profile", "none", "--config", "container=docker://example/snpgen:0.1.0",
                            f"results={tmp_path / 'results'}", "--", f"{tmp_path}/results/cohort/cohort.bed"],
                           cwd=REPO, capture_output=True, text=True, timeout=300, env={**os.environ, **NO_SLURM})

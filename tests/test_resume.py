@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NO_SLURM, ROOT, SNAKEMAKE, TEST_CONFIG
+from conftest import NO_SLURM, ROOT, SNAKEMAKE, TEST_CONFIG, own_workdir
 
 pytestmark = pytest.mark.e2e
 
 
-def command(results: Path, target: str) -> list[str]:
-    return [SNAKEMAKE, "--cores", "2", "--configfile", str(TEST_CONFIG), "--config", f"results={results}",
-            "--workflow-profile", "none", "--rerun-incomplete", target]
+def command(results: Path, *args: str) -> list[str]:
+    return [SNAKEMAKE, "--cores", "2", *own_workdir(results), "--configfile", str(TEST_CONFIG),
+            "--config", f"results={results}", "--workflow-profile", "none", *args]
 
 
 def wait_for_line(log: Path, text: str, proc: subprocess.Popen, timeout: float = 600) -> None:
@@ -31,24 +31,12 @@ def wait_for_line(log: Path, text: str, proc: subprocess.Popen, timeout: float =
     raise AssertionError("training did not start in time")
 
 
-def remove_own_locks(results: Path) -> None:
-    """What ``snakemake --unlock`` does for the killed run, without its side effect here: --unlock deletes
-    the whole .snakemake/locks folder of the working directory, which the other snakemake runs of the
-    suite share (under xdist they run at the same time, and one that was writing its own lock then
-    failed: FileNotFoundError on .snakemake/locks/0.input.lock). Removes the lock files naming ``results``."""
-    locks = ROOT / ".snakemake" / "locks"
-    stale = [f for f in locks.glob("*.lock") if str(results) in f.read_text()] if locks.is_dir() else []
-    assert stale, "the killed run left no lock to remove"
-    for f in stale:
-        f.unlink()
-
-
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_killed_during_training_resumes_to_the_same_cohort(workflow_run, tmp_path, sig):
     results = tmp_path / "results"
     target = f"{results}/cad/synthetic/matched.bed"
     env = {**os.environ, "PYTHONHASHSEED": "0", **NO_SLURM}
-    proc = subprocess.Popen(command(results, target), cwd=ROOT, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(command(results, "--rerun-incomplete", target), cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True)
     # killed as the diffusion job starts: the test config's training then takes about 1 s (2 epochs
     # and the guidance check), loading torch and the latents before it about 2 s; waiting for the
@@ -61,9 +49,14 @@ def test_killed_during_training_resumes_to_the_same_cohort(workflow_run, tmp_pat
     assert not (results / "cad" / "model" / "diffusion.pt").exists(), "a half-trained checkpoint was left"
     vae_mtime = (results / "cad" / "model" / "vae.pt").stat().st_mtime
 
-    if sig == signal.SIGKILL:  # a killed snakemake leaves its lock (the documented first step is --unlock)
-        remove_own_locks(results)
-    again = subprocess.run(command(results, target), cwd=ROOT, env=env, capture_output=True, text=True)
+    if sig == signal.SIGKILL:  # a killed snakemake leaves its lock: the documented first step is --unlock
+        locked = subprocess.run(command(results, "--rerun-incomplete", target), cwd=ROOT, env=env,
+                                capture_output=True, text=True)
+        assert locked.returncode != 0 and "cannot be locked" in locked.stdout + locked.stderr
+        unlock = subprocess.run(command(results, "--unlock"), cwd=ROOT, env=env, capture_output=True, text=True)
+        assert unlock.returncode == 0, unlock.stderr[-3000:]
+    again = subprocess.run(command(results, "--rerun-incomplete", target), cwd=ROOT, env=env,
+                           capture_output=True, text=True)
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
     out = again.stdout + again.stderr
     assert "rule train_vae" not in out and "rule select_snps" not in out, "finished stages were redone"

@@ -48,6 +48,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import own_workdir
+
 REPO = Path(__file__).resolve().parents[1]
 PROFILE = REPO / "profiles" / "slurm"
 PROFILE_FILE = PROFILE / "config.v8+.yaml"
@@ -543,7 +545,7 @@ def test_real_workflow_through_slurm(slurm_cluster, workflow_run, tmp_path):
     results = tmp_path / "results"
     targets = [str(results / d / "selection" / "snps.txt") for d in diseases]
     targets.append(str(results / diseases[0] / "model" / "diffusion.pt"))  # the GPU rules
-    cmd = snakemake_cmd(*cpu_only_set_resources(),
+    cmd = snakemake_cmd(*cpu_only_set_resources(), *own_workdir(results),
                         "--slurm-logdir", str(tmp_path / "slurm_logs"), "--verbose",
                         "--configfile", str(TEST_CONFIG), "--config", f"results={results}",
                         "--", *targets)
