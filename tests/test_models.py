@@ -351,3 +351,33 @@ def test_bfloat16_autocast_path_trains_and_samples(monkeypatch):
                               seed=3, device="cpu", log=lambda s: None)
     G, lab = sample.generate(vae, diff, 50, case_fraction=0.5, seed=1, device="cpu", steps=5)
     assert G.shape == (50, X.shape[1]) and set(np.unique(G)) <= {0, 1, 2} and lab.sum() == 25
+
+
+def test_latent_noise_draws_minibatches_from_the_posterior():
+    """model.diffusion.latent_noise: 0 trains on the posterior means themselves (the minibatch is z[idx],
+    the random stream as before); lam > 0 adds lam posterior SDs of Gaussian noise per element, fresh each
+    time a person is drawn, so a person's training latents scatter around its mean by lam * sd."""
+    from snpgen.models.train import _DiffusionTraining, _diffusion_params
+
+    n, shape = 64, (2, 5)
+    z = torch.randn((n, *shape), generator=torch.Generator().manual_seed(0))
+    sd = torch.full((n, *shape), 0.5)
+    sd[:, 1] = 2.0  # a second channel with a wider posterior
+    y = torch.zeros(n, dtype=torch.long)
+
+    def batches(lam: float, k: int) -> torch.Tensor:
+        p = _diffusion_params({**TINY_DIFF, "batch_size": n, "latent_noise": lam, "label_dropout": 0.0})
+        run = _DiffusionTraining(z, y, 0, p, seed=3, device=torch.device("cpu"), z_sd=sd)
+        out = []
+        for _ in range(k):
+            run.perm = torch.arange(n)  # the same order every time: compare with z itself
+            run.pos = 0
+            out.append(run._batch()[0])
+        return torch.stack(out)
+
+    assert torch.equal(batches(0.0, 2), torch.stack([z, z]))
+    noise = batches(0.3, 200) - z
+    assert abs(float(noise.mean())) < 0.01
+    assert float(noise[:, :, 0].std()) == pytest.approx(0.3 * 0.5, rel=0.05)
+    assert float(noise[:, :, 1].std()) == pytest.approx(0.3 * 2.0, rel=0.05)
+    assert not torch.equal(noise[0], noise[1]), "the noise is drawn afresh each time"

@@ -129,16 +129,24 @@ def build_diffusion(state: dict, device=None):
 
 
 @torch.no_grad()
-def encode_mu(vae: GenotypeVAE, G: np.ndarray, device, batch: int = 1024) -> torch.Tensor:
-    """Posterior means (N, C, Lz) of imputed genotypes G (int8 0/1/2), on CPU."""
-    out = []
+def encode_posterior(vae: GenotypeVAE, G: np.ndarray, device, batch: int = 1024) -> tuple[torch.Tensor, torch.Tensor]:
+    """Posterior means and SDs (N, C, Lz each) of imputed genotypes G (int8 0/1/2), on CPU."""
+    mus, sds = [], []
     vae.eval()
     for i in range(0, G.shape[0], batch):
         xb = torch.as_tensor(G[i:i + batch]).to(device)
         with autocast(device):
-            mu, _ = vae.encode(one_hot(xb, vae.padded))
-        out.append(mu.float().cpu())
-    return torch.cat(out) if out else torch.zeros(0, *vae.latent_shape)
+            mu, logvar = vae.encode(one_hot(xb, vae.padded))
+        mus.append(mu.float().cpu())
+        sds.append(torch.exp(0.5 * logvar.float()).cpu())
+    if not mus:
+        return torch.zeros(0, *vae.latent_shape), torch.zeros(0, *vae.latent_shape)
+    return torch.cat(mus), torch.cat(sds)
+
+
+def encode_mu(vae: GenotypeVAE, G: np.ndarray, device, batch: int = 1024) -> torch.Tensor:
+    """Posterior means (N, C, Lz) of imputed genotypes G (int8 0/1/2), on CPU."""
+    return encode_posterior(vae, G, device, batch)[0]
 
 
 @torch.no_grad()
@@ -530,26 +538,29 @@ def _diffusion_params(params: dict | None) -> dict:
 
 
 def _diffusion_latents(vae_state: dict, X_train: np.ndarray, seed: int, device
-                       ) -> tuple[np.ndarray, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Imputed training genotypes, their standardised VAE posterior means, and that mean and SD."""
+                       ) -> tuple[np.ndarray, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Imputed training genotypes, their standardised VAE posterior means, that mean and SD, and
+    the posterior SDs on the standardised scale."""
     X_train = np.asarray(X_train, dtype=np.int8)
     if X_train.shape[1] != int(vae_state["n_snps"]):
         raise ValueError(f"VAE was trained on {vae_state['n_snps']} SNPs, training data has {X_train.shape[1]}")
     vae = build_vae(vae_state, device)
     af = vae_state["allele_freq"].numpy()
     Xtr = impute_missing(X_train, af, np.random.default_rng(seed))
-    mu = encode_mu(vae, Xtr, device)
+    mu, sd = encode_posterior(vae, Xtr, device)
     mean = mu.mean(0)
     std = mu.std(0).clamp_min(1e-4)
-    return Xtr, ((mu - mean) / std).contiguous(), mean, std
+    return Xtr, ((mu - mean) / std).contiguous(), mean, std, (sd / std).contiguous()
 
 
 class _DiffusionTraining:
     """A diffusion run's moving parts: denoiser, EMA, optimiser, the seeded minibatch stream (with label
     dropout) and a fixed evaluation batch (same t and noise every epoch: a low-variance progress metric)."""
 
-    def __init__(self, z: torch.Tensor, y: torch.Tensor, n_clusters: int, p: dict, seed: int, device):
+    def __init__(self, z: torch.Tensor, y: torch.Tensor, n_clusters: int, p: dict, seed: int, device,
+                 z_sd: torch.Tensor | None = None):
         self.z, self.y, self.p, self.device = z, y, p, device
+        self.z_sd = z_sd  # posterior SDs on z's scale: latent_noise draws from the posterior
         self.model = build_denoiser(tuple(z.shape[1:]), p, n_clusters).to(device)
         self.diff = GaussianDiffusion(p["timesteps"], p["schedule"], p["gaussian_skip"])
         self.ema = _EMA(self.model, p["ema_decay"])
@@ -572,7 +583,10 @@ class _DiffusionTraining:
             self.perm, self.pos = torch.randperm(self.n, generator=self.g), 0
         idx = self.perm[self.pos:self.pos + self.bs]
         self.pos += self.bs
-        xb = self.z[idx].to(self.device)
+        xb = self.z[idx]
+        if float(self.p["latent_noise"]) > 0:  # a draw from each person's posterior, not its mean
+            xb = xb + float(self.p["latent_noise"]) * self.z_sd[idx] * torch.randn(xb.shape, generator=self.g)
+        xb = xb.to(self.device)
         yb = self.y[idx].clone()
         drop = torch.rand(len(idx), generator=self.g) < self.p["label_dropout"]
         yb[drop] = drop_label(yb[drop])
@@ -611,13 +625,14 @@ def train_diffusion(vae_state: dict, X_train: np.ndarray, y_train, params: dict,
     p = _diffusion_params(params)
     device = _as_device(device)
     seed_everything(seed)
-    Xtr, z, mean, std = _diffusion_latents(vae_state, X_train, seed, device)
+    Xtr, z, mean, std, z_sd = _diffusion_latents(vae_state, X_train, seed, device)
     ytr = _labels(y_train)
     y, clusters = _conditions(Xtr, ytr, p, seed, log, vae_state.get("clusters"))
-    run = _DiffusionTraining(z, y, clusters["n"], p, seed, device)
+    run = _DiffusionTraining(z, y, clusters["n"], p, seed, device, z_sd)
     log(f"diffusion: {run.n} training latents of shape {tuple(z.shape[1:])}, {int((y % N_LABELS == 1).sum())} cases, "
         f"{int((y % N_LABELS == NULL_LABEL).sum())} unlabelled; {p['denoiser']} denoiser with "
-        f"{sum(q.numel() for q in run.model.parameters())} parameters; device {device.type}")
+        f"{sum(q.numel() for q in run.model.parameters())} parameters; device {device.type}"
+        + (f"; latents drawn from the posterior ({p['latent_noise']} SDs)" if float(p["latent_noise"]) > 0 else ""))
     history: list[dict] = []
     for epoch in range(1, int(p["epochs"]) + 1):
         t0 = time.perf_counter()
