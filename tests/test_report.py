@@ -956,3 +956,20 @@ def test_verdict_table_shows_each_cohorts_threshold_where_they_differ():
     assert (_thresholds_text({"matched": c(0.134), "augmented": c(0.342), "baseline": c(0.134)})
             == "≤ 0.134 (matched, baseline) / ≤ 0.342 (augmented)")
     assert _thresholds_text({"matched": c([0.45, 0.55], "in")}) == "within [0.45, 0.55]"
+
+
+def test_a_failed_privacy_loss_names_the_lever_for_synthetic_cohorts_only():
+    """Under the release-check table, a synthetic cohort failing privacy_loss gets the config key to try
+    (model.diffusion.latent_noise); a passing one gets nothing, nor does the leaky reference, which
+    fails by design."""
+    from snpgen.report.render import _verdict_section
+
+    def metrics(passed: bool) -> dict:
+        check = {"name": "privacy_loss", "passed": passed, "value": 0.05, "threshold": 0.036, "comparison": "<="}
+        return {"verdict": {"decision": "release" if passed else "do not release", "passed": passed,
+                            "checks": [check], "failed_checks": [] if passed else ["privacy_loss"]}}
+
+    sec = _verdict_section({"matched": metrics(False), "augmented": metrics(True), "leaky": metrics(False)},
+                           ["matched", "augmented", "leaky"])
+    hints = [n for n in sec["notes"] if "latent_noise" in n]
+    assert len(hints) == 1 and hints[0].startswith("matched, privacy_loss failed")

@@ -555,6 +555,16 @@ def check_label(name: str) -> tuple[str, str]:
     return registry.check_label(name)
 
 
+# What a core can try when a synthetic cohort fails a check that has a lever in the config (shown
+# under the release-check table; the references are expected to fail and get none).
+FAILED_CHECK_HINTS = {
+    "privacy_loss": "what to try: retrain with model.diffusion.latent_noise 0.5-1, which trains the "
+                    "diffusion on draws from each person's VAE posterior instead of its mean; it lowers "
+                    "a loss above the population reference's at some cost in realism (docs/metrics.md, "
+                    "privacy_loss)",
+}
+
+
 def _verdict_section(metrics: dict[str, dict | None], generators: list[str]) -> dict:
     gens = []
     order: list[str] = []
@@ -588,6 +598,8 @@ def _verdict_section(metrics: dict[str, dict | None], generators: list[str]) -> 
             note = c.get("note") or ""
             if note:
                 notes.append(f"{g}, {name}: {note}")
+            if st == "fail" and name in FAILED_CHECK_HINTS and g not in REFERENCE_GENERATORS:
+                notes.append(f"{g}, {name} failed: {FAILED_CHECK_HINTS[name]}")
             digits = 4 if name in {"identical_match_rate", "hwe_failure_share", "het_f_distance"} else 3
             cells.append({"value": fmt(c.get("value"), digits),
                           "status": st, "text": {"pass": "PASS", "fail": "FAIL", "na": "not applicable"}[st],
