@@ -558,10 +558,10 @@ def check_label(name: str) -> tuple[str, str]:
 # What a core can try when a synthetic cohort fails a check that has a lever in the config (shown
 # under the release-check table; the references are expected to fail and get none).
 FAILED_CHECK_HINTS = {
-    "privacy_loss": "what to try: retrain with model.diffusion.latent_noise 0.5-1, which trains the "
-                    "diffusion on draws from each person's VAE posterior instead of its mean; it lowers "
-                    "a loss above the population reference's at some cost in realism (docs/metrics.md, "
-                    "privacy_loss)",
+    "privacy_loss": "what to try: retrain with model.diffusion.latent_noise 0.2 (then higher in small "
+                    "steps), which trains the diffusion on draws from each person's VAE posterior instead "
+                    "of its mean; it lowers a loss above the population reference's at a cost in utility "
+                    "and LD strength that grows with it (docs/metrics.md, privacy_loss)",
 }
 
 
