@@ -973,3 +973,6 @@ def test_a_failed_privacy_loss_names_the_lever_for_synthetic_cohorts_only():
                            ["matched", "augmented", "leaky"])
     hints = [n for n in sec["notes"] if "latent_noise" in n]
     assert len(hints) == 1 and hints[0].startswith("matched, privacy_loss failed")
+    both = _verdict_section({"matched": metrics(False), "augmented": metrics(False)}, ["matched", "augmented"])
+    hints = [n for n in both["notes"] if "latent_noise" in n]
+    assert len(hints) == 1 and hints[0].startswith("matched, augmented, privacy_loss failed"), "once per check"

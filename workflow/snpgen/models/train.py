@@ -560,7 +560,7 @@ class _DiffusionTraining:
     def __init__(self, z: torch.Tensor, y: torch.Tensor, n_clusters: int, p: dict, seed: int, device,
                  z_sd: torch.Tensor | None = None):
         self.z, self.y, self.p, self.device = z, y, p, device
-        self.z_sd = z_sd  # posterior SDs on z's scale: latent_noise draws from the posterior
+        self.noise, self.z_sd = float(p["latent_noise"]), z_sd  # posterior SDs on z's scale (latent_noise)
         self.model = build_denoiser(tuple(z.shape[1:]), p, n_clusters).to(device)
         self.diff = GaussianDiffusion(p["timesteps"], p["schedule"], p["gaussian_skip"])
         self.ema = _EMA(self.model, p["ema_decay"])
@@ -584,8 +584,8 @@ class _DiffusionTraining:
         idx = self.perm[self.pos:self.pos + self.bs]
         self.pos += self.bs
         xb = self.z[idx]
-        if float(self.p["latent_noise"]) > 0:  # a draw from each person's posterior, not its mean
-            xb = xb + float(self.p["latent_noise"]) * self.z_sd[idx] * torch.randn(xb.shape, generator=self.g)
+        if self.noise > 0:  # a draw from each person's posterior, not its mean
+            xb = xb + self.noise * self.z_sd[idx] * torch.randn(xb.shape, generator=self.g)
         xb = xb.to(self.device)
         yb = self.y[idx].clone()
         drop = torch.rand(len(idx), generator=self.g) < self.p["label_dropout"]

@@ -588,7 +588,7 @@ def _verdict_section(metrics: dict[str, dict | None], generators: list[str]) -> 
     notes = []
     for name in order:
         label, unit = check_label(name)
-        cells = []
+        cells, failed_synthetic = [], []
         for g in generators:
             c = checks[name].get(g)
             if c is None:
@@ -598,12 +598,14 @@ def _verdict_section(metrics: dict[str, dict | None], generators: list[str]) -> 
             note = c.get("note") or ""
             if note:
                 notes.append(f"{g}, {name}: {note}")
-            if st == "fail" and name in FAILED_CHECK_HINTS and g not in REFERENCE_GENERATORS:
-                notes.append(f"{g}, {name} failed: {FAILED_CHECK_HINTS[name]}")
+            if st == "fail" and g not in REFERENCE_GENERATORS:
+                failed_synthetic.append(g)
             digits = 4 if name in {"identical_match_rate", "hwe_failure_share", "het_f_distance"} else 3
             cells.append({"value": fmt(c.get("value"), digits),
                           "status": st, "text": {"pass": "PASS", "fail": "FAIL", "na": "not applicable"}[st],
                           "note": note})
+        if failed_synthetic and name in FAILED_CHECK_HINTS:  # once per check, naming every cohort
+            notes.append(f"{', '.join(failed_synthetic)}, {name} failed: {FAILED_CHECK_HINTS[name]}")
         rows.append({"name": name, "label": label, "unit": unit, "threshold": _thresholds_text(checks[name]),
                      "cells": cells})
     return {"generators": gens, "rows": rows, "notes": notes,
