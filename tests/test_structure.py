@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from snpgen.evaluate import fidelity
+from snpgen import structure
+from snpgen.evaluate import DEFAULT_EVALUATE, fidelity
 from snpgen.evaluate.verdict import DEFAULT_THRESHOLDS, STRUCTURE_N_PCS, verdict
 
 N_SNPS = 300
@@ -66,6 +67,7 @@ def structure_of(cohort, G_syn, y_syn, ancestry=None, **kw) -> dict:
     pcs = {s: fidelity.project(x[0], cohort["pca"]) for s, x in zip(fidelity.STRUCTURE_SETS, sets)}
     labels = {s: x[1] for s, x in zip(fidelity.STRUCTURE_SETS, sets)}
     genotypes = {s: x[0] for s, x in zip(fidelity.STRUCTURE_SETS, sets)}
+    kw = {"merge_ratio": DEFAULT_EVALUATE["structure_merge_ratio"], **kw}
     return fidelity.structure_metrics(pcs, labels, genotypes=genotypes, ancestry=ancestry, seed=3, **kw)
 
 
@@ -189,3 +191,38 @@ def test_case_fraction_weights():
     assert np.allclose(fidelity.case_fraction_weights(np.zeros(4), 0.5), 1.0)  # no cases: unweighted
     assert fidelity.case_fraction(y) == pytest.approx(0.25) and fidelity.case_fraction(np.full(3, -1)) is None
     assert np.allclose(fidelity.case_fraction_weights(y, None), 1.0)  # synthetic people without labels
+
+
+def skewed_and_far_scores(n: int, rng, widen: float = 1.0) -> np.ndarray:
+    """PC1-PC2 scores of two populations: 75 % in one cloud with a dense core and a wide skewed halo
+    (two overlapping Gaussians: BIC fits it with more than one component at this size), 25 % in a
+    cloud 12 SD away.
+    ``widen`` scales the skewed cloud about its mean (a generator that makes it too wide)."""
+    a = int(0.75 * n)
+    part = rng.random(a) < 0.6
+    cloud = np.where(part[:, None], rng.normal(0, 0.6, (a, 2)), rng.normal([0.8, 0.3], 1.6, (a, 2)))
+    cloud = cloud.mean(0) + widen * (cloud - cloud.mean(0))
+    return np.vstack([cloud, rng.normal([12.0, 0.0], 1.0, (n - a, 2))])
+
+
+def test_components_of_one_population_are_merged_and_separate_populations_are_not():
+    rng = np.random.default_rng(23)
+    gm = structure.fit_clusters(skewed_and_far_scores(8000, rng), max_clusters=6, min_size=10, seed=0)
+    assert gm.n_components >= 3  # the skewed cloud takes two or more components
+    mode = structure.merge_components(gm, 0.5)
+    far = int(np.argmax(gm.means_[:, 0]))
+    assert mode.max() == 1 and (mode == mode[far]).sum() == 1
+    assert structure.ridge_ratio(gm, far, int(np.argmin(gm.means_[:, 0]))) < 0.01
+    assert (structure.merge_components(gm, None) == np.arange(gm.n_components)).all()
+
+
+def test_a_wider_population_cloud_moves_shares_between_components_not_between_modes():
+    rng = np.random.default_rng(29)
+    pcs = {"real_train": skewed_and_far_scores(8000, rng), "holdout": skewed_and_far_scores(2000, rng),
+           "synthetic": skewed_and_far_scores(8000, rng, widen=1.2)}
+    labels = {s: np.zeros(len(x), np.int8) for s, x in pcs.items()}
+    per_component = fidelity.structure_metrics(pcs, labels, n_pcs=2, seed=0, merge_ratio=None)["clusters"]
+    modes = fidelity.structure_metrics(pcs, labels, n_pcs=2, seed=0, merge_ratio=0.5)["clusters"]
+    assert per_component["n_clusters"] == modes["n_components"] >= 3 and modes["n_clusters"] == 2
+    assert per_component["overall"]["max_abs_diff_synthetic"] > 0.03
+    assert modes["overall"]["max_abs_diff_synthetic"] < 0.01

@@ -98,6 +98,45 @@ def fit_clusters(pc_real: np.ndarray, *, max_clusters: int = 6, min_size: int = 
     return best
 
 
+def ridge_ratio(gm, i: int, j: int, n_points: int = 101) -> float:
+    """How far the density of mixture components ``i`` and ``j`` (their weighted sum) dips on the
+    straight line between their means: its minimum there over the lower of its two end values.
+    1 = no dip (one unimodal group, e.g. a skewed population that BIC fits with two components);
+    near 0 = two separate modes (Hennig 2010, "Methods for merging Gaussian mixture components",
+    the ridgeline ratio, here on the straight segment, which dips at least as much)."""
+    from scipy.stats import multivariate_normal
+
+    t = np.linspace(0.0, 1.0, n_points)[:, None]
+    line = gm.means_[i] * (1.0 - t) + gm.means_[j] * t
+    f = sum(gm.weights_[c] * multivariate_normal.pdf(line, gm.means_[c], gm.covariances_[c], allow_singular=True)
+            for c in (i, j))
+    f = np.atleast_1d(f)
+    low = min(f[0], f[-1])
+    return float(f.min() / low) if low > 0 else 0.0
+
+
+def merge_components(gm, min_ratio: float | None) -> np.ndarray:
+    """Cluster (0..M-1) of each mixture component: components joined (transitively) wherever their
+    :func:`ridge_ratio` is at least ``min_ratio``, so that clusters are modes of the PC density,
+    not pieces of one population's cloud. ``None``: every component its own cluster. Clusters are
+    numbered by their first component."""
+    k = int(gm.n_components)
+    root = list(range(k))
+
+    def find(a: int) -> int:
+        while root[a] != a:
+            a = root[a]
+        return a
+
+    if min_ratio is not None:
+        for i in range(k):
+            for j in range(i + 1, k):
+                if find(i) != find(j) and ridge_ratio(gm, i, j) >= min_ratio:
+                    root[find(j)] = find(i)
+    firsts = sorted({find(c) for c in range(k)})
+    return np.array([firsts.index(find(c)) for c in range(k)], dtype=np.int64)
+
+
 BULK_PCS = 10  # PCs n+1..10 stand for the noise bulk of the eigenvalues (signal_pcs)
 
 

@@ -342,7 +342,8 @@ def _utility_fidelity(metrics, figs, *, G_t, G_h, G_s, y_t, y_h, y_s, bim, fam_t
         genotypes=dict(zip(fidelity.STRUCTURE_SETS, (G_t[ip], G_s[ips], G_h[iph]))),
         ancestry=_ancestry(truth_json, fam_t["IID"].to_numpy()[ip]), n_pcs=int(P["structure_n_pcs"]),
         max_clusters=int(P["structure_max_clusters"]), min_count=min_count, seed=seed,
-        eigenvalues=pca["eigenvalues"], eigen_ratio=float(P["structure_eigen_ratio"]))
+        eigenvalues=pca["eigenvalues"], eigen_ratio=float(P["structure_eigen_ratio"]),
+        merge_ratio=P["structure_merge_ratio"])
     figs.append(figures.pca_overlay(pc_t, pc_s, figdir / "pca.png", min_count=min_count).name)
     figs.append(figures.pca_wasserstein(fid["pca"]["wasserstein_synthetic"], fid["pca"].get("wasserstein_holdout"),
                                         figdir / "pca_wasserstein.png").name)

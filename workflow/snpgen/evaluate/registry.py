@@ -328,6 +328,8 @@ _STRUCTURE = [
     _m("fidelity.structure.clusters.<class>.proportions.<set>", "structure", "Cluster shares", "fraction", "none",
        "one share per cluster; real shares below min_cell_count people are null"),
     _m("fidelity.structure.clusters.n_clusters", "structure", "Clusters", "clusters", "none",
+       "modes: the components joined by no density dip (evaluate.structure_merge_ratio)"),
+    _m("fidelity.structure.clusters.n_components", "structure", "Mixture components", "components", "none",
        "chosen by BIC, at most evaluate.structure_max_clusters"),
     _m("fidelity.structure.clusters.n_pcs", "structure", "PCs the clusters are fitted on", "PCs", "none",
        "the leading PCs above evaluate.structure_eigen_ratio x the eigenvalue bulk (0: one cluster)"),
