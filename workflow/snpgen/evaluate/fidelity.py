@@ -547,10 +547,10 @@ def structure_metrics(pcs: dict, labels: dict, *, n_pcs: int = 4, max_clusters: 
     else:
         cluster = {s: np.zeros(len(lead[s]), dtype=np.int64) for s in STRUCTURE_SETS}
         c = n_comp = 1
-    merged = (f", components with no density dip between them merged (ridgeline ratio >= {merge_ratio:g})"
-              if merge_ratio is not None else "")
-    cl = {"method": (f"gaussian mixture on PC1..PC{kc} of real train, number by BIC{merged}" if kc else
-                     "one cluster: no leading PC stands out of the eigenvalue bulk"),
+    fit = (f"modes of a gaussian mixture on PC1..PC{kc} of real train: components by BIC, joined where their "
+           f"density does not dip between them (ridgeline ratio >= {merge_ratio:g})" if merge_ratio is not None
+           else f"gaussian mixture on PC1..PC{kc} of real train, number by BIC")
+    cl = {"method": fit if kc else "one cluster: no leading PC stands out of the eigenvalue bulk",
           "n_clusters": c, "n_components": n_comp, "n_pcs": kc}
     for name, cls in CLASSES.items():
         cl[name] = _class_proportions(cluster, labels, cls, c, min_count, w)
