@@ -527,7 +527,8 @@ def structure_metrics(pcs: dict, labels: dict, *, n_pcs: int = 4, max_clusters: 
     three, and held-out real people then missed the 0.03 share limit); none standing out = one cluster.
     With ``merge_ratio``, mixture components joined by no density dip (:func:`snpgen.structure.
     merge_components`) are one cluster: at 20,000 people BIC fits one population's skewed PC1-PC2
-    cloud with three components, and a cloud 6-12 % wider moved 0.05 of the people between them.
+    cloud with three components, and a cloud 11-18 % wider on one PC moved 0.05 of the people
+    between them.
     """
     k = int(min(n_pcs, pcs["real_train"].shape[1]))
     lead = {s: np.asarray(pcs[s])[:, :k] for s in STRUCTURE_SETS}
