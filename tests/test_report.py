@@ -193,6 +193,9 @@ def _structure(base: bool) -> dict:
                      "max_abs_diff_synthetic": 0.3, "max_abs_diff_holdout": 0.1},
             "control": {"proportions": {"real_train": [0.65, None], "synthetic": syn, "holdout": [None, None]},
                         "max_abs_diff_synthetic": 0.3, "max_abs_diff_holdout": 0.1},
+            # inside each cluster, in its own SD; the held-out clusters (8 / 4 people) are too small to show
+            "within_pc_distance_synthetic": [[1.9, 0.7, 0.2, 0.1], None] if base else [[0.11, 0.12, 0.13, 0.14]] * 2,
+            "within_pc_distance_holdout": [None, None],
         },
     }
 
@@ -549,6 +552,11 @@ def test_population_structure_tables_and_checks(full_report):
     assert "EUR" in shares and "0.643" in shares and "0.950" in shares
     assert "suppressed" in shares  # held-out shares of fewer than 10 people
     assert "shown, not checked" in fid
+    within = fid[fid.index('id="cluster-within"'):]
+    within = within[:within.index("</table>")]
+    assert within.count("<tr>") == 1 + 2 * 4  # header + 2 clusters x 4 PCs
+    assert "1.900" in within and "0.140" in within and "&lt; 10 people" in within  # baseline's cluster 2: 5 %
+    assert "suppressed" in within  # the held-out clusters of 8 and 4 real people
     verdict_table = text[text.index('<table id="verdict"'):text.index("</table>", text.index('<table id="verdict"'))]
     assert "Population structure: PC1 distance" in verdict_table
     assert "Population clusters: largest |synthetic − real train| share" in verdict_table

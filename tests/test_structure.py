@@ -226,3 +226,27 @@ def test_a_wider_population_cloud_moves_shares_between_components_not_between_mo
     assert per_component["n_clusters"] == modes["n_components"] >= 3 and modes["n_clusters"] == 2
     assert per_component["overall"]["max_abs_diff_synthetic"] > 0.03
     assert modes["overall"]["max_abs_diff_synthetic"] < 0.01
+
+
+def test_a_shift_inside_one_cluster_shows_in_its_own_sd_not_in_the_cohorts():
+    rng = np.random.default_rng(31)
+    pcs = {"real_train": skewed_and_far_scores(8000, rng), "holdout": skewed_and_far_scores(2000, rng),
+           "synthetic": skewed_and_far_scores(8000, rng)}
+    far = pcs["synthetic"][:, 0] > 6
+    pcs["synthetic"][far, 0] += 0.5  # the far population moved by half its own SD along PC1
+    labels = {s: np.zeros(len(x), np.int8) for s, x in pcs.items()}
+    st = fidelity.structure_metrics(pcs, labels, n_pcs=2, seed=0, merge_ratio=0.5)
+    cl = st["clusters"]
+    within = cl["within_pc_distance_synthetic"]
+    moved = int(np.argmin([abs(p - 0.25) for p in cl["overall"]["proportions"]["real_train"]]))
+    assert within[moved][0] == pytest.approx(0.5, abs=0.08)
+    assert within[1 - moved][0] < 0.1 and max(cl["within_pc_distance_holdout"][moved]) < 0.1
+    assert st["pc_distance_synthetic"][0] < 0.1  # the whole cohort's PC1 hardly sees it
+
+
+def test_within_cluster_distances_are_null_for_small_clusters():
+    lead = {s: np.random.default_rng(1).normal(size=(30, 2)) for s in fidelity.STRUCTURE_SETS}
+    cluster = {s: np.repeat([0, 1], [25, 5]) for s in fidelity.STRUCTURE_SETS}
+    w = {"real_train": np.ones(30), "holdout": np.ones(30)}
+    out = fidelity._within_cluster_distances(lead, cluster, 2, w, "synthetic", min_count=10)
+    assert out[1] is None and len(out[0]) == 2

@@ -555,12 +555,32 @@ def structure_metrics(pcs: dict, labels: dict, *, n_pcs: int = 4, max_clusters: 
           "n_clusters": c, "n_components": n_comp, "n_pcs": kc}
     for name, cls in CLASSES.items():
         cl[name] = _class_proportions(cluster, labels, cls, c, min_count, w)
+    for s in ("synthetic", "holdout"):
+        cl[f"within_pc_distance_{s}"] = _within_cluster_distances(lead, cluster, c, w, s, min_count)
     out["clusters"] = cl
     if ancestry is not None and genotypes is not None:
         ancestry = np.asarray(ancestry).astype(str)
         majority = [_majority(ancestry[cluster["real_train"] == j]) for j in range(c)]
         cl["population"] = majority
         out["ancestry"] = population_af_agreement(genotypes, cluster, ancestry, majority, min_count)
+    return out
+
+
+def _within_cluster_distances(lead: dict, cluster: dict, n_clusters: int, weights: dict, other: str,
+                              min_count: int) -> list:
+    """Per cluster: the leading PCs' Wasserstein distances between the real training people of the
+    cluster and the ``other`` set's people in it, in SD of the cluster's own real-train score (a
+    population's cloud is 5-13 times narrower than the cohort's on PC1, so a shift inside it hides in
+    the whole-cohort distance). None for a cluster with fewer than ``min_count`` people on either side."""
+    out = []
+    for j in range(n_clusters):
+        a, b = cluster["real_train"] == j, cluster[other] == j
+        if a.sum() < min_count or b.sum() < min_count:
+            out.append(None)
+            continue
+        wb = weights.get(other)
+        out.append(pc_wasserstein(lead["real_train"][a], lead[other][b], weights["real_train"][a],
+                                  None if wb is None else wb[b]))
     return out
 
 

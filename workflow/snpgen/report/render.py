@@ -965,7 +965,28 @@ def _cluster_table(metrics, generators) -> dict | None:
                      "holdout": fmt(_get(first, *CL, cls, "max_abs_diff_holdout")),
                      "cells": [fmt(_get(metrics[g], *CL, cls, "max_abs_diff_synthetic")) for g in generators]})
     return {"n_clusters": n, "rows": rows, "has_population": any(pops),
-            "method": _ref(metrics, generators, *CL, "method")}
+            "method": _ref(metrics, generators, *CL, "method"), "within": _within_rows(metrics, generators, n, pops)}
+
+
+def _within_rows(metrics, generators, n: int, pops: list) -> list[dict]:
+    """Per cluster and leading PC: the distance inside the cluster, in its own real-train SD, held-out
+    (the reference) and each generator; 'suppressed' where the cluster has too few people."""
+    CL = ("fidelity", "structure", "clusters")
+
+    def cell(m, who, j, i):
+        per = (_get(m, *CL, f"within_pc_distance_{who}") or [None] * n)[j]
+        if per is None:  # real people: fewer than min_cell_count; synthetic ones are never suppressed
+            return "suppressed" if who == "holdout" else f"< {min_cell_count()} people"
+        return fmt(per[i])
+    first = next((metrics[g] for g in generators if _get(metrics.get(g), *CL, "within_pc_distance_holdout")), None)
+    if first is None:
+        return []
+    k = max((len(v) for g in generators for who in ("synthetic", "holdout")
+             for v in (_get(metrics.get(g), *CL, f"within_pc_distance_{who}") or []) if v), default=0)
+    return [{"cluster": str(j + 1), "population": pops[j] or "-", "pc": f"PC{i + 1}",
+             "holdout": cell(first, "holdout", j, i),
+             "cells": [cell(metrics[g], "synthetic", j, i) if _get(metrics.get(g), *CL) else "n/a" for g in generators]}
+            for j in range(n) for i in range(k)]
 
 
 def _privacy_section(inp: ReportInputs, metrics, generators, gaps: Gaps) -> dict:
