@@ -120,21 +120,15 @@ def merge_components(gm, min_ratio: float | None) -> np.ndarray:
     :func:`ridge_ratio` is at least ``min_ratio``, so that clusters are modes of the PC density,
     not pieces of one population's cloud. ``None``: every component its own cluster. Clusters are
     numbered by their first component."""
+    from scipy.sparse.csgraph import connected_components
+
     k = int(gm.n_components)
-    root = list(range(k))
-
-    def find(a: int) -> int:
-        while root[a] != a:
-            a = root[a]
-        return a
-
+    joined = np.eye(k, dtype=bool)
     if min_ratio is not None:
         for i in range(k):
             for j in range(i + 1, k):
-                if find(i) != find(j) and ridge_ratio(gm, i, j) >= min_ratio:
-                    root[find(j)] = find(i)
-    firsts = sorted({find(c) for c in range(k)})
-    return np.array([firsts.index(find(c)) for c in range(k)], dtype=np.int64)
+                joined[i, j] = ridge_ratio(gm, i, j) >= min_ratio
+    return connected_components(joined, directed=False)[1].astype(np.int64)
 
 
 BULK_PCS = 10  # PCs n+1..10 stand for the noise bulk of the eigenvalues (signal_pcs)

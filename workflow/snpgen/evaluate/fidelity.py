@@ -572,13 +572,12 @@ def _within_cluster_distances(lead: dict, cluster: dict, n_clusters: int, weight
     cluster and the ``other`` set's people in it, in SD of the cluster's own real-train score (a
     population's cloud is 5-13 times narrower than the cohort's on PC1, so a shift inside it hides in
     the whole-cohort distance). None for a cluster with fewer than ``min_count`` people on either side."""
-    out = []
+    out, wb = [], weights.get(other)
     for j in range(n_clusters):
         a, b = cluster["real_train"] == j, cluster[other] == j
         if a.sum() < min_count or b.sum() < min_count:
             out.append(None)
             continue
-        wb = weights.get(other)
         out.append(pc_wasserstein(lead["real_train"][a], lead[other][b], weights["real_train"][a],
                                   None if wb is None else wb[b]))
     return out
