@@ -110,9 +110,14 @@ def test_comparison_with_a_reference_cohort_is_paired(cohort):
     assert v["auc"] == pytest.approx(alone["tstr"]["auc"]) and v["ci_low"] == pytest.approx(alone["tstr"]["ci_low"])
     assert v["delta"] == pytest.approx(r["tstr"]["auc"] - alone["tstr"]["auc"])
     assert v["delta_ci_low"] > 0.05
+    # the headroom: real training people against the shuffled reference, paired like delta (here the
+    # synthetic cohort is the real training split, so headroom and delta are the same numbers)
+    assert v["real_delta"] == pytest.approx(r["trtr"]["auc"] - alone["tstr"]["auc"])
+    assert v["real_delta_ci_low"] > 0.05 and v["real_delta_ci_low"] == pytest.approx(v["delta_ci_low"])
     same = utility.tstr_trtr(Gtr, ytr, Gtr, ytr, c["G"][c["te"]], c["y"][c["te"]], models=("logreg",), seed=3,
                              n_boot=100, params={"logreg_Cs": [0.01, 0.1, 1.0]}, reference=(Gtr, ytr))["logreg"]
     assert same["vs_baseline"]["delta"] == 0.0 and same["vs_baseline"]["delta_ci_high"] == 0.0
+    assert same["vs_baseline"]["real_delta"] == 0.0 and same["vs_baseline"]["real_delta_ci_high"] == 0.0
     assert "vs_baseline" not in alone
 
 

@@ -237,7 +237,11 @@ def _metrics(disease: str, gen: str) -> dict:
                        "tstr": {"auc": 0.68 if not base else 0.69, "ci_low": 0.58, "ci_high": 0.77,
                                 "fit": {"degenerate": False, "C": 0.1}},
                        "ratio": 0.958, "ratio_ci_low": 0.88, "ratio_ci_high": 1.02,
-                       "delta": -0.03, "delta_ci_low": -0.08, "delta_ci_high": 0.01},
+                       "delta": -0.03, "delta_ci_low": -0.08, "delta_ci_high": 0.01,
+                       **({} if base else {"vs_baseline": {
+                           "auc": 0.69, "ci_low": 0.58, "ci_high": 0.78, "fit": {"degenerate": False, "C": 0.1},
+                           "delta": -0.01, "delta_ci_low": -0.04, "delta_ci_high": 0.02,
+                           "real_delta": 0.02, "real_delta_ci_low": -0.013, "real_delta_ci_high": 0.051}})},
             "hgb": {"trtr": {"auc": 0.66, "ci_low": 0.57, "ci_high": 0.75, "fit": {"degenerate": False, "n_iter": 40}},
                     "tstr": {"auc": 0.64, "ci_low": 0.55, "ci_high": 0.73, "fit": {"degenerate": False, "n_iter": 35}},
                     "ratio": 0.97, "ratio_ci_low": 0.9, "ratio_ci_high": 1.04,
@@ -588,6 +592,8 @@ def test_attacks_section_and_calibration_reference(full_report):
     assert "Strongest membership attack" in verdict_table and "replaying a training segment" in verdict_table
     util = text[text.index('id="utility"'):text.index('id="privacy"')]
     assert "leaky" not in util  # privacy only: no utility or fidelity columns
+    # the headroom (TRTR - baseline TSTR) beside TSTR - baseline TSTR, in the model generators' rows
+    assert "TRTR &minus; baseline TSTR (headroom)" in util and "0.020 [-0.013, 0.051]" in util, util[:3000]
     v = json.loads((full_report["cad"].parent / "cad.verdict.json").read_text())
     lk = v["generators"]["leaky"]
     assert lk["reference"] is True and lk["calibration"] is True and lk["decision"] == "do not release"

@@ -200,6 +200,8 @@ _UTILITY = [
        "the same classifier trained on the per-class allele-frequency baseline"),
     _m("utility.<model>.vs_baseline.delta", "utility", "TSTR minus the baseline's TSTR AUC", "AUC", "higher",
        "paired; above 0: more signal than per-SNP sampling"),
+    _m("utility.<model>.vs_baseline.real_delta", "utility", "TRTR minus the baseline's TSTR AUC (headroom)", "AUC",
+       "none", "paired; what real people give beyond per-SNP sampling: the most the model can gain over the baseline"),
 ]
 
 _FIDELITY = [
@@ -401,6 +403,8 @@ INTERNAL: dict[str, str] = {
     "utility.<model>.delta_ci_low": "confidence bound", "utility.<model>.delta_ci_high": "confidence bound",
     "utility.<model>.vs_baseline.delta_ci_low": "confidence bound",
     "utility.<model>.vs_baseline.delta_ci_high": "confidence bound",
+    "utility.<model>.vs_baseline.real_delta_ci_low": "confidence bound",
+    "utility.<model>.vs_baseline.real_delta_ci_high": "confidence bound",
     "utility.<model>.<set>.fit": "fitted hyper-parameters (C, n_iter)",
     "utility.<model>.vs_baseline.fit": "fitted hyper-parameters",
     "utility.n_bootstrap": "setting", "utility.ci_level": "setting",

@@ -178,7 +178,9 @@ def tstr_trtr(G_syn: np.ndarray, y_syn: np.ndarray, G_train: np.ndarray | None, 
     baseline): the same classifier is trained on it and scored on the same bootstrap resamples,
     so each model also gets ``"vs_<reference_name>"``: {"auc", "ci_low", "ci_high" (the
     reference's TSTR), "delta", "delta_ci_low", "delta_ci_high" (this TSTR minus the reference's,
-    paired)}: does this generator carry more signal than the reference?
+    paired), "real_delta", "real_delta_ci_low", "real_delta_ci_high" (TRTR minus the reference's
+    TSTR, paired: the headroom, how much more signal real people give the classifier than the
+    reference does)}: does this generator carry more signal than the reference, and can it?
 
     ``fitted``: :func:`reference_fits`' output, fitted beforehand (G_train, y_train and
     ``reference`` are then not used; a "ref" entry stands for the reference). A model's "tstr"
@@ -216,9 +218,11 @@ def _comparison(b: dict, fits: dict, reference_name: str, level: float) -> dict:
     }
     if "ref" in b:
         lo, hi = diff_ci(b["tstr"]["replicates"], b["ref"]["replicates"], level)
+        r_lo, r_hi = diff_ci(b["trtr"]["replicates"], b["ref"]["replicates"], level)
         res[f"vs_{reference_name}"] = {
             **{x: b["ref"][x] for x in keys}, "fit": fits["ref"][1],
-            "delta": b["tstr"]["auc"] - b["ref"]["auc"], "delta_ci_low": lo, "delta_ci_high": hi}
+            "delta": b["tstr"]["auc"] - b["ref"]["auc"], "delta_ci_low": lo, "delta_ci_high": hi,
+            "real_delta": b["trtr"]["auc"] - b["ref"]["auc"], "real_delta_ci_low": r_lo, "real_delta_ci_high": r_hi}
     return res
 
 

@@ -676,6 +676,9 @@ def _utility_section(inp: ReportInputs, metrics, generators, prs, gaps: Gaps, sp
                 "vs_baseline": (fmt_ci(_get(r, "vs_baseline", "delta"), _get(r, "vs_baseline", "delta_ci_low"),
                                        _get(r, "vs_baseline", "delta_ci_high"))
                                 if isinstance(r.get("vs_baseline"), dict) else "–"),
+                "headroom": (fmt_ci(_get(r, "vs_baseline", "real_delta"), _get(r, "vs_baseline", "real_delta_ci_low"),
+                                    _get(r, "vs_baseline", "real_delta_ci_high"))
+                             if _get(r, "vs_baseline", "real_delta") is not None else "–"),
                 "degenerate": (", ".join(deg) + ": one class only, constant score") if deg else "",
             })
     sizes = []
