@@ -36,6 +36,8 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", default="3000", help="comma-separated synthetic cohort sizes")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--guidance", default="", help="comma-separated guidance scales for extra model rows")
+    ap.add_argument("--models", default="logreg", help="comma-separated classifiers: logreg, hgb")
     a = ap.parse_args(argv)
 
     import torch
@@ -45,8 +47,10 @@ def main(argv=None) -> int:
     from snpgen.evaluate.utility import fit_predict
     from snpgen.io import read_genotypes
     from snpgen.models.train import build_vae, encode_mu, fam_labels, load_checkpoint
-    from snpgen.models.vae import one_hot, sample_calls
+    from snpgen.models.vae import one_hot
+    from snpgen.readout import readout_calls
     from snpgen.sample import generate
+    import json
 
     torch.set_num_threads(a.threads)
     d, ev = Path(a.disease_dir), a.eval_split
@@ -63,14 +67,15 @@ def main(argv=None) -> int:
 
     dp_real = dp(class_allele_freqs(Gtr, ytr))
     rows = []
+    models = a.models.split(",")
 
     def add(name, G, y):
-        p, _ = fit_predict("logreg", G, y, Gev, seed=a.seed)
+        aucs = [roc_auc_score(yev, fit_predict(m, G, y, Gev, seed=a.seed)[0]) for m in models]
         f = class_allele_freqs(G, y)  # the per-class baseline's own statistic
         p1, p0 = (np.clip(f[c], 1e-3, 1 - 1e-3) for c in (1, 0))
         w = np.log(p1 / (1 - p1)) - np.log(p0 / (1 - p0))  # allele log-odds: the allele score's weights
         q = dp(f)
-        rows.append((name, roc_auc_score(yev, p), roc_auc_score(yev, Gev @ w),
+        rows.append((name, aucs, roc_auc_score(yev, Gev @ w),
                      np.corrcoef(q, dp_real)[0, 1], np.polyfit(dp_real, q, 1)[0]))
         print(f"[utility_diagnosis] {name} done", file=sys.stderr)
 
@@ -78,24 +83,42 @@ def main(argv=None) -> int:
     vs, ds = load_checkpoint(d / "model" / "vae.pt"), load_checkpoint(d / "model" / "diffusion.pt")
     vae = build_vae(vs, torch.device("cpu")).eval()
     ar = vae.ar_table().detach().numpy() if vae.ar_lags else None
+    ro_path = d / "model" / "readout.json"  # the product's read-out pair and offsets, when calibrated
+    ro = json.loads(ro_path.read_text()) if ro_path.exists() else {}
+    gen_kw = {k: ro[k] for k in ("temperature", "ar_gain", "genotype_offsets") if k in ro}
+    cl = vs.get("clusters") or {}
+    if cl.get("n", 0) > 0 and len(cl["train"]) != len(ltr):
+        raise SystemExit(f"{d}: the VAE checkpoint has {len(cl['train'])} training clusters for {len(ltr)} people")
+    cluster = np.asarray(cl["train"])[ltr] if cl.get("n", 0) > 0 else None  # cluster read-out: each person's
     rng = np.random.default_rng(a.seed)
     gen = torch.Generator().manual_seed(a.seed)  # the sampled latent: reruns print the same table
     with torch.no_grad():
         mu, logvar = vae.encode(one_hot(torch.as_tensor(Gtr), vae.padded))
         for name, z in (("VAE reconstructions (posterior mean)", mu),
                         ("VAE reconstructions (sampled latent)", mu + torch.randn(mu.shape, generator=gen) * (0.5 * logvar).exp())):
-            G = sample_calls(vae.decode(z).numpy(), rng.random(Gtr.shape), ar)
-            add(name, G, ytr)
+            parts = []
+            for s in range(0, len(z), 512):  # decode in batches, each person with their own cluster
+                c = None if cluster is None else torch.as_tensor(cluster[s:s + 512])
+                lg = vae.decode(z[s:s + 512], c).numpy()
+                parts.append(readout_calls(lg, rng.random((len(lg), Gtr.shape[1])), ar,
+                                           temperature=gen_kw.get("temperature", 1.0), ar_gain=gen_kw.get("ar_gain", 1.0),
+                                           offsets=gen_kw.get("genotype_offsets"),
+                                           cluster=None if cluster is None else cluster[s:s + 512]))
+            add(name + (", calibrated read-out" if gen_kw else ""), np.concatenate(parts), ytr)
         head = vae.pheno_logit(encode_mu(vae, Gev, torch.device("cpu"))).numpy()
     for n in map(int, a.sizes.split(",")):
         add(f"baseline, n={n}", *sample_baseline(X["train"], Y["train"], n, cf, a.seed))
-        add(f"model (matched), n={n}", *generate(vs, ds, n, cf, seed=a.seed, device="cpu"))
+        add(f"model (matched{', calibrated read-out' if gen_kw else ''}), n={n}",
+            *generate(vs, ds, n, cf, seed=a.seed, device="cpu", **gen_kw))
+        for g in filter(None, a.guidance.split(",")):
+            add(f"model, guidance {g}, n={n}", *generate(vs, ds, n, cf, seed=a.seed, device="cpu",
+                                                         guidance_scale=float(g), **gen_kw))
 
     print(f"\nUtility diagnosis on {d} (evaluation split: {ev}; {int(lev.sum())} individuals)")
-    print("| training cohort | logreg AUC | allele-score AUC | dp r | dp slope |")
-    print("|---|---:|---:|---:|---:|")
-    for name, lr, nb, r, sl in rows:
-        print(f"| {name} | {lr:.3f} | {nb:.3f} | {r:.3f} | {sl:.2f} |")
+    print("| training cohort | " + " | ".join(f"{m} AUC" for m in models) + " | allele-score AUC | dp r | dp slope |")
+    print("|---|" + "---:|" * (len(models) + 3))
+    for name, aucs, nb, r, sl in rows:
+        print(f"| {name} | " + " | ".join(f"{x:.3f}" for x in aucs) + f" | {nb:.3f} | {r:.3f} | {sl:.2f} |")
     print(f"\nVAE phenotype head (posterior mean) AUC on {ev}: {roc_auc_score(yev, head):.3f}")
     return 0
 
