@@ -49,8 +49,7 @@ def main(argv=None) -> int:
     from snpgen.models.train import build_vae, encode_mu, fam_labels, load_checkpoint
     from snpgen.models.vae import one_hot
     from snpgen.readout import readout_calls
-    from snpgen.sample import generate
-    import json
+    from snpgen.sample import generate, readout_settings
 
     torch.set_num_threads(a.threads)
     d, ev = Path(a.disease_dir), a.eval_split
@@ -84,8 +83,7 @@ def main(argv=None) -> int:
     vae = build_vae(vs, torch.device("cpu")).eval()
     ar = vae.ar_table().detach().numpy() if vae.ar_lags else None
     ro_path = d / "model" / "readout.json"  # the product's read-out pair and offsets, when calibrated
-    ro = json.loads(ro_path.read_text()) if ro_path.exists() else {}
-    gen_kw = {k: ro[k] for k in ("temperature", "ar_gain", "genotype_offsets") if k in ro}
+    gen_kw = readout_settings(ro_path if ro_path.exists() else None)
     cl = vs.get("clusters") or {}
     if cl.get("n", 0) > 0 and len(cl["train"]) != len(ltr):
         raise SystemExit(f"{d}: the VAE checkpoint has {len(cl['train'])} training clusters for {len(ltr)} people")

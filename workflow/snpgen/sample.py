@@ -59,6 +59,16 @@ def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
     return G, y
 
 
+READOUT_KEYS = ("temperature", "ar_gain", "genotype_offsets")  # what calibrate_readout hands to generate()
+
+
+def readout_settings(readout: str | Path | dict | None) -> dict:
+    """The calibrated read-out's keyword arguments for :func:`generate` (temperature, ar_gain,
+    genotype_offsets: those present) from :func:`calibrate_readout_files`' JSON path or its dict."""
+    ro = json.loads(Path(readout).read_text()) if isinstance(readout, (str, Path)) else (readout or {})
+    return {k: ro[k] for k in READOUT_KEYS if k in ro}
+
+
 def synthetic_ids(n: int) -> list[str]:
     width = max(6, len(str(int(n))))
     return [f"SYN{i:0{width}d}" for i in range(1, int(n) + 1)]
@@ -227,7 +237,7 @@ def sample_cohort_files(vae_ckpt: str, diffusion_ckpt: str, bim_path: str, train
     cf = resolve_case_fraction(case_fraction, mode, train_fraction)
     ro = json.loads(Path(readout).read_text()) if isinstance(readout, (str, Path)) else (readout or {})
     gen = {k: v for k, v in s.items() if k not in CALIBRATION_KEYS}
-    gen.update({k: ro[k] for k in ("temperature", "ar_gain", "genotype_offsets") if k in ro})
+    gen.update(readout_settings(ro))
     if gen.get("genotype_offsets") is not None:
         _check_offsets(gen["genotype_offsets"], bim.height, _n_clusters(diff_state),
                        readout if isinstance(readout, (str, Path)) else "read-out", bim_path)
