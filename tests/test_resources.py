@@ -49,11 +49,13 @@ def test_fileset_dims_counts_lines_and_follows_changes(tmp_path):
     assert res.fileset_dims(prefix) == (3, 7)
 
 
-def test_demo_workload_holds_one_chromosome_when_written_per_chromosome():
+def test_demo_workload_holds_two_chromosomes_when_written_per_chromosome():
     p = {"n_individuals": 1000, "n_chromosomes": 10, "chromosome_length_mb": 2.0}
     whole = res.demo_workload(p)
     per = res.demo_workload({**p, "per_chromosome": True})
-    assert whole.variants == per.variants == 10 * per.dense_variants == whole.dense_variants
+    assert whole.variants == per.variants == 5 * per.dense_variants == whole.dense_variants  # two at once
+    one = res.demo_workload({**p, "n_chromosomes": 1, "per_chromosome": True})
+    assert one.dense_variants == one.variants
 
 
 def test_rule_workload_reads_the_model_budget_and_the_disease():

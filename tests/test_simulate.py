@@ -101,11 +101,11 @@ COHORT = {**OOA, "n_individuals": 150, "n_chromosomes": 3, "chromosome_length_mb
 NO_ARTEFACTS = {k: 0 for k in COHORT["artefacts"]}
 
 
-def _simulate(tmp_path, name, params, monkeypatch=None):
+def _simulate(tmp_path, name, params, threads=1):
     from snpgen.simulate import simulate_cohort
 
     out = tmp_path / name
-    simulate_cohort(params, out / "cohort", out / "phenotypes.tsv", out / "truth.json", seed=11)
+    simulate_cohort(params, out / "cohort", out / "phenotypes.tsv", out / "truth.json", seed=11, threads=threads)
     return {f.name: f.read_bytes() for f in out.iterdir()}
 
 
@@ -171,6 +171,36 @@ def test_an_interrupted_per_chromosome_simulation_resumes_at_the_missing_chromos
     assert simulated == [1, 2, 3, 1, 1, 2, 3]
     monkeypatch.undo()
     assert resumed == _simulate(tmp_path, "whole", params)
+
+
+def test_a_run_killed_after_the_concatenation_simulates_no_chromosome_again(tmp_path, plink2_available,
+                                                                          monkeypatch):
+    from snpgen import simulate
+
+    params = {**COHORT, "per_chromosome": True}
+    simulated, real = [], simulate._simulate_chromosome
+    monkeypatch.setattr(simulate, "_simulate_chromosome", lambda c, *a: (simulated.append(c), real(c, *a))[1])
+    plant = simulate.plant_artefacts_by_chromosome
+
+    def killed(*args):
+        raise KeyboardInterrupt("killed while planting the artefacts")
+
+    monkeypatch.setattr(simulate, "plant_artefacts_by_chromosome", killed)
+    with pytest.raises(KeyboardInterrupt):
+        _simulate(tmp_path, "resumed", params)
+    raw = tmp_path / "resumed" / ".raw"
+    assert sorted(f.name for f in raw.iterdir()) == ["clean.bed", "clean.bim", "clean.done.json", "clean.fam"]
+    monkeypatch.setattr(simulate, "plant_artefacts_by_chromosome", plant)
+    resumed = _simulate(tmp_path, "resumed", params)
+    assert simulated == [1, 2, 3], "the rerun reads the concatenated genome instead of simulating it again"
+    assert not raw.exists()
+    monkeypatch.undo()
+    assert resumed == _simulate(tmp_path, "whole", params)
+
+
+def test_chromosomes_simulated_in_two_processes_give_the_same_cohort(tmp_path, plink2_available):
+    params = {**COHORT, "per_chromosome": True}
+    assert _simulate(tmp_path, "two", params, threads=2) == _simulate(tmp_path, "one", params)
 
 
 def test_missing_calls_drawn_in_row_blocks_equal_one_full_draw():

@@ -99,8 +99,8 @@ ESTIMATES = {
     "evaluate": (3000, 20,
                  lambda w: 2000 + 16 * (w.people + w.synthetic_n) * w.k / MB,
                  lambda w: 10 + 1e-5 * (w.people + w.synthetic_n) * w.k / 60),
-    # msprime + the dense people x variants int8 matrix of one chromosome (or of the whole genome
-    # when it is not written per chromosome) and its copies: 3.4 GB peak for 50k x 21.6k (one
+    # msprime + the dense people x variants int8 matrices of the chromosomes simulated at once (or of
+    # the whole genome when it is not written per chromosome) and their copies: 3.4 GB peak for 50k x 21.6k (one
     # 16 Mb chromosome, benchmarks/README.md section 9); time 6.4e-7 s per genotype there (msprime
     # 90 %), 2e-7 s at the demo's 3,000 people
     "simulate_cohort": (4000, 30,
@@ -148,10 +148,11 @@ def fileset_dims(prefix: str | Path) -> tuple[int, int] | None:
 def demo_workload(params: dict) -> Workload:
     """The simulated cohort's size from its parameters (resources/demo_cohort.yaml or a
     benchmarks/configs/*_cohort.yaml), before it exists: people, and variants estimated at
-    SIMULATED_SNPS_PER_MB; the dense matrix is one chromosome's when ``per_chromosome`` is set."""
+    SIMULATED_SNPS_PER_MB; the dense matrices are two chromosomes' when ``per_chromosome`` is set."""
     chroms = int(params.get("n_chromosomes", 1))
     per_chrom = int(float(params.get("chromosome_length_mb", 1)) * SIMULATED_SNPS_PER_MB)
-    dense = per_chrom if params.get("per_chromosome") else per_chrom * chroms
+    # per chromosome: the simulate_cohort rule's two threads simulate two chromosomes at once
+    dense = per_chrom * min(2, chroms) if params.get("per_chromosome") else per_chrom * chroms
     return Workload(people=int(params["n_individuals"]), variants=per_chrom * chroms, dense_variants=dense)
 
 

@@ -335,16 +335,18 @@ def _genome_key(params: dict, seed: int, n: int) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _chromosome_part(params: dict, c: int, seeds, samples, dem, fam: pl.DataFrame, part: Path,
+def _chromosome_part(params: dict, c: int, seeds, fam: pl.DataFrame, part: Path,
                      key: str) -> tuple[int, np.ndarray]:
     """Chromosome ``c`` as the fileset ``part``: (its number of SNPs, its common SNPs' indices).
     A part that an interrupted run finished (its ``.done.json`` carries the same ``key``) is
-    kept as it is; otherwise the chromosome is simulated and written, then marked done."""
+    kept as it is; otherwise the chromosome is simulated and written, then marked done. Takes
+    the parameters, not msprime objects, so that a worker process can run it."""
     done = Path(f"{part}.done.json")
     if done.exists():
         mark = json.loads(done.read_text())
         if mark.get("key") == key and all(Path(f"{part}{x}").exists() for x in (".bed", ".bim", ".fam")):
             return int(mark["n_snps"]), np.asarray(mark["common"], dtype=np.int64)
+    samples, dem, _ = _sample_sets(params)
     g, bim = _simulate_chromosome(c, samples, dem, params, seeds)
     f = g.mean(0) / 2
     common = np.flatnonzero(np.minimum(f, 1 - f) >= 0.05)
@@ -353,25 +355,46 @@ def _chromosome_part(params: dict, c: int, seeds, samples, dem, fam: pl.DataFram
     return int(g.shape[1]), common
 
 
-def _clean_genome_by_chromosome(params: dict, seed: int, fam: pl.DataFrame, clean: Path):
+def _chromosome_parts(params: dict, seed: int, fam: pl.DataFrame, parts: list[Path], key: str,
+                      workers: int) -> list[tuple[int, np.ndarray]]:
+    """:func:`_chromosome_part` of every chromosome, in order; ``workers`` > 1 simulates that
+    many chromosomes at once in separate processes (msprime is single-threaded; each process
+    holds one chromosome's matrix). Each chromosome has its own seeds, so the cohort is the same
+    for any number of workers."""
+    jobs = [(params, c, seeds, fam, part, key)
+            for c, (seeds, part) in enumerate(zip(_chromosome_seeds(params, seed), parts), start=1)]
+    if workers <= 1 or len(jobs) <= 1:
+        return [_chromosome_part(*job) for job in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")  # no forked copy of the parent's threads
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
+        return list(pool.map(_chromosome_part, *zip(*jobs)))
+
+
+def _clean_genome_by_chromosome(params: dict, seed: int, fam: pl.DataFrame, clean: Path, workers: int = 1):
     """Simulate chromosome by chromosome, writing each as a fileset and concatenating them into
-    ``clean`` (one chromosome's dense matrix in memory at a time). A rerun after an interruption
-    simulates only the chromosomes not yet written. Returns (bim, the common SNPs' column indices,
-    each chromosome's column indices, a reader of the genotypes of given columns)."""
-    samples, dem, _ = _sample_sets(params)
+    ``clean`` (one chromosome's dense matrix in memory per worker). A rerun after an interruption
+    simulates only the chromosomes not yet written, and none once ``clean`` is marked done (its
+    ``.done.json``, written when the concatenation finished; the parts are deleted then).
+    Returns (bim, the common SNPs' column indices, each chromosome's column indices, a reader of
+    the genotypes of given columns)."""
     key = _genome_key(params, seed, fam.height)
-    parts, common, chromosomes, offset = [], [], [], 0
-    for c, seeds in enumerate(_chromosome_seeds(params, seed), start=1):
-        parts.append(clean.parent / f"{clean.name}.chr{c}")
-        n_snps, local = _chromosome_part(params, c, seeds, samples, dem, fam, parts[-1], key)
-        common.append(offset + local)
-        chromosomes.append(offset + np.arange(n_snps))
-        offset += n_snps
-    bim = pl.concat([io.read_bim(part) for part in parts])
-    io.concat_beds(parts, clean)
-    for part in parts:
-        Path(f"{part}.done.json").unlink()
-    return (bim, np.concatenate(common), chromosomes,
+    done = Path(f"{clean}.done.json")
+    mark = json.loads(done.read_text()) if done.exists() else {}
+    if mark.get("key") != key or not all(Path(f"{clean}{x}").exists() for x in (".bed", ".bim", ".fam")):
+        parts = [clean.parent / f"{clean.name}.chr{c}" for c in range(1, int(params["n_chromosomes"]) + 1)]
+        finished = _chromosome_parts(params, seed, fam, parts, key, workers)
+        io.concat_beds(parts, clean)
+        mark = {"key": key, "n_snps": [n for n, _ in finished], "common": [c.tolist() for _, c in finished]}
+        io.atomic_write_text(done, json.dumps(mark))
+        for part in parts:  # concat_beds removed the filesets
+            Path(f"{part}.done.json").unlink()
+    offsets = np.concatenate([[0], np.cumsum(mark["n_snps"])])
+    common = np.concatenate([o + np.asarray(c, dtype=np.int64) for o, c in zip(offsets, mark["common"])])
+    chromosomes = [np.arange(a, b) for a, b in zip(offsets[:-1], offsets[1:])]
+    return (io.read_bim(clean), common, chromosomes,
             lambda cols: io.read_genotypes(clean, variant_index=np.asarray(cols)))
 
 
@@ -417,7 +440,7 @@ def simulate_cohort(params: dict, out_prefix: str | Path, phenotypes_path: str |
     raw = out_prefix.parent / ".raw" / "raw"
     if params.get("per_chromosome"):
         clean = raw.with_name("clean")
-        bim, common, chromosomes, columns = _clean_genome_by_chromosome(params, geno_seed, fam, clean)
+        bim, common, chromosomes, columns = _clean_genome_by_chromosome(params, geno_seed, fam, clean, threads)
     else:
         G, bim, _ = simulate_genotypes(params, geno_seed)
         f = G.mean(0) / 2
@@ -430,8 +453,6 @@ def simulate_cohort(params: dict, out_prefix: str | Path, phenotypes_path: str |
     pheno = {"FID": fid, "IID": fid, "sex": sex, "age": age, **pheno}
     if params.get("per_chromosome"):
         planted = plant_artefacts_by_chromosome(clean, raw, chromosomes, params["artefacts"], rng)
-        for suffix in (".bed", ".bim", ".fam"):
-            Path(f"{clean}{suffix}").unlink()
     else:
         G, planted = plant_artefacts(G, params["artefacts"], rng)
         io.write_bed(raw, G, fam, bim)
@@ -439,8 +460,9 @@ def simulate_cohort(params: dict, out_prefix: str | Path, phenotypes_path: str |
     # plink2 writes the delivered fileset (as a core's genotyping pipeline would)
     with io.atomic_prefix(out_prefix, [".bed", ".bim", ".fam"]) as tmp:
         plink.plink2(["--bfile", raw, "--make-bed"], tmp, threads=threads)
-    for suffix in (".bed", ".bim", ".fam"):
-        Path(f"{raw}{suffix}").unlink()
+    for stem in (raw, raw.with_name("clean")):  # the clean genome (and its marker) kept until now
+        for suffix in (".bed", ".bim", ".fam", ".done.json"):
+            Path(f"{stem}{suffix}").unlink(missing_ok=True)
     raw.parent.rmdir()
     io.write_tsv(phenotypes_path, pl.DataFrame(pheno))
     io.atomic_write_text(truth_path, json.dumps(truth, indent=2) + "\n")
