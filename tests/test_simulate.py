@@ -213,3 +213,24 @@ def test_missing_calls_drawn_in_row_blocks_equal_one_full_draw():
     rng.choice(9000, 0, replace=False)
     rng.random((1000, 0))
     np.testing.assert_array_equal(G == -1, rng.random(G.shape) < 0.01)
+
+
+@pytest.mark.e2e
+def test_the_simulate_rule_runs_chromosomes_in_worker_processes(tmp_path, plink2_available):
+    """Through Snakemake's script adapter: its worker processes start by spawning, which runs the
+    adapter file again as ``__mp_main__`` (a 50k run failed there before the adapter's main guard)."""
+    import yaml
+
+    from conftest import ROOT, TEST_CONFIG, run_snakemake
+
+    cohort = yaml.safe_load((ROOT / "tests" / "config" / "demo_cohort.yaml").read_text())
+    cohort.update(n_individuals=300, chromosome_length_mb=0.5, per_chromosome=True)
+    (tmp_path / "cohort.yaml").write_text(yaml.safe_dump(cohort))
+    config = yaml.safe_load(TEST_CONFIG.read_text())
+    config["cohort"]["demo_params"] = str(tmp_path / "cohort.yaml")
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    results = tmp_path / "results"
+    run_snakemake(results, str(results / "cohort" / "cohort.bed"), configfile=tmp_path / "config.yaml", timeout=600)
+    log = (results / "logs" / "simulate_cohort.log").read_text()
+    assert "'n_individuals': 300" in log
+    assert not (results / "cohort" / ".raw").exists()
