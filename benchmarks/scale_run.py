@@ -10,7 +10,8 @@ With --run it then starts the workflow on it (resumable: run the same command ag
 interruption). `benchmarks/stage_table.py results_scale_<n>` prints the per-rule table after.
 --diseases runs only those diseases' chains (their reports as targets; the cohort, QC and the
 other diseases' outputs that exist are kept): one disease of the 50k cohort from simulation to
-report fits in a 3-hour session on 2 cores where all three do not.
+report is estimated to fit a 3-hour session on 2 cores (about 2.5 h; benchmarks/README.md
+section 9) where all three do not.
 """
 from __future__ import annotations
 
