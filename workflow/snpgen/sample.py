@@ -62,10 +62,15 @@ def generate(vae_state: dict, diff_state: dict, n: int, case_fraction: float,
 READOUT_KEYS = ("temperature", "ar_gain", "genotype_offsets")  # what calibrate_readout hands to generate()
 
 
+def load_readout(readout: str | Path | dict | None) -> dict:
+    """:func:`calibrate_readout_files`' read-out as a dict, from its JSON path or the dict itself ({} for None)."""
+    return json.loads(Path(readout).read_text()) if isinstance(readout, (str, Path)) else (readout or {})
+
+
 def readout_settings(readout: str | Path | dict | None) -> dict:
     """The calibrated read-out's keyword arguments for :func:`generate` (temperature, ar_gain,
     genotype_offsets: those present) from :func:`calibrate_readout_files`' JSON path or its dict."""
-    ro = json.loads(Path(readout).read_text()) if isinstance(readout, (str, Path)) else (readout or {})
+    ro = load_readout(readout)
     return {k: ro[k] for k in READOUT_KEYS if k in ro}
 
 
@@ -235,7 +240,7 @@ def sample_cohort_files(vae_ckpt: str, diffusion_ckpt: str, bim_path: str, train
     y_train, train_fraction = _train_labels(train_bed)
     n = int(n) if n is not None else int(len(y_train))
     cf = resolve_case_fraction(case_fraction, mode, train_fraction)
-    ro = json.loads(Path(readout).read_text()) if isinstance(readout, (str, Path)) else (readout or {})
+    ro = load_readout(readout)
     gen = {k: v for k, v in s.items() if k not in CALIBRATION_KEYS}
     gen.update(readout_settings(ro))
     if gen.get("genotype_offsets") is not None:
