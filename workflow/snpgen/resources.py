@@ -101,8 +101,8 @@ ESTIMATES = {
                  lambda w: 10 + 1e-5 * (w.people + w.synthetic_n) * w.k / 60),
     # msprime + the dense people x variants int8 matrices of the chromosomes simulated at once (or of
     # the whole genome when it is not written per chromosome) and their copies: 3.4 GB peak for 50k x 21.6k (one
-    # 16 Mb chromosome, benchmarks/README.md section 9); time 6.4e-7 s per genotype there (msprime
-    # 90 %), 2e-7 s at the demo's 3,000 people
+    # 16 Mb chromosome), 2.3 GB for two 8 Mb chromosomes of 50k at once (benchmarks/README.md section 9);
+    # time 6.4e-7 s per genotype there (msprime 90 %), 2e-7 s at the demo's 3,000 people
     "simulate_cohort": (4000, 30,
                         lambda w: 2000 + 4 * w.people * w.dense_variants / MB,
                         lambda w: 5 + 1.3e-6 * w.genotypes / 60),

@@ -335,23 +335,31 @@ def _genome_key(params: dict, seed: int, n: int) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _done_mark(prefix: Path, key: str) -> dict | None:
+    """The ``.done.json`` marker of the fileset ``prefix`` when an earlier run finished it with the
+    same ``key`` and its .bed/.bim/.fam are all there; else None."""
+    done = Path(f"{prefix}.done.json")
+    mark = json.loads(done.read_text()) if done.exists() else {}
+    files = all(Path(f"{prefix}{x}").exists() for x in (".bed", ".bim", ".fam"))
+    return mark if mark.get("key") == key and files else None
+
+
 def _chromosome_part(params: dict, c: int, seeds, fam: pl.DataFrame, part: Path,
                      key: str) -> tuple[int, np.ndarray]:
     """Chromosome ``c`` as the fileset ``part``: (its number of SNPs, its common SNPs' indices).
     A part that an interrupted run finished (its ``.done.json`` carries the same ``key``) is
     kept as it is; otherwise the chromosome is simulated and written, then marked done. Takes
     the parameters, not msprime objects, so that a worker process can run it."""
-    done = Path(f"{part}.done.json")
-    if done.exists():
-        mark = json.loads(done.read_text())
-        if mark.get("key") == key and all(Path(f"{part}{x}").exists() for x in (".bed", ".bim", ".fam")):
-            return int(mark["n_snps"]), np.asarray(mark["common"], dtype=np.int64)
+    mark = _done_mark(part, key)
+    if mark:
+        return int(mark["n_snps"]), np.asarray(mark["common"], dtype=np.int64)
     samples, dem, _ = _sample_sets(params)
     g, bim = _simulate_chromosome(c, samples, dem, params, seeds)
     f = g.mean(0) / 2
     common = np.flatnonzero(np.minimum(f, 1 - f) >= 0.05)
     io.write_bed(part, g, fam, bim)
-    io.atomic_write_text(done, json.dumps({"key": key, "n_snps": int(g.shape[1]), "common": common.tolist()}))
+    io.atomic_write_text(Path(f"{part}.done.json"),
+                         json.dumps({"key": key, "n_snps": int(g.shape[1]), "common": common.tolist()}))
     return int(g.shape[1]), common
 
 
@@ -381,14 +389,13 @@ def _clean_genome_by_chromosome(params: dict, seed: int, fam: pl.DataFrame, clea
     Returns (bim, the common SNPs' column indices, each chromosome's column indices, a reader of
     the genotypes of given columns)."""
     key = _genome_key(params, seed, fam.height)
-    done = Path(f"{clean}.done.json")
-    mark = json.loads(done.read_text()) if done.exists() else {}
-    if mark.get("key") != key or not all(Path(f"{clean}{x}").exists() for x in (".bed", ".bim", ".fam")):
+    mark = _done_mark(clean, key)
+    if not mark:
         parts = [clean.parent / f"{clean.name}.chr{c}" for c in range(1, int(params["n_chromosomes"]) + 1)]
         finished = _chromosome_parts(params, seed, fam, parts, key, workers)
         io.concat_beds(parts, clean)
         mark = {"key": key, "n_snps": [n for n, _ in finished], "common": [c.tolist() for _, c in finished]}
-        io.atomic_write_text(done, json.dumps(mark))
+        io.atomic_write_text(Path(f"{clean}.done.json"), json.dumps(mark))
         for part in parts:  # concat_beds removed the filesets
             Path(f"{part}.done.json").unlink()
     offsets = np.concatenate([[0], np.cumsum(mark["n_snps"])])
